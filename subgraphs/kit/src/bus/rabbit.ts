@@ -1,0 +1,149 @@
+import { Connection, ConsumerStatus, type Publisher } from 'rabbitmq-client';
+import type { Logger } from '../logger';
+import {
+  DEAD_LETTER_EXCHANGE,
+  DEFAULT_MAX_DELIVERIES,
+  EVENTS_EXCHANGE,
+  type BusMessage,
+  type BusTransport,
+  type ConsumeOptions,
+  type Subscription,
+} from './types';
+
+const PUBLISH_TIMEOUT_MS = 5000;
+
+/**
+ * RabbitMQ through rabbitmq-client: publisher confirms on the topic exchange,
+ * durable quorum queues with a delivery limit and a dead-letter queue each. The
+ * connection reconnects by itself; consumers are re-declared when it does.
+ */
+export class RabbitTransport implements BusTransport {
+  readonly kind = 'rabbitmq' as const;
+  private readonly connection: Connection;
+  private publisher?: Publisher;
+  private readonly consumers = new Set<{ close(): Promise<void> }>();
+
+  constructor(url: string, private readonly logger: Logger, connectionName = 'frontrow') {
+    this.connection = new Connection({
+      url,
+      connectionName,
+      retryLow: 200,
+      retryHigh: 3000,
+      acquireTimeout: PUBLISH_TIMEOUT_MS,
+    });
+    this.connection.on('error', (err) => logger.warn({ err }, 'RabbitMQ connection error'));
+    this.connection.on('connection', () => logger.info('RabbitMQ connected'));
+  }
+
+  private getPublisher(): Publisher {
+    this.publisher ??= this.connection.createPublisher({
+      confirm: true,
+      maxAttempts: 1,
+      exchanges: [{ exchange: EVENTS_EXCHANGE, type: 'topic', durable: true }],
+    });
+    return this.publisher;
+  }
+
+  async publish(message: BusMessage): Promise<void> {
+    const send = this.getPublisher().send(
+      { exchange: EVENTS_EXCHANGE, routingKey: message.type, durable: true, messageId: message.id, type: message.type, contentType: 'application/json' },
+      message,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('RabbitMQ did not confirm the message in time')), PUBLISH_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([send, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async consume(opts: ConsumeOptions, handler: (m: BusMessage) => Promise<void>): Promise<Subscription> {
+    const dlq = `${opts.queue}.dlq`;
+    const consumer = this.connection.createConsumer(
+      {
+        queue: opts.queue,
+        queueOptions: {
+          durable: true,
+          arguments: {
+            'x-queue-type': 'quorum',
+            'x-delivery-limit': (opts.maxDeliveries ?? DEFAULT_MAX_DELIVERIES) - 1,
+            'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
+            'x-dead-letter-routing-key': dlq,
+          },
+        },
+        exchanges: [
+          { exchange: EVENTS_EXCHANGE, type: 'topic', durable: true },
+          { exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true },
+        ],
+        queueBindings: opts.bindings.map((routingKey) => ({ exchange: EVENTS_EXCHANGE, queue: opts.queue, routingKey })),
+        qos: { prefetchCount: opts.concurrency ?? 4 },
+        concurrency: opts.concurrency ?? 4,
+        requeue: true,
+      },
+      async (msg) => {
+        const body = parse(msg.body);
+        if (!body) {
+          this.logger.error({ queue: opts.queue }, 'dropping a message that is not a FrontRow event');
+          return ConsumerStatus.DROP;
+        }
+        await handler(body);
+        return ConsumerStatus.ACK;
+      },
+    );
+    consumer.on('error', (err) => this.logger.warn({ err, queue: opts.queue }, 'consumer error'));
+    // The dead-letter queue itself: declared so that dead letters are kept, not lost.
+    await this.connection.queueDeclare({ queue: dlq, durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await this.connection.exchangeDeclare({ exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true });
+    await this.connection.queueBind({ exchange: DEAD_LETTER_EXCHANGE, queue: dlq, routingKey: dlq });
+    await waitReady(consumer);
+    const sub = { close: () => consumer.close() };
+    this.consumers.add(sub);
+    return {
+      close: async () => {
+        this.consumers.delete(sub);
+        await sub.close();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const c of [...this.consumers]) await c.close();
+    this.consumers.clear();
+    await this.publisher?.close();
+    await this.connection.close();
+  }
+}
+
+function parse(body: unknown): BusMessage | null {
+  let value = body;
+  if (Buffer.isBuffer(value)) {
+    try {
+      value = JSON.parse(value.toString('utf8'));
+    } catch {
+      return null;
+    }
+  }
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  const m = value as Partial<BusMessage> | null;
+  if (!m || typeof m.id !== 'string' || typeof m.type !== 'string') return null;
+  return m as BusMessage;
+}
+
+function waitReady(consumer: { on(ev: 'ready', cb: () => void): unknown }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('RabbitMQ consumer was not ready within 20s')), 20_000);
+    consumer.on('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,54 @@
+/** The one topic exchange every service publishes to. */
+export const EVENTS_EXCHANGE = 'frontrow.events';
+/** Where a message goes after its bounded retries; one queue `<queue>.dlq` per consumer. */
+export const DEAD_LETTER_EXCHANGE = 'frontrow.dead-letter';
+
+/** What travels on the bus: an id, a type, when it happened, a versioned payload. */
+export interface BusMessage<P = unknown> {
+  id: string;
+  /** The routing key, `<subgraph>.<entity>.<verb>`. */
+  type: string;
+  occurredAt: string;
+  version: number;
+  payload: P;
+}
+
+export interface ConsumeOptions {
+  /** A durable queue name, `<service>.<purpose>`. */
+  queue: string;
+  /** Routing-key patterns (`commerce.entitlement.*`). */
+  bindings: string[];
+  /** Deliveries before a message is dead-lettered. */
+  maxDeliveries?: number;
+  /** Messages handled at once. */
+  concurrency?: number;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/** The broker side: RabbitMQ, or the in-process stand-in for the quick start. */
+export interface BusTransport {
+  readonly kind: 'rabbitmq' | 'memory';
+  /** Resolves once the broker has confirmed the message; rejects if it could not. */
+  publish(message: BusMessage): Promise<void>;
+  /** The handler's promise resolving acknowledges; rejecting retries, then dead-letters. */
+  consume(opts: ConsumeOptions, handler: (message: BusMessage) => Promise<void>): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_DELIVERIES = 5;
+
+/** AMQP topic matching: `*` is one word, `#` is zero or more. */
+export function topicMatches(pattern: string, key: string): boolean {
+  const p = pattern.split('.');
+  const k = key.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === p.length) return j === k.length;
+    if (p[i] === '#') return match(i + 1, j) || (j < k.length && match(i, j + 1));
+    if (j === k.length) return false;
+    return (p[i] === '*' || p[i] === k[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}

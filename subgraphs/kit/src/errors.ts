@@ -1,0 +1,138 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The error codes of the public contract (DESIGN.md). */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+const CODES = new Set<string>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'INTERNAL_SERVER_ERROR',
+]);
+
+/** A failure the caller can act on. Its message is safe to show. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'You must be signed in.') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'You are not allowed to do that.') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class BadInputError extends DomainError {
+  constructor(message: string, field?: string) {
+    super('BAD_USER_INPUT', message, field ? { field } : {});
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} was not found.`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CONFLICT', message, details);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', `Too many requests; try again in ${retryAfterSeconds}s.`, {
+      retryAfterSeconds,
+    });
+  }
+}
+
+/**
+ * The one place where errors become what a client sees. Domain errors keep their
+ * message and code; validation errors from GraphQL itself keep theirs; anything
+ * else is an internal error whose details stay in the log.
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  options: { exposeInternals?: boolean } = {},
+): GraphQLFormattedError {
+  const original = unwrap(error);
+  if (original instanceof DomainError) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: original.code, ...original.details },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
+    const { stacktrace: _s, exception: _e, ...rest } = formatted.extensions ?? {};
+    return { ...formatted, extensions: rest };
+  }
+  if (isGraphQLValidation(code)) {
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      extensions: { code: 'BAD_USER_INPUT' },
+    };
+  }
+  if (options.exposeInternals) return formatted;
+  return {
+    message: 'Internal server error.',
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+function isGraphQLValidation(code: unknown): boolean {
+  return (
+    code === 'GRAPHQL_VALIDATION_FAILED' ||
+    code === 'GRAPHQL_PARSE_FAILED' ||
+    code === 'BAD_REQUEST' ||
+    code === 'PERSISTED_QUERY_NOT_FOUND' ||
+    code === 'PERSISTED_QUERY_NOT_SUPPORTED' ||
+    code === 'OPERATION_RESOLUTION_FAILURE'
+  );
+}
+
+function unwrap(error: unknown): unknown {
+  let current = error;
+  for (let i = 0; i < 5; i++) {
+    if (current instanceof DomainError) return current;
+    if (current instanceof GraphQLError && current.originalError) {
+      current = current.originalError;
+      continue;
+    }
+    break;
+  }
+  return current;
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return unwrap(error) instanceof DomainError;
+}

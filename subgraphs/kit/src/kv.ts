@@ -1,0 +1,151 @@
+import Redis from 'ioredis';
+import type { Logger } from './logger';
+
+/**
+ * What the services need from Redis: counters with an expiry (rate limits), short-
+ * lived values, and pub/sub. Redis in production; an in-process stand-in for the
+ * embedded quick start, behind the same interface.
+ */
+export interface KeyValueStore {
+  readonly kind: 'redis' | 'memory';
+  /** Increments a counter, setting its expiry when it is new; returns the new value. */
+  incr(key: string, ttlSeconds: number): Promise<number>;
+  /** Seconds a key has left, or -1 when it has no expiry or does not exist. */
+  ttl(key: string): Promise<number>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Sets only if absent; true when it was set. */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  del(key: string): Promise<void>;
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export function createKeyValueStore(url: string | undefined, logger: Logger, prefix = 'frontrow:'): KeyValueStore {
+  if (url) return new RedisStore(url, logger, prefix);
+  logger.info('REDIS_URL is not set: using the in-process stand-in for Redis (quick start only)');
+  return new MemoryStore();
+}
+
+export class RedisStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  private readonly client: Redis;
+  private subscriber?: Redis;
+  private readonly handlers = new Map<string, Set<(m: string) => void>>();
+
+  constructor(private readonly url: string, private readonly logger: Logger, private readonly prefix: string) {
+    this.client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.client.on('error', (err) => logger.warn({ err }, 'Redis error'));
+  }
+
+  async incr(key: string, ttlSeconds: number): Promise<number> {
+    const k = this.prefix + key;
+    const [[, n]] = (await this.client.multi().incr(k).expire(k, ttlSeconds, 'NX').exec()) as [[Error | null, number]];
+    return n;
+  }
+  async ttl(key: string): Promise<number> {
+    const t = await this.client.ttl(this.prefix + key);
+    return t < 0 ? -1 : t;
+  }
+  async get(key: string): Promise<string | null> {
+    return this.client.get(this.prefix + key);
+  }
+  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
+    if (ttlSeconds) await this.client.set(this.prefix + key, value, 'EX', ttlSeconds);
+    else await this.client.set(this.prefix + key, value);
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.client.set(this.prefix + key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+  async del(key: string): Promise<void> {
+    await this.client.del(this.prefix + key);
+  }
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(this.prefix + channel, message);
+  }
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    if (!this.subscriber) {
+      this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
+      this.subscriber.on('error', (err) => this.logger.warn({ err }, 'Redis subscriber error'));
+      this.subscriber.on('message', (ch: string, msg: string) => {
+        for (const h of this.handlers.get(ch) ?? []) h(msg);
+      });
+    }
+    const ch = this.prefix + channel;
+    let set = this.handlers.get(ch);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(ch, set);
+      await this.subscriber.subscribe(ch);
+    }
+    set.add(handler);
+    return async () => {
+      const s = this.handlers.get(ch);
+      s?.delete(handler);
+      if (s && s.size === 0) {
+        this.handlers.delete(ch);
+        await this.subscriber?.unsubscribe(ch);
+      }
+    };
+  }
+  async close(): Promise<void> {
+    await this.subscriber?.quit();
+    await this.client.quit();
+  }
+}
+
+/** The in-process stand-in: one process only, nothing persisted. */
+export class MemoryStore implements KeyValueStore {
+  readonly kind = 'memory' as const;
+  private readonly values = new Map<string, { value: string; expiresAt?: number }>();
+  private readonly handlers = new Map<string, Set<(m: string) => void>>();
+
+  private live(key: string): { value: string; expiresAt?: number } | undefined {
+    const e = this.values.get(key);
+    if (e && e.expiresAt !== undefined && e.expiresAt <= Date.now()) {
+      this.values.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+  async incr(key: string, ttlSeconds: number): Promise<number> {
+    const e = this.live(key);
+    const n = (e ? Number(e.value) : 0) + 1;
+    this.values.set(key, { value: String(n), expiresAt: e?.expiresAt ?? Date.now() + ttlSeconds * 1000 });
+    return n;
+  }
+  async ttl(key: string): Promise<number> {
+    const e = this.live(key);
+    return e?.expiresAt ? Math.ceil((e.expiresAt - Date.now()) / 1000) : -1;
+  }
+  async get(key: string): Promise<string | null> {
+    return this.live(key)?.value ?? null;
+  }
+  async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
+    this.values.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : undefined });
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+  async del(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+  async publish(channel: string, message: string): Promise<void> {
+    for (const h of this.handlers.get(channel) ?? []) queueMicrotask(() => h(message));
+  }
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    const set = this.handlers.get(channel) ?? new Set();
+    set.add(handler);
+    this.handlers.set(channel, set);
+    return async () => {
+      set.delete(handler);
+    };
+  }
+  async close(): Promise<void> {
+    this.values.clear();
+    this.handlers.clear();
+  }
+}

@@ -1,0 +1,101 @@
+import { SignJWT, jwtVerify } from 'jose';
+import { ForbiddenError, UnauthenticatedError } from './errors';
+
+/** The gateway forwards the verified caller to subgraphs in this header, signed. */
+export const PRINCIPAL_HEADER = 'x-frontrow-principal';
+
+export const ROLES = ['FAN', 'SPONSOR', 'MODERATOR', 'ADMIN', 'DEVELOPER'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export interface Principal {
+  /** 'user' for a signed-in person (JWT), 'apiKey' for a sponsor or developer key. */
+  kind: 'user' | 'apiKey';
+  userId: string;
+  roles: RoleName[];
+  /** Scopes of an API key; a user token carries none. */
+  scopes: string[];
+  apiKeyId?: string;
+  /** The access token's expiry, epoch seconds (subscriptions end with it). */
+  expiresAt?: number;
+}
+
+const ISSUER = 'frontrow-gateway';
+const AUDIENCE = 'frontrow-subgraphs';
+/** Short enough that a captured header is useless soon after. */
+const HEADER_TTL_SECONDS = 60;
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** Signs a principal for one hop from the gateway to a subgraph. */
+export async function signPrincipal(principal: Principal, secret: string): Promise<string> {
+  return new SignJWT({ p: principal })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${HEADER_TTL_SECONDS}s`)
+    .sign(key(secret));
+}
+
+/**
+ * Verifies the header. Anything wrong (absent, forged, expired, malformed) yields no
+ * principal at all: the request is then anonymous, never trusted.
+ */
+export async function verifyPrincipal(header: string | undefined, secret: string): Promise<Principal | null> {
+  if (!header) return null;
+  try {
+    const { payload } = await jwtVerify(header, key(secret), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    const p = payload.p as Principal | undefined;
+    if (!p || typeof p.userId !== 'string' || !Array.isArray(p.roles)) return null;
+    return {
+      kind: p.kind === 'apiKey' ? 'apiKey' : 'user',
+      userId: p.userId,
+      roles: p.roles.filter((r): r is RoleName => (ROLES as readonly string[]).includes(r)),
+      scopes: Array.isArray(p.scopes) ? p.scopes.filter((s) => typeof s === 'string') : [],
+      apiKeyId: typeof p.apiKeyId === 'string' ? p.apiKeyId : undefined,
+      expiresAt: typeof p.expiresAt === 'number' ? p.expiresAt : undefined,
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function requirePrincipal(principal: Principal | null | undefined): Principal {
+  if (!principal) throw new UnauthenticatedError();
+  return principal;
+}
+
+/** A signed-in user (not an API key) is required. */
+export function requireUser(principal: Principal | null | undefined): Principal {
+  const p = requirePrincipal(principal);
+  if (p.kind !== 'user') throw new ForbiddenError('This operation needs a signed-in user, not an API key.');
+  return p;
+}
+
+export function hasRole(principal: Principal | null | undefined, ...roles: RoleName[]): boolean {
+  return Boolean(principal && principal.roles.some((r) => roles.includes(r)));
+}
+
+/** Admins pass every role check. */
+export function requireRole(principal: Principal | null | undefined, ...roles: RoleName[]): Principal {
+  const p = requirePrincipal(principal);
+  if (!hasRole(p, 'ADMIN', ...roles)) {
+    throw new ForbiddenError(`This operation needs the role ${roles.length ? roles.join(' or ') : 'ADMIN'}.`);
+  }
+  return p;
+}
+
+/** An API key must carry the scope; a user is judged by roles elsewhere. */
+export function requireScope(principal: Principal | null | undefined, scope: string): Principal {
+  const p = requirePrincipal(principal);
+  if (p.kind === 'apiKey' && !p.scopes.includes(scope)) {
+    throw new ForbiddenError(`This API key lacks the scope "${scope}".`);
+  }
+  return p;
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { formatError, isDomainError } from './errors';
+import type { Logger } from './logger';
+import { createMetrics, type ServiceMetrics } from './metrics';
+import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+
+export interface RequestBase {
+  principal: Principal | null;
+  requestId: string;
+  log: Logger;
+}
+
+export interface ServiceHandle {
+  url: string;
+  port: number;
+  server: Server;
+  metrics: ServiceMetrics;
+  stop(): Promise<void>;
+}
+
+export interface SubgraphServerOptions<C extends RequestBase> {
+  name: string;
+  port: number;
+  host?: string;
+  schema: GraphQLSchema;
+  logger: Logger;
+  /** The secret the gateway signs the principal header with. */
+  principalSecret: string;
+  /** Builds the per-request context (a forked EntityManager and the like). */
+  context(base: RequestBase): C | Promise<C>;
+  /** Extra HTTP routes mounted before /graphql (webhooks, JWKS, internal endpoints). */
+  routes?(app: Express): void;
+  /** Throws when the service cannot serve (database unreachable...). */
+  health?(): Promise<void>;
+  /** Attaches a WebSocket server (graphql-ws) to the same HTTP server. */
+  websocket?(server: Server): { dispose(): Promise<void> | void };
+  /** Shows internal error messages; development only. */
+  exposeInternals?: boolean;
+  /** Runs after the HTTP server closed. */
+  onStop?(): Promise<void>;
+}
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/**
+ * Starts a subgraph: Apollo Server under Express with `/graphql`, `/health`,
+ * `/metrics`, request-scoped logs, the principal verified from the gateway's signed
+ * header, and room for a WebSocket server on the same port. Resolves once it listens.
+ */
+export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphServerOptions<C>): Promise<ServiceHandle> {
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  const metrics = createMetrics(opts.name);
+  const ws = opts.websocket?.(server);
+
+  const apollo = new ApolloServer<C>({
+    schema: opts.schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatError(formatted, error, { exposeInternals: opts.exposeInternals }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginLandingPageDisabled(),
+      observe<C>(metrics),
+      ...(ws ? [{ async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } }] : []),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await opts.health?.();
+      res.status(200).json({ status: 'ok', service: opts.name });
+    } catch (e) {
+      opts.logger.warn({ err: e }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', service: opts.name });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  opts.routes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = requestIdOf(req);
+        const header = req.headers[PRINCIPAL_HEADER];
+        const principal = await verifyPrincipal(typeof header === 'string' ? header : undefined, opts.principalSecret);
+        const log = opts.logger.child({ requestId, userId: principal?.userId });
+        return opts.context({ principal, requestId, log });
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${port}/graphql`;
+  opts.logger.info({ url }, `${opts.name} subgraph ready`);
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    server,
+    metrics,
+    stop() {
+      stopped ??= (async () => {
+        await apollo.stop();
+        await opts.onStop?.();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function observe<C extends RequestBase>(metrics: ServiceMetrics): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const err of errors) {
+            if (!isDomainError(err) && !err.extensions?.code) {
+              contextValue.log?.error({ err: err.originalError ?? err, path: err.path }, 'internal error');
+            } else if (!isDomainError(err) && err.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+              contextValue.log?.error({ err: err.originalError ?? err, path: err.path }, 'internal error');
+            }
+          }
+        },
+        async willSendResponse({ operationName, errors, response }) {
+          const op = operationName ?? 'anonymous';
+          const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
+          metrics.operations.inc({ operation: op, outcome: failed ? 'error' : 'ok' });
+          metrics.duration.observe({ operation: op }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
