@@ -1,3 +1,6 @@
+import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
@@ -114,19 +117,25 @@ async function ensureSchema(url: string, schema: string): Promise<void> {
   }
 }
 
-/** Starts PGlite behind a Postgres wire-protocol socket on a free loopback port. */
+/** Starts PGlite behind a Postgres wire-protocol socket on a free loopback port, in a child process. */
 export async function startEmbeddedPostgres(dataDir?: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 4 });
-  await server.start();
+  const child = fork(join(__dirname, 'embedded-postgres.cjs'), [], {
+    env: { ...process.env, PGLITE_PORT: String(port), PGLITE_DATA_DIR: dataDir ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (m: { ready?: number; error?: string }) => (m.ready ? resolve() : reject(new Error(`embedded Postgres failed: ${m.error}`))));
+    child.once('exit', (code) => reject(new Error(`embedded Postgres exited with code ${code}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
-      await server.stop();
-      await db.close();
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
     },
   };
 }

@@ -28,9 +28,18 @@ function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** Signs a principal for one hop from the gateway to a subgraph. */
-export async function signPrincipal(principal: Principal, secret: string): Promise<string> {
-  return new SignJWT({ p: principal })
+/**
+ * What the gateway tells a subgraph about a request: who is calling (null when
+ * anonymous) and from which address. Only the gateway can sign it.
+ */
+export interface Caller {
+  principal: Principal | null;
+  clientIp?: string;
+}
+
+/** Signs the caller for one hop from the gateway to a subgraph. */
+export async function signCaller(caller: Caller, secret: string): Promise<string> {
+  return new SignJWT({ p: caller.principal, ip: caller.clientIp })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -40,10 +49,10 @@ export async function signPrincipal(principal: Principal, secret: string): Promi
 }
 
 /**
- * Verifies the header. Anything wrong (absent, forged, expired, malformed) yields no
- * principal at all: the request is then anonymous, never trusted.
+ * Verifies the header. Anything wrong (absent, forged, expired, malformed) yields
+ * null: the request is then anonymous, never trusted.
  */
-export async function verifyPrincipal(header: string | undefined, secret: string): Promise<Principal | null> {
+export async function verifyCaller(header: string | undefined, secret: string): Promise<Caller | null> {
   if (!header) return null;
   try {
     const { payload } = await jwtVerify(header, key(secret), {
@@ -51,15 +60,20 @@ export async function verifyPrincipal(header: string | undefined, secret: string
       audience: AUDIENCE,
       algorithms: ['HS256'],
     });
-    const p = payload.p as Principal | undefined;
-    if (!p || typeof p.userId !== 'string' || !Array.isArray(p.roles)) return null;
+    const ip = typeof payload.ip === 'string' ? payload.ip : undefined;
+    const p = payload.p as Principal | null | undefined;
+    if (!p) return { principal: null, clientIp: ip };
+    if (typeof p.userId !== 'string' || !Array.isArray(p.roles)) return null;
     return {
-      kind: p.kind === 'apiKey' ? 'apiKey' : 'user',
-      userId: p.userId,
-      roles: p.roles.filter((r): r is RoleName => (ROLES as readonly string[]).includes(r)),
-      scopes: Array.isArray(p.scopes) ? p.scopes.filter((s) => typeof s === 'string') : [],
-      apiKeyId: typeof p.apiKeyId === 'string' ? p.apiKeyId : undefined,
-      expiresAt: typeof p.expiresAt === 'number' ? p.expiresAt : undefined,
+      clientIp: ip,
+      principal: {
+        kind: p.kind === 'apiKey' ? 'apiKey' : 'user',
+        userId: p.userId,
+        roles: p.roles.filter((r): r is RoleName => (ROLES as readonly string[]).includes(r)),
+        scopes: Array.isArray(p.scopes) ? p.scopes.filter((s) => typeof s === 'string') : [],
+        apiKeyId: typeof p.apiKeyId === 'string' ? p.apiKeyId : undefined,
+        expiresAt: typeof p.expiresAt === 'number' ? p.expiresAt : undefined,
+      },
     };
   } catch {
     return null;

@@ -3,17 +3,19 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { formatError, isDomainError } from './errors';
 import type { Logger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
-import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from './principal';
+import { PRINCIPAL_HEADER, verifyCaller, type Principal } from './principal';
 
 export interface RequestBase {
   principal: Principal | null;
+  /** The client's address as the gateway saw it (or the peer's, for a direct call). */
+  clientIp: string;
   requestId: string;
   log: Logger;
 }
@@ -72,6 +74,7 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       observe<C>(metrics),
       ...(ws ? [{ async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } }] : []),
     ],
@@ -98,9 +101,11 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
       context: async ({ req }) => {
         const requestId = requestIdOf(req);
         const header = req.headers[PRINCIPAL_HEADER];
-        const principal = await verifyPrincipal(typeof header === 'string' ? header : undefined, opts.principalSecret);
+        const caller = await verifyCaller(typeof header === 'string' ? header : undefined, opts.principalSecret);
+        const principal = caller?.principal ?? null;
+        const clientIp = caller?.clientIp ?? req.socket.remoteAddress ?? 'unknown';
         const log = opts.logger.child({ requestId, userId: principal?.userId });
-        return opts.context({ principal, requestId, log });
+        return opts.context({ principal, clientIp, requestId, log });
       },
     }),
   );

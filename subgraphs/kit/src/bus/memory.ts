@@ -62,6 +62,11 @@ export class MemoryTransport implements BusTransport {
     };
   }
 
+  async deleteQueue(queue: string): Promise<void> {
+    this.queues.delete(queue);
+    this.deadLetters.delete(queue);
+  }
+
   /** Waits until every delivery under way has finished. */
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.allSettled([...this.pending]);

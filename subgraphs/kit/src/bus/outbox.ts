@@ -201,3 +201,18 @@ export class OutboxRelay {
     await this.running;
   }
 }
+
+/** What every admin or moderator action leaves behind; telemetry keeps the log. */
+export interface AuditPayload {
+  actorId: string;
+  actorRoles: string[];
+  action: string;
+  targetType: string;
+  targetId: string;
+  details?: Record<string, unknown>;
+}
+
+/** Emits `<service>.audit.recorded` in the caller's unit of work. */
+export function emitAudit(em: EntityManager, service: string, audit: AuditPayload): OutboxMessage {
+  return emit(em, `${service}.audit.recorded`, { ...audit, details: audit.details ?? {} });
+}

@@ -109,6 +109,11 @@ export class RabbitTransport implements BusTransport {
     };
   }
 
+  async deleteQueue(queue: string): Promise<void> {
+    await this.connection.queueDelete({ queue });
+    await this.connection.queueDelete({ queue: `${queue}.dlq` });
+  }
+
   async close(): Promise<void> {
     for (const c of [...this.consumers]) await c.close();
     this.consumers.clear();

@@ -35,6 +35,8 @@ export interface BusTransport {
   publish(message: BusMessage): Promise<void>;
   /** The handler's promise resolving acknowledges; rejecting retries, then dead-letters. */
   consume(opts: ConsumeOptions, handler: (message: BusMessage) => Promise<void>): Promise<Subscription>;
+  /** Removes a queue and its dead-letter queue (tests and decommissioning). */
+  deleteQueue(queue: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,76 @@
+import { PRINCIPAL_HEADER, ROLES, signCaller, type Principal, type RoleName } from '@frontrow/kit';
+import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+
+export const ACCESS_TOKEN_ISSUER = 'frontrow-identity';
+export const ACCESS_TOKEN_AUDIENCE = 'frontrow';
+
+export function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/**
+ * Turns what a client presents into a principal: a bearer JWT checked against
+ * identity's JWKS (cached; an unknown key id makes it fetch the set again, so
+ * rotated keys are picked up), or an API key checked by identity on every request,
+ * so a revoked key stops working at once.
+ */
+export class Authenticator {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(
+    private readonly identityBaseUrl: string,
+    private readonly principalSecret: string,
+  ) {
+    this.jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', identityBaseUrl), {
+      // After a key rotation the first token with the new key id triggers a fetch;
+      // at most one fetch a second whatever clients send.
+      cooldownDuration: 1_000,
+      cacheMaxAge: 10 * 60_000,
+    });
+  }
+
+  async fromHeaders(authorization: string | undefined, apiKey: string | undefined): Promise<Principal | null> {
+    if (authorization) {
+      const m = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      if (!m) throw unauthenticated('The Authorization header must be "Bearer <access token>".');
+      return this.verifyAccessToken(m[1]);
+    }
+    if (apiKey) return this.verifyApiKey(apiKey.trim());
+    return null;
+  }
+
+  async verifyAccessToken(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, {
+        issuer: ACCESS_TOKEN_ISSUER,
+        audience: ACCESS_TOKEN_AUDIENCE,
+        algorithms: ['EdDSA', 'ES256'],
+      });
+      if (typeof payload.sub !== 'string') throw unauthenticated('The access token has no subject.');
+      const roles = Array.isArray(payload.roles)
+        ? payload.roles.filter((r): r is RoleName => (ROLES as readonly string[]).includes(r as string))
+        : [];
+      return { kind: 'user', userId: payload.sub, roles, scopes: [], expiresAt: payload.exp };
+    } catch (e) {
+      if (e instanceof GraphQLError) throw e;
+      if (e instanceof joseErrors.JWTExpired) throw unauthenticated('The access token has expired; refresh the session.');
+      throw unauthenticated('The access token is invalid.');
+    }
+  }
+
+  async verifyApiKey(secret: string): Promise<Principal> {
+    const res = await fetch(new URL('/internal/api-keys/verify', this.identityBaseUrl), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [PRINCIPAL_HEADER]: await signCaller({ principal: null }, this.principalSecret),
+      },
+      body: JSON.stringify({ secret }),
+    });
+    if (res.status === 401) throw unauthenticated('The API key is invalid or revoked.');
+    if (!res.ok) throw new GraphQLError('Could not verify the API key.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const body = (await res.json()) as Principal;
+    return { kind: 'apiKey', userId: body.userId, apiKeyId: body.apiKeyId, roles: body.roles, scopes: body.scopes };
+  }
+}

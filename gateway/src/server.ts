@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import {
+  PRINCIPAL_HEADER,
+  createKeyValueStore,
+  createLogger,
+  createMetrics,
+  formatError,
+  hitRateLimit,
+  isDomainError,
+  requestIdOf,
+  signCaller,
+  type KeyValueStore,
+  type Logger,
+  type Principal,
+  type ServiceHandle,
+} from '@frontrow/kit';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import { Authenticator } from './auth';
+import { mountExplorer } from './explorer';
+import { DEFAULT_OPERATION_LIMITS, operationLimitsRule, type OperationLimits } from './limits';
+import { routingUrls } from './supergraph';
+
+export interface GatewayContext {
+  principal: Principal | null;
+  clientIp: string;
+  requestId: string;
+  log: Logger;
+  /** The signed caller header, made once per request. */
+  callerHeader?: Promise<string>;
+}
+
+export interface RateLimits {
+  /** Requests per minute for a signed-in user or an API key. */
+  perPrincipalPerMinute: number;
+  /** Requests per minute for anonymous callers, per address. */
+  anonymousPerMinute: number;
+}
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  supergraphSdl: string;
+  principalSecret: string;
+  /** Routing URLs by subgraph name that replace the supergraph's (tests, deployments). */
+  subgraphUrls?: Record<string, string>;
+  /** Where identity serves its JWKS and API-key check; defaults to its routing URL's origin. */
+  identityUrl?: string;
+  redisUrl?: string;
+  kv?: KeyValueStore;
+  limits?: Partial<OperationLimits>;
+  rateLimits?: Partial<RateLimits>;
+  /** Honour X-Forwarded-For from this many proxies in front of the gateway. */
+  trustProxy?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { perPrincipalPerMinute: 600, anonymousPerMinute: 300 };
+
+class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(url: string, private readonly secret: string) {
+    super({ url });
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    // Internal calls of the gateway itself (no client request) go anonymous.
+    if (!('requestId' in context)) return;
+    context.callerHeader ??= signCaller({ principal: context.principal, clientIp: context.clientIp }, this.secret);
+    headers.set(PRINCIPAL_HEADER, await context.callerHeader);
+    headers.set('x-request-id', context.requestId);
+  }
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<ServiceHandle> {
+  const logger = opts.logger ?? createLogger('gateway');
+  const metrics = createMetrics('gateway');
+  const urls = { ...routingUrls(opts.supergraphSdl), ...opts.subgraphUrls };
+  const identityUrl = opts.identityUrl ?? (urls.identity ? new URL(urls.identity).origin : undefined);
+  if (!identityUrl) throw new Error('The supergraph has no identity subgraph; set IDENTITY_URL.');
+  const auth = new Authenticator(identityUrl, opts.principalSecret);
+  const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+  const rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
+  const limits = { ...DEFAULT_OPERATION_LIMITS, ...opts.limits };
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: opts.supergraphSdl,
+    buildService: ({ name, url }) => new SignedDataSource(opts.subgraphUrls?.[name] ?? url ?? '', opts.principalSecret),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy ?? false);
+  const server = createServer(app);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [operationLimitsRule(limits)],
+    formatError: (formatted, error) => formatError(formatted, error),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), observe(metrics)],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  mountExplorer(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: '256kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = requestIdOf(req);
+        const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+        const principal = await auth.fromHeaders(req.headers.authorization, headerValue(req, 'x-api-key'));
+        await rateLimit(kv, rates, principal, clientIp);
+        const log = logger.child({ requestId, userId: principal?.userId });
+        return { principal, clientIp, requestId, log };
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : 'localhost'}:${port}/graphql`;
+  logger.info({ url, explorer: url.replace(/\/graphql$/, '/explorer') }, 'gateway ready');
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    server,
+    metrics,
+    stop() {
+      stopping ??= (async () => {
+        await apollo.stop();
+        if (!opts.kv) await kv.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function rateLimit(kv: KeyValueStore, rates: RateLimits, principal: Principal | null, ip: string): Promise<void> {
+  const key = principal ? `gw:${principal.apiKeyId ? `key:${principal.apiKeyId}` : `user:${principal.userId}`}` : `gw:ip:${ip}`;
+  const max = principal ? rates.perPrincipalPerMinute : rates.anonymousPerMinute;
+  try {
+    await hitRateLimit(kv, key, max, 60);
+  } catch (e) {
+    if (isDomainError(e)) {
+      throw new GraphQLError(e.message, {
+        extensions: { code: 'RATE_LIMITED', ...(e as { details?: object }).details, http: { status: 429 } },
+      });
+    }
+    throw e;
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' && v.length ? v : undefined;
+}
+
+
+function observe(metrics: ReturnType<typeof createMetrics>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const err of errors) {
+            const code = err.extensions?.code;
+            if (!code || code === 'INTERNAL_SERVER_ERROR') contextValue.log?.error({ err: err.originalError ?? err }, 'gateway error');
+          }
+        },
+        async willSendResponse({ operationName, response }) {
+          const op = operationName ?? 'anonymous';
+          const failed = response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length);
+          metrics.operations.inc({ operation: op, outcome: failed ? 'error' : 'ok' });
+          metrics.duration.observe({ operation: op }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}

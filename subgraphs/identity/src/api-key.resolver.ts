@@ -1,0 +1,49 @@
+import { BadInputError, NotFoundError, hasRole, hitRateLimit, requireUser } from '@frontrow/kit';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { IdentityContext } from './context';
+import { randomToken, sha256 } from './crypto';
+import { ApiKey, ApiKeyCreated } from './entities/api-key.entity';
+import { ApiKeyInput } from './types';
+import { isUuid } from './user.resolver';
+import { checkText } from './validate';
+
+const SCOPE = /^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/;
+export const API_KEY_PREFIX = 'fr_';
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  @Mutation(() => ApiKeyCreated, { description: 'The secret is in this response only; FrontRow keeps a hash.' })
+  async createApiKey(@Arg('input', () => ApiKeyInput) input: ApiKeyInput, @Ctx() ctx: IdentityContext): Promise<ApiKeyCreated> {
+    const owner = requireUser(ctx.principal);
+    const name = checkText(input.name, 'name', 80);
+    if (input.scopes.length > 20) throw new BadInputError('At most 20 scopes.', 'scopes');
+    const scopes = [...new Set(input.scopes.map((s) => s.trim()))];
+    for (const s of scopes) {
+      if (!SCOPE.test(s)) throw new BadInputError(`"${s}" is not a scope (expected e.g. "creative:write").`, 'scopes');
+    }
+    await hitRateLimit(ctx.services.kv, `apikey:create:${owner.userId}`, 20, 60 * 60);
+    const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
+    const apiKey = ctx.em.create(ApiKey, { userId: owner.userId, name, scopes, secretHash: sha256(secret) });
+    await ctx.em.flush();
+    return { secret, apiKey };
+  }
+
+  @Mutation(() => Boolean, { description: 'Stops the key at once. Its owner or an admin may revoke it.' })
+  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
+    const caller = requireUser(ctx.principal);
+    const key = isUuid(id) ? await ctx.em.findOne(ApiKey, { id }) : null;
+    // Another user's key is "not found", so key ids reveal nothing.
+    if (!key || (key.userId !== caller.userId && !hasRole(caller, 'ADMIN'))) throw new NotFoundError('API key');
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await ctx.em.flush();
+    }
+    return true;
+  }
+
+  @Query(() => [ApiKey], { description: 'The signed-in user\'s API keys, without their secrets.' })
+  async myApiKeys(@Ctx() ctx: IdentityContext): Promise<ApiKey[]> {
+    const caller = requireUser(ctx.principal);
+    return ctx.em.find(ApiKey, { userId: caller.userId }, { orderBy: { createdAt: 'desc' } });
+  }
+}

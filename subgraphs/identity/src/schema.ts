@@ -1,0 +1,19 @@
+import { SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchema } from 'graphql';
+import { ApiKeyResolver } from './api-key.resolver';
+import { AuthResolver } from './auth.resolver';
+import { DeviceResolver } from './device.resolver';
+import { UserResolver, referenceResolvers } from './user.resolver';
+
+export function buildIdentitySchema(): Promise<GraphQLSchema> {
+  return buildFederatedSchema(
+    { resolvers: [UserResolver, AuthResolver, DeviceResolver, ApiKeyResolver], scalarsMap: SCALARS_MAP },
+    referenceResolvers,
+  );
+}
+
+/** The SDL that supergraph.yaml composes (written to schema.graphql by `npm run compose`). */
+export async function printIdentitySdl(): Promise<string> {
+  return printSubgraphSchema(await buildIdentitySchema());
+}

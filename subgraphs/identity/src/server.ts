@@ -1,0 +1,173 @@
+import {
+  KIT_ENTITIES,
+  OutboxRelay,
+  PRINCIPAL_HEADER,
+  createKeyValueStore,
+  createLogger,
+  createTransport,
+  openDatabase,
+  startSubgraphServer,
+  verifyCaller,
+  type BusTransport,
+  type KeyValueStore,
+  type Logger,
+  type RoleName,
+  type ServiceHandle,
+} from '@frontrow/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import express from 'express';
+import { userLoader, type IdentityContext, type IdentitySettings } from './context';
+import { hashPassword, sha256 } from './crypto';
+import { ApiKey } from './entities/api-key.entity';
+import { Device, DevicePairingRecord } from './entities/device.entity';
+import { RefreshToken } from './entities/session.entity';
+import { SigningKey } from './entities/signing-key.entity';
+import { Role, User } from './entities/user.entity';
+import { migrations } from './migrations';
+import { TokenService } from './tokens';
+import { buildIdentitySchema } from './schema';
+
+export const ENTITIES = [User, RefreshToken, Device, DevicePairingRecord, ApiKey, SigningKey, ...KIT_ENTITIES];
+
+export interface IdentityOptions {
+  port: number;
+  host?: string;
+  principalSecret: string;
+  databaseUrl?: string;
+  /** The Postgres schema for identity's tables (tests give each suite its own). */
+  databaseSchema?: string;
+  embeddedDataDir?: string;
+  redisUrl?: string;
+  amqpUrl?: string;
+  /** Shared in-process stand-ins (the embedded quick start runs every service in one process). */
+  kv?: KeyValueStore;
+  transport?: BusTransport;
+  settings?: Partial<IdentitySettings>;
+  seedAdmin?: { email: string; password: string };
+  logger?: Logger;
+  exposeInternals?: boolean;
+  /** Tests: drop the schema when the service stops. */
+  dropSchemaOnStop?: boolean;
+}
+
+export interface IdentityHandle extends ServiceHandle {
+  em: EntityManager;
+  tokens: TokenService;
+  relay: OutboxRelay;
+  transport: BusTransport;
+}
+
+export const DEFAULT_SETTINGS: IdentitySettings = {
+  accessTtlSeconds: 15 * 60,
+  refreshTtlDays: 30,
+  pairingTtlSeconds: 10 * 60,
+  pairingIntervalSeconds: 5,
+  verificationUri: 'http://localhost:4000/pair',
+  signInMaxFailuresPerAccount: 5,
+  signInMaxAttemptsPerAddress: 30,
+};
+
+export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
+  const logger = opts.logger ?? createLogger('identity');
+  const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const db = await openDatabase({
+    service: 'identity',
+    url: opts.databaseUrl,
+    schema: opts.databaseSchema,
+    embeddedDataDir: opts.embeddedDataDir,
+    entities: ENTITIES,
+    migrations,
+    logger,
+  });
+  const em = db.orm.em as EntityManager;
+  const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'identity');
+  const relay = new OutboxRelay(em, transport, logger);
+  const tokens = new TokenService(em, settings.accessTtlSeconds);
+  await tokens.jwks();
+  if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
+
+  const schema = await buildIdentitySchema();
+  const services = { tokens, kv, relay, settings };
+
+  const handle = await startSubgraphServer<IdentityContext>({
+    name: 'identity',
+    port: opts.port,
+    host: opts.host,
+    schema,
+    logger,
+    principalSecret: opts.principalSecret,
+    exposeInternals: opts.exposeInternals,
+    context(base) {
+      const reqEm = em.fork();
+      return { ...base, em: reqEm, services, loaders: { user: userLoader(reqEm) } };
+    },
+    health: async () => {
+      await em.getConnection().execute('select 1');
+    },
+    routes(app) {
+      app.get('/.well-known/jwks.json', async (_req, res) => {
+        res.set('cache-control', 'public, max-age=300').json(await tokens.jwks());
+      });
+      // Only the gateway may ask: the request must carry its signed caller header.
+      app.post('/internal/api-keys/verify', express.json({ limit: '4kb' }), async (req, res) => {
+        const caller = await verifyCaller(req.header(PRINCIPAL_HEADER), opts.principalSecret);
+        if (!caller) {
+          res.status(403).json({ error: 'forbidden' });
+          return;
+        }
+        const secret = typeof req.body?.secret === 'string' ? req.body.secret : '';
+        const found = secret ? await verifyApiKey(em.fork(), secret) : null;
+        if (!found) {
+          res.status(401).json({ error: 'invalid api key' });
+          return;
+        }
+        res.json(found);
+      });
+    },
+    async onStop() {
+      await relay.stop();
+      if (!opts.transport) await transport.close();
+      if (!opts.kv) await kv.close();
+      await db.close({ dropSchema: opts.dropSchemaOnStop });
+    },
+  });
+  relay.start();
+  return { ...handle, em, tokens, relay, transport };
+}
+
+/**
+ * Checks an API key and returns the principal it stands for: its owner's roles
+ * (never ADMIN: administration needs a person) and the key's scopes.
+ */
+async function verifyApiKey(em: EntityManager, secret: string) {
+  const key = await em.findOne(ApiKey, { secretHash: sha256(secret), revokedAt: null });
+  if (!key) return null;
+  const owner = await em.findOne(User, { id: key.userId });
+  if (!owner) return null;
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date() });
+  }
+  return {
+    kind: 'apiKey' as const,
+    userId: owner.id,
+    apiKeyId: key.id,
+    roles: owner.roles.filter((r) => r !== Role.ADMIN) as RoleName[],
+    scopes: key.scopes,
+  };
+}
+
+async function ensureAdmin(em: EntityManager, seed: { email: string; password: string }, logger: Logger): Promise<void> {
+  const email = seed.email.trim().toLowerCase();
+  const existing = await em.findOne(User, { email });
+  if (existing) {
+    if (!existing.roles.includes(Role.ADMIN)) {
+      existing.roles = [...existing.roles, Role.ADMIN];
+      await em.flush();
+    }
+    return;
+  }
+  em.create(User, { email, passwordHash: await hashPassword(seed.password), displayName: 'Administrator', roles: [Role.FAN, Role.ADMIN] });
+  await em.flush();
+  logger.info({ email }, 'seeded the admin account');
+}

@@ -1,0 +1,65 @@
+import { NotFoundError, emitAudit, hasRole, requirePrincipal, requireRole } from '@frontrow/kit';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { IdentityContext } from './context';
+import { Role, User } from './entities/user.entity';
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { nullable: true, description: 'The signed-in user; null when anonymous.' })
+  async me(@Ctx() ctx: IdentityContext): Promise<User | null> {
+    if (!ctx.principal) return null;
+    return ctx.loaders.user.load(ctx.principal.userId);
+  }
+
+  @Query(() => User, { nullable: true })
+  async user(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<User | null> {
+    requirePrincipal(ctx.principal);
+    if (!isUuid(id)) return null;
+    return ctx.loaders.user.load(id);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Only the user and admins see it.' })
+  email(@Root() user: User, @Ctx() ctx: IdentityContext): string | null {
+    const p = ctx.principal;
+    if (ctx.sessionUserId === user.id || (p && (p.userId === user.id || hasRole(p, 'ADMIN')))) return user.email;
+    return null;
+  }
+
+  @Mutation(() => User, { description: 'Admin only. Takes effect at the user\'s next sign-in or refresh.' })
+  async grantRole(
+    @Arg('userId', () => ID) userId: string,
+    @Arg('role', () => Role) role: Role,
+    @Ctx() ctx: IdentityContext,
+  ): Promise<User> {
+    const admin = requireRole(ctx.principal, 'ADMIN');
+    if (admin.kind !== 'user') requireRole(null);
+    const user = isUuid(userId) ? await ctx.em.findOne(User, { id: userId }) : null;
+    if (!user) throw new NotFoundError('User');
+    if (!user.roles.includes(role)) {
+      user.roles = [...user.roles, role];
+      emitAudit(ctx.em, 'identity', {
+        actorId: admin.userId,
+        actorRoles: admin.roles,
+        action: 'identity.role.granted',
+        targetType: 'User',
+        targetId: user.id,
+        details: { role },
+      });
+      await ctx.em.flush();
+      ctx.services.relay.notify();
+    }
+    return user;
+  }
+}
+
+export function isUuid(v: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+}
+
+export const referenceResolvers = {
+  User: {
+    __resolveReference(ref: { id: string }, ctx: IdentityContext) {
+      return isUuid(ref.id) ? ctx.loaders.user.load(ref.id) : null;
+    },
+  },
+};

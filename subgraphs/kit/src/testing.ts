@@ -1,0 +1,50 @@
+/**
+ * What tests share: the real servers when their URLs are set (as in CI), the
+ * embedded stand-ins otherwise; and names that keep each suite apart (its own
+ * Postgres schema, Redis prefix and queue names).
+ */
+import { randomBytes } from 'node:crypto';
+import type { BusTransport } from './bus/types';
+import { MemoryTransport } from './bus/memory';
+import { RabbitTransport } from './bus/rabbit';
+import { MemoryStore, RedisStore, type KeyValueStore } from './kv';
+import { createLogger } from './logger';
+
+export const testEnv = {
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  redisUrl: process.env.REDIS_URL || undefined,
+  amqpUrl: process.env.AMQP_URL || undefined,
+};
+
+/** A name unique to this run: `identity_t3k9x...`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_t${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+export function testSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function testKv(): KeyValueStore {
+  return testEnv.redisUrl ? new RedisStore(testEnv.redisUrl, createLogger('test'), `${uniqueName('test')}:`) : new MemoryStore();
+}
+
+export function testTransport(): BusTransport {
+  return testEnv.amqpUrl ? new RabbitTransport(testEnv.amqpUrl, createLogger('test'), 'frontrow-test') : new MemoryTransport();
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
