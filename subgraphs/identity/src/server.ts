@@ -48,6 +48,8 @@ export interface IdentityOptions {
   exposeInternals?: boolean;
   /** Tests: drop the schema when the service stops. */
   dropSchemaOnStop?: boolean;
+  /** Receives every SQL statement (tests count queries). */
+  onQuery?: (sql: string) => void;
 }
 
 export interface IdentityHandle extends ServiceHandle {
@@ -78,6 +80,7 @@ export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
     entities: ENTITIES,
     migrations,
     logger,
+    onQuery: opts.onQuery,
   });
   const em = db.orm.em as EntityManager;
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PRINCIPAL_HEADER, signCaller, type Principal } from '@frontrow/kit';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { SignJWT } from 'jose';
+import { hashPassword } from '../src/crypto';
+import { User } from '../src/entities/user.entity';
+import { printIdentitySdl } from '../src/schema';
+import { start, type IdentityHandle } from '../src/server';
+
+/**
+ * Identity called directly, as an attacker inside the network would: only the
+ * gateway's signature makes a principal.
+ */
+let identity: IdentityHandle;
+let secret: string;
+const queries: string[] = [];
+const kv = testKv();
+const transport = testTransport();
+
+beforeAll(async () => {
+  secret = testSecret();
+  identity = await start({
+    port: 0,
+    principalSecret: secret,
+    databaseUrl: testEnv.databaseUrl,
+    databaseSchema: uniqueName('identity'),
+    dropSchemaOnStop: true,
+    kv,
+    transport,
+    onQuery: (sql) => queries.push(sql),
+  });
+});
+
+afterAll(async () => {
+  await identity.stop();
+  await transport.close();
+  await kv.close();
+});
+
+async function call(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const res = await fetch(identity.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+}
+
+let passwordHash: Promise<string> | undefined;
+
+async function makeUser(roles: string[] = ['FAN']): Promise<User> {
+  const em = identity.em.fork();
+  passwordHash ??= hashPassword('irrelevant-password');
+  const user = em.create(User, {
+    email: `${uniqueName('u')}@example.com`,
+    passwordHash: await passwordHash,
+    displayName: 'someone',
+    roles: roles as User['roles'],
+  });
+  await em.flush();
+  return user;
+}
+
+describe('a direct call to identity', () => {
+  const adminClaim = (userId: string): Principal => ({ kind: 'user', userId, roles: ['ADMIN'], scopes: [] });
+
+  it('gets no principal from a header signed with another secret', async () => {
+    const victim = await makeUser();
+    const attacker = await makeUser();
+    const forged = await signCaller({ principal: adminClaim(attacker.id) }, testSecret());
+    const r = await call(`mutation($u: ID!) { grantRole(userId: $u, role: ADMIN) { roles } }`, { u: victim.id }, { [PRINCIPAL_HEADER]: forged });
+    expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    const me = await call(`{ me { id } }`, {}, { [PRINCIPAL_HEADER]: forged });
+    expect(me.data).toEqual({ me: null });
+  });
+
+  it('gets no principal from an unsigned or expired header', async () => {
+    const attacker = await makeUser();
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ p: adminClaim(attacker.id) })).toString('base64url')}.`;
+    const expired = await new SignJWT({ p: adminClaim(attacker.id) })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('frontrow-gateway')
+      .setAudience('frontrow-subgraphs')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 300)
+      .sign(new TextEncoder().encode(secret));
+    for (const header of [unsigned, expired, JSON.stringify(adminClaim(attacker.id))]) {
+      const me = await call(`{ me { id } }`, {}, { [PRINCIPAL_HEADER]: header });
+      expect(me.data).toEqual({ me: null });
+    }
+  });
+
+  it('honours a header the gateway signed', async () => {
+    const user = await makeUser();
+    const header = await signCaller({ principal: { kind: 'user', userId: user.id, roles: ['FAN'], scopes: [] } }, secret);
+    expect((await call(`{ me { id email } }`, {}, { [PRINCIPAL_HEADER]: header })).data).toEqual({ me: { id: user.id, email: user.email } });
+  });
+
+  it('refuses the internal API-key check without the gateway\'s signature', async () => {
+    const res = await fetch(new URL('/internal/api-keys/verify', identity.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ secret: 'fr_anything' }),
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('serves its JWKS with public keys only', async () => {
+    const res = await fetch(new URL('/.well-known/jwks.json', identity.url));
+    const jwks = (await res.json()) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const k of jwks.keys) {
+      expect(k).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+      expect(k.d).toBeUndefined();
+    }
+  });
+
+  it('never shows SQL or a stack trace', async () => {
+    const r = await call(`{ user(id: "not-a-uuid") { id } }`, {}, {
+      [PRINCIPAL_HEADER]: await signCaller({ principal: { kind: 'user', userId: (await makeUser()).id, roles: ['FAN'], scopes: [] } }, secret),
+    });
+    expect(r.data).toEqual({ user: null });
+    expect(JSON.stringify(r)).not.toMatch(/select|stack/i);
+  });
+});
+
+describe('entity references', () => {
+  it('resolves 100 users in at most 2 SQL queries', async () => {
+    const users = await Promise.all(Array.from({ length: 100 }, () => makeUser()));
+    queries.length = 0;
+    const r = await call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id displayName } } }`, {
+      r: users.map((u) => ({ __typename: 'User', id: u.id })),
+    });
+    expect((r.data?._entities as unknown[]).length).toBe(100);
+    expect((r.data?._entities as Array<{ id: string }>).map((u) => u.id)).toEqual(users.map((u) => u.id));
+    const selects = queries.filter((q) => /select/i.test(q)).length;
+    expect(selects).toBeGreaterThanOrEqual(1);
+    expect(selects).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('schema', () => {
+  it('matches the committed schema.graphql (run `npm run compose` after a change)', async () => {
+    const committed = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
+    expect(`${(await printIdentitySdl()).trim()}\n`).toBe(committed);
+  });
+});
