@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import { DataloaderType, MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
@@ -87,6 +87,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       snapshot: false,
     },
     allowGlobalContext: false,
+    // References and collections loaded in one tick are fetched in one query.
+    dataloader: DataloaderType.ALL,
     forceUtcTimezone: true,
     debug: onQuery ? ['query'] : false,
     logger: onQuery ? (message: string) => onQuery(message) : () => undefined,

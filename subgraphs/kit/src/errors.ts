@@ -86,7 +86,7 @@ export function formatError(
       message: original.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: original.code, ...original.details },
+      extensions: { ...original.details, code: original.code },
     };
   }
   const code = formatted.extensions?.code;

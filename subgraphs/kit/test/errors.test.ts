@@ -1,0 +1,180 @@
+import { ApolloServer } from '@apollo/server';
+import { GraphQLError, GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, type GraphQLFormattedError } from 'graphql';
+import {
+  BadInputError,
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  RateLimitedError,
+  formatError,
+  isDomainError,
+} from '../src/errors';
+
+/**
+ * formatError is what a client sees of every failure. It runs here inside Apollo
+ * Server, as in a subgraph, with stack traces switched on so that only formatError
+ * stands between an internal error and the client.
+ */
+const SQL_FAILURE = 'insert into "user" ("email", "password_hash") values ($1, $2) - duplicate key value violates unique constraint "user_email_unique"';
+
+const schema = new GraphQLSchema({
+  query: new GraphQLObjectType({
+    name: 'Query',
+    fields: {
+      conflict: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new ConflictError('An account with this email already exists.', { field: 'email' });
+        },
+      },
+      badInput: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new BadInputError('The name is too long.', 'name');
+        },
+      },
+      rateLimited: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new RateLimitedError(42);
+        },
+      },
+      sql: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new Error(SQL_FAILURE);
+        },
+      },
+      codedInternal: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new GraphQLError(`wrapped: ${SQL_FAILURE}`, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+        },
+      },
+      forbiddenGraphQLError: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new GraphQLError('Not yours.', { extensions: { code: 'FORBIDDEN' } });
+        },
+      },
+      user: {
+        type: GraphQLString,
+        args: { id: { type: new GraphQLNonNull(GraphQLID) } },
+        resolve: (_root, { id }: { id: string }) => {
+          throw new NotFoundError(`User ${id}`);
+        },
+      },
+    },
+  }),
+});
+
+function server(exposeInternals = false): ApolloServer {
+  return new ApolloServer({
+    schema,
+    includeStacktraceInErrorResponses: true,
+    formatError: (formatted, error) => formatError(formatted, error, { exposeInternals }),
+  });
+}
+
+let apollo: ApolloServer;
+let exposing: ApolloServer;
+
+beforeAll(async () => {
+  apollo = server();
+  exposing = server(true);
+  await apollo.start();
+  await exposing.start();
+});
+
+afterAll(async () => {
+  await apollo.stop();
+  await exposing.stop();
+});
+
+async function errorsOf(query: string, variables?: Record<string, unknown>, on = apollo): Promise<readonly GraphQLFormattedError[]> {
+  const res = await on.executeOperation({ query, variables });
+  if (res.body.kind !== 'single') throw new Error('expected a single result');
+  const errors = res.body.singleResult.errors;
+  if (!errors?.length) throw new Error('expected errors');
+  return errors;
+}
+
+describe('formatError', () => {
+  it('keeps a domain error\'s code, message, details and path', async () => {
+    const [conflict] = await errorsOf('{ conflict }');
+    expect(conflict).toEqual({
+      message: 'An account with this email already exists.',
+      locations: [{ line: 1, column: 3 }],
+      path: ['conflict'],
+      extensions: { code: 'CONFLICT', field: 'email' },
+    });
+
+    const [badInput] = await errorsOf('{ badInput }');
+    expect(badInput.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'name' });
+
+    const [limited] = await errorsOf('{ rateLimited }');
+    expect(limited.message).toBe('Too many requests; try again in 42s.');
+    expect(limited.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 42 });
+
+    const [notFound] = await errorsOf('query($id: ID!) { user(id: $id) }', { id: 'u1' });
+    expect(notFound.message).toBe('User u1 was not found.');
+    expect(notFound.extensions).toEqual({ code: 'NOT_FOUND' });
+  });
+
+  it('does not let details replace the error code', () => {
+    const error = new GraphQLError('wrapped', { originalError: new ConflictError('Taken.', { code: 'EMAIL_TAKEN', field: 'email' }) });
+    const out = formatError({ message: 'wrapped' }, error);
+    expect(out.extensions).toEqual({ code: 'CONFLICT', field: 'email' });
+  });
+
+  it('hides an internal error: a generic message, INTERNAL_SERVER_ERROR, nothing of the SQL or the stack', async () => {
+    for (const field of ['sql', 'codedInternal']) {
+      const [err] = await errorsOf(`{ ${field} }`);
+      expect(err.message).toBe('Internal server error.');
+      expect(err.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+      expect(err.path).toEqual([field]);
+      const text = JSON.stringify(err);
+      expect(text).not.toMatch(/insert into|duplicate key|user_email_unique|stacktrace|\.ts:\d+/);
+    }
+  });
+
+  it('shows internal messages only when asked to (development)', async () => {
+    const [err] = await errorsOf('{ sql }', undefined, exposing);
+    expect(err.message).toBe(SQL_FAILURE);
+  });
+
+  it('keeps a GraphQLError carrying a contract code, without its stack trace', async () => {
+    const [err] = await errorsOf('{ forbiddenGraphQLError }');
+    expect(err.message).toBe('Not yours.');
+    expect(err.extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  it('maps GraphQL validation and parse failures to BAD_USER_INPUT, keeping their message', async () => {
+    const [unknownField] = await errorsOf('{ nope }');
+    expect(unknownField.message).toMatch(/Cannot query field "nope" on type "Query"/);
+    expect(unknownField.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+
+    const [parse] = await errorsOf('{ conflict ');
+    expect(parse.message).toMatch(/Syntax Error/);
+    expect(parse.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+
+    const [variable] = await errorsOf('query($id: ID!) { user(id: $id) }', {});
+    expect(variable.message).toMatch(/\$id/);
+    expect(variable.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('maps every validation-type code it is given directly', () => {
+    for (const code of ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']) {
+      const out = formatError({ message: 'bad', extensions: { code, stacktrace: ['at secret.ts:1'] } }, new GraphQLError('bad'));
+      expect(out).toEqual({ message: 'bad', locations: undefined, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+  });
+
+  it('recognises a domain error through GraphQL wrappers', () => {
+    const inner = new DomainError('FORBIDDEN', 'No.');
+    const wrapped = new GraphQLError('outer', { originalError: new GraphQLError('middle', { originalError: inner }) });
+    expect(isDomainError(wrapped)).toBe(true);
+    expect(isDomainError(new GraphQLError('plain', { originalError: new Error('x') }))).toBe(false);
+    expect(formatError({ message: 'outer' }, wrapped).extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+});
