@@ -27,8 +27,8 @@ export function composeSupergraph(entries: SubgraphEntry[]): string {
   const result = composeServices(
     entries.map((e) => ({ name: e.name, url: e.routingUrl, typeDefs: parse(readFileSync(e.schemaFile, 'utf8')) })),
   );
-  if (result.errors?.length) {
-    throw new Error(`Composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
+  if (result.errors?.length || !result.supergraphSdl) {
+    throw new Error(`Composition failed:\n${(result.errors ?? []).map((e) => `- ${e.message}`).join('\n')}`);
   }
   return result.supergraphSdl;
 }

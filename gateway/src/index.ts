@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, createLogger, loadConfig, setting } from '@frontrow/kit';
 import { startGateway } from './server';
+import { routingUrls } from './supergraph';
 
 const logger = createLogger('gateway');
 
@@ -25,10 +26,13 @@ async function main(): Promise<void> {
   } catch {
     throw new ConfigError('SUPERGRAPH_PATH', `names a file that cannot be read: ${config.SUPERGRAPH_PATH}`);
   }
+  const subgraphUrls = subgraphUrlOverrides(supergraphSdl, process.env);
+  if (Object.keys(subgraphUrls).length > 0) logger.info({ subgraphUrls }, 'routing URLs overridden from SUBGRAPH_URL_<NAME>');
   const handle = await startGateway({
     port: config.PORT,
     host: config.HOST,
     supergraphSdl,
+    subgraphUrls,
     principalSecret: config.PRINCIPAL_SECRET,
     identityUrl: config.IDENTITY_URL,
     redisUrl: config.REDIS_URL,
@@ -37,6 +41,24 @@ async function main(): Promise<void> {
     logger,
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void handle.stop().then(() => process.exit(0)));
+}
+
+/**
+ * `SUBGRAPH_URL_<NAME>` (the subgraph's name upper-cased, other characters as `_`)
+ * replaces that subgraph's routing URL, e.g. `SUBGRAPH_URL_IDENTITY=http://identity:4001/graphql`
+ * in containers. A variable that names no subgraph of the supergraph is a typo, so it stops the gateway.
+ */
+function subgraphUrlOverrides(supergraphSdl: string, env: Record<string, string | undefined>): Record<string, string> {
+  const prefix = 'SUBGRAPH_URL_';
+  const names = new Map(Object.keys(routingUrls(supergraphSdl)).map((name) => [prefix + name.toUpperCase().replace(/[^A-Z0-9]/g, '_'), name]));
+  const urls: Record<string, string> = {};
+  for (const variable of Object.keys(env).filter((k) => k.startsWith(prefix))) {
+    const name = names.get(variable);
+    if (!name) throw new ConfigError(variable, `names no subgraph of the supergraph (it has: ${[...names.values()].join(', ') || 'none'}).`);
+    const url = setting.url({ optional: true, protocols: ['http', 'https'] }).read(variable, env);
+    if (url) urls[name] = url;
+  }
+  return urls;
 }
 
 main().catch((e: unknown) => {

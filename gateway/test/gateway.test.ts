@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { bearer, codeOf, signUp, startStack, type Stack } from './stack';
 
@@ -65,10 +66,11 @@ describe('operations', () => {
 
   it('supports automatic persisted queries', async () => {
     const query = '{ __typename }';
-    const { createHash } = await import('node:crypto');
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     const ext = encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash } }));
-    const miss = await (await fetch(`${stack.gateway.url}?extensions=${ext}`, { headers: { 'apollo-require-preflight': 'true' } })).json();
+    const miss = (await (await fetch(`${stack.gateway.url}?extensions=${ext}`, { headers: { 'apollo-require-preflight': 'true' } })).json()) as {
+      errors: Array<{ extensions: { code: string } }>;
+    };
     expect(miss.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     const register = await fetch(stack.gateway.url, {
       method: 'POST',
