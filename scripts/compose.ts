@@ -7,10 +7,16 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeSupergraph, readSupergraphConfig } from '@frontrow/gateway/src/compose';
+import { printEventsSdl } from '@frontrow/events/src/schema';
 import { printIdentitySdl } from '@frontrow/identity/src/schema';
+import { printMediaSdl } from '@frontrow/media/src/schema';
 
 const ROOT = join(__dirname, '..');
-const printers: Record<string, () => Promise<string>> = { identity: printIdentitySdl };
+const printers: Record<string, () => Promise<string>> = {
+  identity: printIdentitySdl,
+  events: printEventsSdl,
+  media: printMediaSdl,
+};
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');

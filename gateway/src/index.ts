@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     IDENTITY_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     TRUST_PROXY: setting.int({ default: 0, min: 0, max: 10 }),
+    CORS_ORIGINS: setting.string({ default: '*' }),
     RATE_LIMIT_PER_MINUTE: setting.int({ default: 600, min: 1 }),
     ANONYMOUS_RATE_LIMIT_PER_MINUTE: setting.int({ default: 300, min: 1 }),
   });
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     identityUrl: config.IDENTITY_URL,
     redisUrl: config.REDIS_URL,
     trustProxy: config.TRUST_PROXY || undefined,
+    corsOrigins: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
     rateLimits: { perPrincipalPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE },
     logger,
   });

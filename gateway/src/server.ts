@@ -58,6 +58,8 @@ export interface GatewayOptions {
   rateLimits?: Partial<RateLimits>;
   /** Honour X-Forwarded-For from this many proxies in front of the gateway. */
   trustProxy?: number;
+  /** Origins whose pages may call the API from a browser; '*' for any (no cookies are used). */
+  corsOrigins?: string[] | '*';
   logger?: Logger;
 }
 
@@ -104,7 +106,15 @@ export async function startGateway(opts: GatewayOptions): Promise<ServiceHandle>
     introspection: true,
     includeStacktraceInErrorResponses: false,
     validationRules: [operationLimitsRule(limits)],
-    formatError: (formatted, error) => formatError(formatted, error),
+    formatError: (formatted, error) => {
+      // A subgraph's error was already made safe by the subgraph's own formatError
+      // (internal details hidden there); keep its message and reason.
+      if (formatted.extensions?.serviceName && typeof formatted.extensions.code === 'string') {
+        const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions;
+        return { ...formatted, extensions };
+      }
+      return formatError(formatted, error);
+    },
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), observe(metrics)],
   });
   await apollo.start();
@@ -116,6 +126,7 @@ export async function startGateway(opts: GatewayOptions): Promise<ServiceHandle>
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   mountExplorer(app);
+  app.use('/graphql', cors(opts.corsOrigins ?? '*'));
   app.use(
     '/graphql',
     express.json({ limit: '256kb' }),
@@ -167,6 +178,29 @@ async function rateLimit(kv: KeyValueStore, rates: RateLimits, principal: Princi
     }
     throw e;
   }
+}
+
+/**
+ * Browsers on other origins (the web and admin clients, developers' pages) may call
+ * the API. Credentials travel in headers, never cookies, so no origin gains ambient
+ * authority from this.
+ */
+function cors(origins: string[] | '*'): express.RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin && (origins === '*' || origins.includes(origin))) {
+      res.set('access-control-allow-origin', origins === '*' ? '*' : origin);
+      res.set('vary', 'origin');
+      res.set('access-control-allow-headers', 'content-type, authorization, x-api-key, apollo-require-preflight, x-request-id');
+      res.set('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.set('access-control-max-age', '600');
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { freePort } from '@frontrow/kit';
 import { bearer, codeOf, signUp, startStack, type Stack } from './stack';
 
 let stack: Stack;
@@ -53,6 +54,19 @@ describe('operations', () => {
     const unknown = await stack.gql(`{ nope }`);
     expect(codeOf(unknown)).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(unknown)).not.toMatch(/stacktrace|at \w+ \(/);
+  });
+
+  it('says a subgraph is down without showing where it lives', async () => {
+    const port = await freePort();
+    const broken = await startStack({ gateway: { subgraphUrls: { identity: `http://127.0.0.1:${port}/graphql` } } });
+    try {
+      const r = await broken.gql(`{ me { id } }`);
+      expect(r.errors?.length).toBeGreaterThan(0);
+      expect(JSON.stringify(r)).not.toMatch(new RegExp(`127\\.0\\.0\\.1|${port}|ECONNREFUSED`));
+      expect(r.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    } finally {
+      await broken.close();
+    }
   });
 
   it('forwards the principal to subgraphs only through its signature', async () => {

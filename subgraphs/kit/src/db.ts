@@ -87,6 +87,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       snapshot: false,
     },
     allowGlobalContext: false,
+    // Several services share a process in the quick start and in tests: each ORM keeps
+    // its own transaction context, or a handler called from inside another service's
+    // transaction (the in-process bus) would be handed that service's EntityManager.
+    contextName: `frontrow:${schema}`,
     // References and collections loaded in one tick are fetched in one query.
     dataloader: DataloaderType.ALL,
     forceUtcTimezone: true,

@@ -30,7 +30,7 @@ export function testKv(): KeyValueStore {
 }
 
 export function testTransport(): BusTransport {
-  return testEnv.amqpUrl ? new RabbitTransport(testEnv.amqpUrl, createLogger('test'), 'frontrow-test') : new MemoryTransport();
+  return testEnv.amqpUrl ? new RabbitTransport(testEnv.amqpUrl, createLogger('test'), 'frontrow-test') : new MemoryTransport(createLogger('test-bus'));
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */

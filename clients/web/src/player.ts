@@ -1,0 +1,118 @@
+import Janus from 'janus-gateway';
+import adapter from 'webrtc-adapter';
+
+export interface Grant {
+  janusUrl: string;
+  mountpointId: string;
+  token: string;
+  expiresAt: string;
+}
+
+export interface VideoStats {
+  framesDecoded: number;
+  codec: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+let initialised: Promise<void> | undefined;
+function init(): Promise<void> {
+  initialised ??= new Promise((resolve) => Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies({ adapter }), callback: () => resolve() }));
+  return initialised;
+}
+
+/**
+ * Plays one streaming-plugin mountpoint with janus-gateway: a Janus session carrying
+ * the grant's token, `watch`, answer the offer, and the remote tracks into the video
+ * element.
+ */
+export class FeedPlayer {
+  private janus?: Janus;
+  private handle?: { send(o: object): void; createAnswer(o: object): void; hangup(): void; detach(): void; webrtcStuff: { pc?: RTCPeerConnection } };
+  private readonly stream = new MediaStream();
+
+  constructor(private readonly video: HTMLVideoElement, private readonly onStatus: (s: string) => void) {
+    video.srcObject = this.stream;
+  }
+
+  async play(grant: Grant): Promise<void> {
+    await init();
+    this.stop();
+    await new Promise<void>((resolve, reject) => {
+      const janus = new Janus({
+        server: grant.janusUrl,
+        token: grant.token,
+        success: () => {
+          janus.attach({
+            plugin: 'janus.plugin.streaming',
+            success: (handle: FeedPlayer['handle']) => {
+              this.handle = handle;
+              handle!.send({ message: { request: 'watch', id: Number(grant.mountpointId) } });
+            },
+            error: (err: unknown) => reject(new Error(`attach failed: ${String(err)}`)),
+            onmessage: (msg: { error?: string }, jsep?: object) => {
+              if (msg.error) {
+                this.onStatus(`The stream is unavailable: ${msg.error}`);
+                return;
+              }
+              if (!jsep) return;
+              this.handle!.createAnswer({
+                jsep,
+                tracks: [
+                  { type: 'audio', capture: false, recv: true },
+                  { type: 'video', capture: false, recv: true },
+                ],
+                success: (answer: object) => {
+                  this.handle!.send({ message: { request: 'start' }, jsep: answer });
+                  resolve();
+                },
+                error: (err: unknown) => reject(new Error(`WebRTC answer failed: ${String(err)}`)),
+              });
+            },
+            onremotetrack: (track: MediaStreamTrack, _mid: string, on: boolean) => {
+              if (on) {
+                for (const t of this.stream.getTracks().filter((x) => x.kind === track.kind)) this.stream.removeTrack(t);
+                this.stream.addTrack(track);
+                void this.video.play().catch(() => undefined);
+              } else {
+                this.stream.removeTrack(track);
+              }
+            },
+            oncleanup: () => this.onStatus('The stream ended.'),
+          });
+        },
+        error: (err: unknown) => reject(new Error(`Janus: ${String(err)}`)),
+        destroyed: () => this.onStatus('Disconnected from the media server.'),
+      });
+      this.janus = janus;
+    });
+  }
+
+  /** What the browser decoded so far (tests and the QoS reporter read this). */
+  async stats(): Promise<VideoStats> {
+    const pc = this.handle?.webrtcStuff.pc;
+    const out: VideoStats = { framesDecoded: 0, codec: null, width: null, height: null };
+    if (!pc) return out;
+    const report = await pc.getStats();
+    const codecs = new Map<string, string>();
+    report.forEach((s: { type: string; id: string; mimeType?: string }) => {
+      if (s.type === 'codec' && s.mimeType) codecs.set(s.id, s.mimeType);
+    });
+    report.forEach((s: { type: string; kind?: string; framesDecoded?: number; codecId?: string; frameWidth?: number; frameHeight?: number }) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        out.framesDecoded = s.framesDecoded ?? 0;
+        out.codec = (s.codecId && codecs.get(s.codecId)) || null;
+        out.width = s.frameWidth ?? null;
+        out.height = s.frameHeight ?? null;
+      }
+    });
+    return out;
+  }
+
+  stop(): void {
+    this.handle?.hangup();
+    this.handle = undefined;
+    this.janus?.destroy({ cleanupHandles: true });
+    this.janus = undefined;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './janus';
+export * from './test-source';

@@ -1,0 +1,90 @@
+import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { defaultPorts, launchPlatform, type Platform } from '../src/launch';
+
+/** The subgraphs composed behind one gateway: one query crosses several of them. */
+let platform: Platform;
+const kv = testKv();
+const transport = testTransport();
+const admin = { email: `${uniqueName('admin')}@example.com`, password: 'platform-admin-password' };
+const prefix = `${uniqueName('plat')}_`;
+
+beforeAll(async () => {
+  platform = await launchPlatform({
+    gatewayPort: 0,
+    webPort: false,
+    ports: { identity: 0, events: 0, media: 0 },
+    principalSecret: testSecret(),
+    databaseUrl: testEnv.databaseUrl,
+    schemaPrefix: prefix,
+    dropSchemasOnStop: true,
+    kv,
+    transport,
+    seedAdmin: admin,
+  });
+});
+
+afterAll(async () => {
+  await platform.stop();
+  for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`);
+  await transport.close();
+  await kv.close();
+});
+
+async function gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const res = await fetch(platform.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+}
+
+describe('the platform', () => {
+  it('reads the subgraph ports from supergraph.yaml', () => {
+    expect(defaultPorts()).toMatchObject({ identity: 4001, events: 4002, media: 4003 });
+  });
+
+  it('answers one query across events and media, with media unavailable when no Janus is configured', async () => {
+    const signIn = await gql<{ signIn: { accessToken: string } }>(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin });
+    const token = signIn.data!.signIn.accessToken;
+    const venue = await gql<{ createVenue: { id: string } }>(
+      `mutation { createVenue(input: { name: "Dome", city: "Oslo", country: "NO", timezone: "Europe/Oslo" }) { id } }`,
+      {},
+      token,
+    );
+    const event = await gql<{ createEvent: { id: string } }>(
+      `mutation($v: ID!) { createEvent(input: { title: "Final", sport: "handball", homeTeam: "A", awayTeam: "B", venueId: $v,
+         startsAt: "2031-05-01T18:00:00Z", endsAt: "2031-05-01T20:00:00Z" }) { id } }`,
+      { v: venue.data!.createVenue.id },
+      token,
+    );
+    const feed = await gql<{ addFeed: { id: string } }>(
+      `mutation($e: ID!) { addFeed(input: { eventId: $e, label: "Court", projection: EQUIRECT_MONO, isDefault: true }) { id } }`,
+      { e: event.data!.createEvent.id },
+      token,
+    );
+    const r = await gql<{ event: { title: string; feeds: Array<{ id: string; ingest: { status: string } | null }> } }>(
+      `query($id: ID!) { event(id: $id) { title feeds { id ingest { status } } } encoderPresets { id } }`,
+      { id: event.data!.createEvent.id },
+      token,
+    );
+    expect(r.data?.event.title).toBe('Final');
+    expect(r.data?.event.feeds).toEqual([{ id: feed.data!.addFeed.id, ingest: { status: 'IDLE' } }]);
+    // Media learns of the feed from the bus; then starting ingest says media is unavailable.
+    const start = await eventually(async () => {
+      const s = await gql(`mutation($f: ID!) { startIngest(feedId: $f, presetId: "equirect-2k-vp8") { status } }`, { f: feed.data!.addFeed.id }, token);
+      return s.errors?.[0].extensions?.code === 'NOT_FOUND' ? undefined : s;
+    });
+    expect(start.errors?.[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', reason: 'MEDIA_UNAVAILABLE' });
+    expect(start.errors?.[0].message).toMatch(/media server is unavailable/);
+    // Nothing is live, so there is nothing to watch: no grant, no error.
+    const play = await gql(`query($id: ID!) { feed(id: $id) { playback { token } } }`, { id: feed.data!.addFeed.id }, token);
+    expect(play).toEqual({ data: { feed: { playback: null } } });
+    // A fan may not see ingest details.
+    const fan = await gql<{ signUp: { accessToken: string } }>(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }`, {
+      i: { email: `${uniqueName('fan')}@example.com`, password: 'a fan password', displayName: 'Fan' },
+    });
+    const denied = await gql(`query($id: ID!) { feed(id: $id) { ingest { status } } }`, { id: feed.data!.addFeed.id }, fan.data!.signUp.accessToken);
+    expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});

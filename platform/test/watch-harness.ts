@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
+import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
+import { startTestSource, type RunningSource } from '@frontrow/media-plane/src/test-source';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchPlatform, ROOT, type Platform } from '../src/launch';
+import { createTestNetwork, type TestNetwork } from './netns';
+
+/** What the watch test needs of the machine; the missing ones, named. */
+export function missingForWatch(): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root (for a network namespace)');
+  for (const bin of ['ip', 'janus', 'ffmpeg']) if (!findOnPath(bin)) missing.push(bin);
+  if (!chromiumPath()) missing.push('chromium');
+  return missing;
+}
+
+export function chromiumPath(): string | null {
+  return process.env.CHROMIUM_PATH ?? findOnPath('chromium') ?? findOnPath('chromium-browser') ?? findOnPath('google-chrome');
+}
+
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+export interface GqlReply<T> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+/**
+ * The live-360 world of the end-to-end test and the first-frame benchmark: a network
+ * namespace with Janus in it, the whole platform, an admin, and a live event with
+ * one feed whose ingest has started and receives the test source.
+ */
+export class WatchWorld {
+  net!: TestNetwork;
+  janus!: RunningJanus;
+  platform!: Platform;
+  kv!: KeyValueStore;
+  transport!: BusTransport;
+  source?: RunningSource;
+  browser?: Browser;
+  adminToken!: string;
+  eventId!: string;
+  feedId!: string;
+  private readonly admin = { email: `${uniqueName('admin')}@example.com`, password: 'admin-password-e2e' };
+  private readonly prefix = `${uniqueName('e2e')}_`;
+
+  async start(): Promise<void> {
+    this.net = createTestNetwork();
+    const keys = { adminSecret: testSecret(), streamingAdminKey: testSecret() };
+    this.janus = await launchJanus({
+      httpPort: await freePort(),
+      adminPort: await freePort(),
+      wsPort: await freePort(),
+      httpIp: this.net.nsIp,
+      adminIp: this.net.nsIp,
+      iceEnforce: this.net.nsIf,
+      netns: this.net.name,
+      debugLevel: 3,
+      ...keys,
+    });
+    this.kv = testKv();
+    this.transport = testTransport();
+    this.platform = await launchPlatform({
+      gatewayPort: 0,
+      webPort: 0,
+      ports: { identity: 0, events: 0, media: 0 },
+      principalSecret: testSecret(),
+      databaseUrl: testEnv.databaseUrl,
+      schemaPrefix: this.prefix,
+      dropSchemasOnStop: true,
+      kv: this.kv,
+      transport: this.transport,
+      janus: { url: this.janus.url, adminUrl: this.janus.adminUrl, ...keys },
+      rtpHost: this.net.nsIp,
+      seedAdmin: this.admin,
+    });
+    this.adminToken = (await this.signIn(this.admin.email, this.admin.password)).accessToken;
+  }
+
+  async gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlReply<T>> {
+    const res = await fetch(this.platform.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as GqlReply<T>;
+  }
+
+  async must<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+    const r = await this.gql<T>(query, variables, token);
+    if (r.errors?.length || !r.data) throw new Error(`GraphQL failed: ${JSON.stringify(r.errors)}`);
+    return r.data;
+  }
+
+  async signIn(email: string, password: string): Promise<{ accessToken: string; userId: string }> {
+    const d = await this.must<{ signIn: { accessToken: string; user: { id: string } } }>(
+      `mutation($i: SignInInput!) { signIn(input: $i) { accessToken user { id } } }`,
+      { i: { email, password } },
+    );
+    return { accessToken: d.signIn.accessToken, userId: d.signIn.user.id };
+  }
+
+  async signUpFan(): Promise<{ accessToken: string; userId: string }> {
+    const d = await this.must<{ signUp: { accessToken: string; user: { id: string } } }>(
+      `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`,
+      { i: { email: `${uniqueName('fan')}@example.com`, password: 'a fan password', displayName: 'Fan' } },
+    );
+    return { accessToken: d.signUp.accessToken, userId: d.signUp.user.id };
+  }
+
+  /** The admin's part: a venue, a live event, a 360 feed, ingest started, the encoder sending. */
+  async goLive(codec: 'vp8' | 'h264' = 'vp8'): Promise<{ videoPort: number; audioPort: number; rtpHost: string }> {
+    const t = this.adminToken;
+    const venue = await this.must<{ createVenue: { id: string } }>(
+      `mutation($i: VenueInput!) { createVenue(input: $i) { id } }`,
+      { i: { name: 'Test Arena', city: 'Lyon', country: 'FR', timezone: 'Europe/Paris', capacity: 1000 } },
+      t,
+    );
+    const startsAt = new Date(Date.now() - 60_000).toISOString();
+    const endsAt = new Date(Date.now() + 3 * 3600_000).toISOString();
+    const event = await this.must<{ createEvent: { id: string } }>(
+      `mutation($i: EventInput!) { createEvent(input: $i) { id } }`,
+      { i: { title: `E2E ${randomUUID().slice(0, 6)}`, sport: 'basketball', homeTeam: 'Home', awayTeam: 'Away', venueId: venue.createVenue.id, startsAt, endsAt } },
+      t,
+    );
+    this.eventId = event.createEvent.id;
+    const feed = await this.must<{ addFeed: { id: string } }>(
+      `mutation($i: FeedInput!) { addFeed(input: $i) { id } }`,
+      { i: { eventId: this.eventId, label: 'Center court', projection: 'EQUIRECT_MONO', isDefault: true } },
+      t,
+    );
+    this.feedId = feed.addFeed.id;
+    const preset = codec === 'h264' ? 'flat-1080p-h264' : 'test-pattern-vp8';
+    // Media learns of the feed from the bus: ask until it knows it.
+    const ingest = await eventually(async () => {
+      const r = await this.gql<{ startIngest: { status: string; videoPort: number; audioPort: number; rtpHost: string } }>(
+        `mutation($f: ID!, $p: ID!) { startIngest(feedId: $f, presetId: $p) { status videoPort audioPort rtpHost } }`,
+        { f: this.feedId, p: preset },
+        t,
+      );
+      if (r.errors?.[0]?.extensions?.code === 'NOT_FOUND') return undefined;
+      if (r.errors?.length) throw new Error(JSON.stringify(r.errors));
+      return r.data?.startIngest;
+    }, 20_000, 100);
+    // Ingest is ready before the game goes live (going live would start it with the default preset).
+    await this.must(`mutation($id: ID!) { setEventStatus(id: $id, status: LIVE) { status } }`, { id: this.eventId }, t);
+    this.source = startTestSource({ host: ingest.rtpHost, videoPort: ingest.videoPort, audioPort: ingest.audioPort, codec });
+    return ingest;
+  }
+
+  /** Gives the fan a pass the way commerce does: an event on the bus. */
+  async grantEntitlement(userId: string): Promise<void> {
+    await this.transport.publish({
+      id: randomUUID(),
+      type: 'commerce.entitlement.granted',
+      occurredAt: new Date().toISOString(),
+      version: 1,
+      payload: { entitlementId: randomUUID(), userId, eventId: this.eventId, productId: randomUUID(), kind: 'EVENT_PASS' },
+    });
+  }
+
+  async openBrowser(): Promise<Browser> {
+    this.browser ??= await chromium.launch({
+      executablePath: chromiumPath() ?? undefined,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required',
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+        '--use-gl=angle',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+      ],
+    });
+    return this.browser;
+  }
+
+  /** Opens the viewer for the feed as this fan; resolves once it is watching. */
+  async watch(token: string): Promise<Page> {
+    const browser = await this.openBrowser();
+    const page = await browser.newPage({ viewport: { width: 1024, height: 576 } });
+    const url = `${this.platform.web!.url}/viewer.html?event=${this.eventId}&feed=${this.feedId}#token=${token}`;
+    await page.goto(url);
+    return page;
+  }
+
+  async stats(page: Page): Promise<{ framesDecoded: number; codec: string | null; width: number | null; height: number | null }> {
+    return page.evaluate(() => (window as unknown as { frontrow: { stats(): Promise<never> } }).frontrow.stats());
+  }
+
+  async screenshot(page: Page, name: string): Promise<string> {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, name);
+    await page.screenshot({ path: file });
+    return file;
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close().catch(() => undefined);
+    await this.source?.stop();
+    await this.platform?.stop();
+    for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await this.transport?.deleteQueue(`${this.prefix}media.${q}`).catch(() => undefined);
+    await this.transport?.close();
+    await this.kv?.close();
+    await this.janus?.stop();
+    this.net?.destroy();
+  }
+}

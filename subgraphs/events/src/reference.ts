@@ -1,0 +1,19 @@
+import type { EventsContext, EventsLoaders } from './context';
+import { normalizeId } from './validate';
+
+/** Other subgraphs hand us `{ __typename, id }`; an id that is not ours resolves to null. */
+function resolveWith(loader: keyof EventsLoaders & ('venue' | 'event' | 'feed' | 'moment')) {
+  return {
+    __resolveReference(ref: { id: string }, ctx: EventsContext) {
+      const id = normalizeId(ref.id);
+      return id ? ctx.loaders[loader].load(id) : null;
+    },
+  };
+}
+
+export const referenceResolvers = {
+  Venue: resolveWith('venue'),
+  Event: resolveWith('event'),
+  Feed: resolveWith('feed'),
+  Moment: resolveWith('moment'),
+};

@@ -1,0 +1,96 @@
+import {
+  KIT_ENTITIES,
+  OutboxRelay,
+  createLogger,
+  createTransport,
+  openDatabase,
+  startSubgraphServer,
+  type BusTransport,
+  type Logger,
+  type ServiceHandle,
+} from '@frontrow/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createLoaders, type EventsContext } from './context';
+import { SportEvent } from './entities/event.entity';
+import { Feed } from './entities/feed.entity';
+import { Moment } from './entities/moment.entity';
+import { Venue } from './entities/venue.entity';
+import { migrations } from './migrations';
+import { buildEventsSchema } from './schema';
+import { seedDemo } from './seed';
+
+export const ENTITIES = [Venue, SportEvent, Feed, Moment, ...KIT_ENTITIES];
+
+export interface EventsOptions {
+  port: number;
+  host?: string;
+  principalSecret: string;
+  databaseUrl?: string;
+  /** The Postgres schema for the events tables (tests give each suite its own). */
+  databaseSchema?: string;
+  embeddedDataDir?: string;
+  amqpUrl?: string;
+  /** A shared bus transport (the embedded quick start runs every service in one process). */
+  transport?: BusTransport;
+  /** Seeds the demo season at start-up when there are no events yet. */
+  seedDemo?: boolean;
+  logger?: Logger;
+  exposeInternals?: boolean;
+  /** Tests: drop the schema when the service stops. */
+  dropSchemaOnStop?: boolean;
+  /** Receives every SQL statement (tests count queries). */
+  onQuery?: (sql: string) => void;
+}
+
+export interface EventsHandle extends ServiceHandle {
+  em: EntityManager;
+  relay: OutboxRelay;
+  transport: BusTransport;
+}
+
+export async function start(opts: EventsOptions): Promise<EventsHandle> {
+  const logger = opts.logger ?? createLogger('events');
+  const db = await openDatabase({
+    service: 'events',
+    url: opts.databaseUrl,
+    schema: opts.databaseSchema,
+    embeddedDataDir: opts.embeddedDataDir,
+    entities: ENTITIES,
+    migrations,
+    logger,
+    onQuery: opts.onQuery,
+  });
+  const em = db.orm.em as EntityManager;
+  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'events');
+  const relay = new OutboxRelay(em, transport, logger);
+  if (opts.seedDemo) {
+    const seeded = await seedDemo(em);
+    if (seeded.created) logger.info({ venues: seeded.venues.length, events: seeded.events.length }, 'seeded the demo season');
+  }
+
+  const schema = await buildEventsSchema();
+  const services = { relay };
+  const handle = await startSubgraphServer<EventsContext>({
+    name: 'events',
+    port: opts.port,
+    host: opts.host,
+    schema,
+    logger,
+    principalSecret: opts.principalSecret,
+    exposeInternals: opts.exposeInternals,
+    context(base) {
+      const reqEm = em.fork();
+      return { ...base, em: reqEm, services, loaders: createLoaders(reqEm) };
+    },
+    health: async () => {
+      await em.getConnection().execute('select 1');
+    },
+    async onStop() {
+      await relay.stop();
+      if (!opts.transport) await transport.close();
+      await db.close({ dropSchema: opts.dropSchemaOnStop });
+    },
+  });
+  relay.start();
+  return { ...handle, em, relay, transport };
+}

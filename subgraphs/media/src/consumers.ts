@@ -1,0 +1,96 @@
+import { consume, type BusMessage, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
+import type { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntitlementInfo, FeedInfo } from './entities/projections.entity';
+import type { MediaService } from './media.service';
+
+interface FeedPayload {
+  feedId: string;
+  eventId: string;
+  label: string;
+  projection: string;
+  isDefault?: boolean;
+  preview?: boolean;
+}
+interface EventStatusPayload {
+  eventId: string;
+  feeds?: FeedPayload[];
+}
+interface EntitlementPayload {
+  entitlementId: string;
+  userId: string;
+  eventId?: string | null;
+}
+
+/**
+ * What media learns from the bus: feeds (events.feed.added), events going live or
+ * ending (their feeds' ingest starts or stops without an admin's click), and
+ * entitlements granted or revoked (commerce).
+ */
+export async function startConsumers(
+  orm: MikroORM,
+  transport: BusTransport,
+  media: MediaService,
+  logger: Logger,
+  queuePrefix = 'media',
+): Promise<Subscription[]> {
+  const upsertFeed = async (em: EntityManager, f: FeedPayload) => {
+    const existing = await em.findOne(FeedInfo, { feedId: f.feedId });
+    if (existing) Object.assign(existing, { label: f.label, projection: f.projection, preview: Boolean(f.preview) });
+    else em.create(FeedInfo, { feedId: f.feedId, eventId: f.eventId, label: f.label, projection: f.projection, preview: Boolean(f.preview) });
+    await em.flush();
+  };
+
+  const feeds = await consume<FeedPayload>(
+    orm,
+    transport,
+    { queue: `${queuePrefix}.feeds`, bindings: ['events.feed.added', 'events.feed.updated'] },
+    async (m, em) => upsertFeed(em as EntityManager, m.payload),
+    logger,
+  );
+
+  const lifecycle = await consume<EventStatusPayload>(
+    orm,
+    transport,
+    { queue: `${queuePrefix}.event-lifecycle`, bindings: ['events.event.live', 'events.event.ended', 'events.event.cancelled'] },
+    async (m: BusMessage<EventStatusPayload>, tx) => {
+      const em = tx as EntityManager;
+      for (const f of m.payload.feeds ?? []) await upsertFeed(em, { ...f, eventId: m.payload.eventId });
+      // Without a Janus there is nothing to start or stop; ingest says so when asked.
+      if (!media.available) return;
+      const eventFeeds = await em.find(FeedInfo, { eventId: m.payload.eventId });
+      for (const f of eventFeeds) {
+        const current = await media.ingestOf(em, f.feedId);
+        if (m.type === 'events.event.live') {
+          if (current.status !== 'LIVE') await media.startIngest(em, f.feedId, media.defaultPresetFor(), null);
+        } else if (current.status === 'LIVE') {
+          await media.stopIngest(em, f.feedId, null);
+        }
+      }
+    },
+    logger,
+  );
+
+  const entitlements = await consume<EntitlementPayload>(
+    orm,
+    transport,
+    { queue: `${queuePrefix}.entitlements`, bindings: ['commerce.entitlement.granted', 'commerce.entitlement.revoked'] },
+    async (m, tx) => {
+      const em = tx as EntityManager;
+      const p = m.payload;
+      let row = await em.findOne(EntitlementInfo, { entitlementId: p.entitlementId });
+      if (m.type === 'commerce.entitlement.granted') {
+        if (!row) em.create(EntitlementInfo, { entitlementId: p.entitlementId, userId: p.userId, eventId: p.eventId ?? null });
+        else row.revokedAt = null;
+        await em.flush();
+        return;
+      }
+      row ??= em.create(EntitlementInfo, { entitlementId: p.entitlementId, userId: p.userId, eventId: p.eventId ?? null });
+      row.revokedAt = new Date();
+      await em.flush();
+      await media.revokeTokens(em, p.userId, p.eventId ?? null);
+    },
+    logger,
+  );
+  return [feeds, lifecycle, entitlements];
+}

@@ -1,0 +1,62 @@
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { EncoderPreset } from './preset.entity';
+
+export enum IngestStatus {
+  IDLE = 'IDLE',
+  LIVE = 'LIVE',
+  STOPPED = 'STOPPED',
+  FAILED = 'FAILED',
+}
+registerEnumType(IngestStatus, { name: 'IngestStatus' });
+
+/** A feed's way into Janus: one RTP mountpoint while LIVE. */
+@Entity({ tableName: 'ingest' })
+export class IngestRecord {
+  @PrimaryKey({ type: 'uuid' })
+  feedId!: string;
+
+  @Property({ type: 'text' })
+  status: IngestStatus = IngestStatus.IDLE;
+
+  @Property({ type: 'text', nullable: true })
+  presetId?: string;
+
+  /** Stable per feed, so viewers' tokens survive a restart of the ingest. */
+  @Unique()
+  @Property({ type: 'int' })
+  mountpointId!: number;
+
+  @Property({ type: 'int', nullable: true })
+  videoPort?: number;
+
+  @Property({ type: 'int', nullable: true })
+  audioPort?: number;
+
+  @Property({ type: 'text', nullable: true })
+  error?: string;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  startedAt?: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  stoppedAt?: Date;
+}
+
+@ObjectType({ description: 'Where an encoder sends a feed (admins only).' })
+export class Ingest {
+  @Field(() => IngestStatus)
+  status!: IngestStatus;
+
+  @Field(() => EncoderPreset, { nullable: true })
+  preset?: EncoderPreset | null;
+
+  @Field(() => String, { nullable: true, description: 'The address the encoder sends RTP to.' })
+  rtpHost?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  videoPort?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  audioPort?: number | null;
+}

@@ -1,0 +1,105 @@
+import {
+  KIT_ENTITIES,
+  OutboxRelay,
+  createLogger,
+  createTransport,
+  openDatabase,
+  startSubgraphServer,
+  type BusTransport,
+  type Logger,
+  type ServiceHandle,
+  type Subscription,
+} from '@frontrow/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { startConsumers } from './consumers';
+import type { MediaContext } from './context';
+import { IngestRecord } from './entities/ingest.entity';
+import { EncoderPreset } from './entities/preset.entity';
+import { EntitlementInfo, FeedInfo } from './entities/projections.entity';
+import { PlaybackToken } from './entities/token.entity';
+import { JanusClient, type JanusSettings } from './janus-client';
+import { DEFAULT_MEDIA_SETTINGS, MediaService, type MediaSettings } from './media.service';
+import { migrations } from './migrations';
+import { buildMediaSchema } from './schema';
+
+export const ENTITIES = [EncoderPreset, IngestRecord, FeedInfo, EntitlementInfo, PlaybackToken, ...KIT_ENTITIES];
+
+export interface MediaOptions {
+  port: number;
+  host?: string;
+  principalSecret: string;
+  databaseUrl?: string;
+  databaseSchema?: string;
+  embeddedDataDir?: string;
+  amqpUrl?: string;
+  transport?: BusTransport;
+  /** Janus; absent means media is unavailable (ingest and playback say so). */
+  janus?: JanusSettings;
+  settings?: Partial<MediaSettings>;
+  /** Queue names start with this (tests give each suite its own). */
+  queuePrefix?: string;
+  logger?: Logger;
+  dropSchemaOnStop?: boolean;
+  sweepIntervalMs?: number;
+}
+
+export interface MediaHandle extends ServiceHandle {
+  em: EntityManager;
+  media: MediaService;
+  relay: OutboxRelay;
+}
+
+export async function start(opts: MediaOptions): Promise<MediaHandle> {
+  const logger = opts.logger ?? createLogger('media');
+  const db = await openDatabase({
+    service: 'media',
+    url: opts.databaseUrl,
+    schema: opts.databaseSchema,
+    embeddedDataDir: opts.embeddedDataDir,
+    entities: ENTITIES,
+    migrations,
+    logger,
+  });
+  const em = db.orm.em as EntityManager;
+  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'media');
+  const relay = new OutboxRelay(em, transport, logger);
+  const janus = opts.janus ? new JanusClient(opts.janus, logger) : null;
+  if (!janus) logger.warn('JANUS_URL is not set: media is unavailable (ingest and playback will say so)');
+  const settings: MediaSettings = {
+    ...DEFAULT_MEDIA_SETTINGS,
+    publicJanusUrl: opts.janus?.url,
+    rtpHost: opts.janus ? new URL(opts.janus.url).hostname : undefined,
+    ...opts.settings,
+  };
+  const media = new MediaService(janus, settings, relay, logger);
+  const subscriptions: Subscription[] = await startConsumers(db.orm, transport, media, logger, opts.queuePrefix);
+
+  const sweeper = setInterval(() => {
+    media.sweepExpired(em.fork()).catch((err: unknown) => logger.warn({ err }, 'token sweep failed'));
+  }, opts.sweepIntervalMs ?? 15_000);
+  sweeper.unref();
+
+  const schema = await buildMediaSchema();
+  const handle = await startSubgraphServer<MediaContext>({
+    name: 'media',
+    port: opts.port,
+    host: opts.host,
+    schema,
+    logger,
+    principalSecret: opts.principalSecret,
+    context: (base) => ({ ...base, em: em.fork(), media }),
+    health: async () => {
+      await em.getConnection().execute('select 1');
+    },
+    async onStop() {
+      clearInterval(sweeper);
+      for (const s of subscriptions) await s.close();
+      await relay.stop();
+      await janus?.close();
+      if (!opts.transport) await transport.close();
+      await db.close({ dropSchema: opts.dropSchemaOnStop });
+    },
+  });
+  relay.start();
+  return { ...handle, em, media, relay };
+}
