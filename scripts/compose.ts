@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeSupergraph, readSupergraphConfig } from '@frontrow/gateway/src/compose';
+import { printCommerceSdl } from '@frontrow/commerce/src/schema';
 import { printEventsSdl } from '@frontrow/events/src/schema';
 import { printIdentitySdl } from '@frontrow/identity/src/schema';
 import { printMediaSdl } from '@frontrow/media/src/schema';
@@ -16,6 +17,7 @@ const printers: Record<string, () => Promise<string>> = {
   identity: printIdentitySdl,
   events: printEventsSdl,
   media: printMediaSdl,
+  commerce: printCommerceSdl,
 };
 
 async function main(): Promise<void> {

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     gatewayPort: config.PORT,
     webPort: config.WEB_PORT,
     principalSecret: secret('PRINCIPAL_SECRET'),
+    paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
     embeddedDataRoot: embedded ? join(ROOT, '.data') : undefined,
     kv,

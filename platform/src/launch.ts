@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { start as startEvents } from '@frontrow/events/src/server';
+import { seedDemoCatalog } from '@frontrow/commerce/src/seed';
+import { start as startCommerce, type CommerceHandle } from '@frontrow/commerce/src/server';
+import { demoEventIds } from '@frontrow/events/src/seed';
+import { start as startEvents, type EventsHandle } from '@frontrow/events/src/server';
 import { startGateway, type GatewayOptions } from '@frontrow/gateway/src/server';
-import { start as startIdentity } from '@frontrow/identity/src/server';
+import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import type { IdentitySettings } from '@frontrow/identity/src/context';
 import { createLogger, type BusTransport, type KeyValueStore, type Logger, type ServiceHandle } from '@frontrow/kit';
 import type { JanusSettings } from '@frontrow/media/src/janus-client';
-import { start as startMedia } from '@frontrow/media/src/server';
+import { start as startMedia, type MediaHandle } from '@frontrow/media/src/server';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
-export const SUBGRAPHS = ['identity', 'events', 'media'] as const;
+export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface PlatformOptions {
@@ -22,6 +25,8 @@ export interface PlatformOptions {
   /** Ports by subgraph (default: the supergraph's routing URLs; 0 for free ports). */
   ports?: Partial<Record<SubgraphName, number>>;
   principalSecret: string;
+  /** The secret the payment provider signs commerce's webhooks with. */
+  paymentsWebhookSecret: string;
   /** Real Postgres; absent runs each subgraph on its own embedded PGlite. */
   databaseUrl?: string;
   /** Schema names are `<prefix><subgraph>` (tests give each run its own prefix). */
@@ -48,7 +53,7 @@ export interface PlatformOptions {
 export interface Platform {
   gateway: ServiceHandle;
   web?: WebHandle;
-  services: Record<SubgraphName, ServiceHandle>;
+  services: { identity: IdentityHandle; events: EventsHandle; media: MediaHandle; commerce: CommerceHandle };
   stop(): Promise<void>;
 }
 
@@ -86,7 +91,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   };
   try {
     // The subgraphs do not depend on one another to start: start them together.
-    const [identity, events, media] = await Promise.all([
+    const [identity, events, media, commerce] = await Promise.all([
       startIdentity({ ...common('identity'), kv: opts.kv, seedAdmin: opts.seedAdmin, settings: opts.identitySettings }).then(track),
       startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track),
       startMedia({
@@ -99,8 +104,13 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
           ...(opts.grantTtlSeconds ? { grantTtlSeconds: opts.grantTtlSeconds } : {}),
         },
       }).then(track),
+      startCommerce({ ...common('commerce'), kv: opts.kv, paymentsWebhookSecret: opts.paymentsWebhookSecret }).then(track),
     ]);
-    const services = { identity, events, media };
+    const services = { identity, events, media, commerce };
+    if (opts.seedDemo) {
+      const products = await seedDemoCatalog(commerce.em, demoEventIds());
+      if (products) logger.info({ products }, 'seeded the demo catalog');
+    }
     const gateway = track(
       await startGateway({
         port: opts.gatewayPort,

@@ -67,8 +67,9 @@ export class WatchWorld {
     this.platform = await launchPlatform({
       gatewayPort: 0,
       webPort: 0,
-      ports: { identity: 0, events: 0, media: 0 },
+      ports: { identity: 0, events: 0, media: 0, commerce: 0 },
       principalSecret: testSecret(),
+      paymentsWebhookSecret: testSecret(),
       databaseUrl: testEnv.databaseUrl,
       schemaPrefix: this.prefix,
       dropSchemasOnStop: true,

@@ -31,7 +31,15 @@ export class FeedPlayer {
   private handle?: { send(o: object): void; createAnswer(o: object): void; hangup(): void; detach(): void; webrtcStuff: { pc?: RTCPeerConnection } };
   private readonly stream = new MediaStream();
 
-  constructor(private readonly video: HTMLVideoElement, private readonly onStatus: (s: string) => void) {
+  /**
+   * `onPhase` hears each step of a connection as it happens (session, attached, offer,
+   * answer, ice-connected, webrtc-up, track): the viewer times them.
+   */
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly onStatus: (s: string) => void,
+    private readonly onPhase: (phase: string) => void = () => undefined,
+  ) {
     video.srcObject = this.stream;
   }
 
@@ -43,10 +51,12 @@ export class FeedPlayer {
         server: grant.janusUrl,
         token: grant.token,
         success: () => {
+          this.onPhase('session');
           janus.attach({
             plugin: 'janus.plugin.streaming',
             success: (handle: FeedPlayer['handle']) => {
               this.handle = handle;
+              this.onPhase('attached');
               handle!.send({ message: { request: 'watch', id: Number(grant.mountpointId) } });
             },
             error: (err: unknown) => reject(new Error(`attach failed: ${String(err)}`)),
@@ -56,6 +66,7 @@ export class FeedPlayer {
                 return;
               }
               if (!jsep) return;
+              this.onPhase('offer');
               this.handle!.createAnswer({
                 jsep,
                 tracks: [
@@ -63,14 +74,22 @@ export class FeedPlayer {
                   { type: 'video', capture: false, recv: true },
                 ],
                 success: (answer: object) => {
+                  this.onPhase('answer');
                   this.handle!.send({ message: { request: 'start' }, jsep: answer });
                   resolve();
                 },
                 error: (err: unknown) => reject(new Error(`WebRTC answer failed: ${String(err)}`)),
               });
             },
+            iceState: (state: string) => {
+              if (state === 'connected' || state === 'completed') this.onPhase('ice-connected');
+            },
+            webrtcState: (up: boolean) => {
+              if (up) this.onPhase('webrtc-up');
+            },
             onremotetrack: (track: MediaStreamTrack, _mid: string, on: boolean) => {
               if (on) {
+                if (track.kind === 'video') this.onPhase('track');
                 for (const t of this.stream.getTracks().filter((x) => x.kind === track.kind)) this.stream.removeTrack(t);
                 this.stream.addTrack(track);
                 void this.video.play().catch(() => undefined);

@@ -17,7 +17,7 @@ const LIVE = `query ViewerLive { events(filter: { status: LIVE }, first: 1) { ed
 const PLAYBACK = `query ViewerPlayback($id: ID!) { feed(id: $id) { id playback { janusUrl mountpointId token expiresAt } } }`;
 const SIGN_IN = `mutation ViewerSignIn($input: SignInInput!) { signIn(input: $input) { accessToken } }`;
 
-const timings: { grantRequested?: number; firstFrame?: number } = {};
+const timings: { grantRequested?: number; firstFrame?: number; phases: Record<string, number> } = { phases: {} };
 
 /** Calls back once the video element presents its first frame. */
 function whenFirstFrame(video: HTMLVideoElement, cb: () => void): void {
@@ -84,7 +84,9 @@ async function main(): Promise<void> {
 
   const video = $<HTMLVideoElement>('video');
   const view = new SphereView($('stage'), video);
-  const player = new FeedPlayer(video, status);
+  const player = new FeedPlayer(video, status, (phase) => {
+    if (timings.grantRequested !== undefined) timings.phases[phase] ??= performance.now() - timings.grantRequested;
+  });
   let renewal: number | undefined;
 
   const watch = async (feed: Feed) => {
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
     try {
       timings.grantRequested = performance.now();
       timings.firstFrame = undefined;
+      timings.phases = {};
       const grant = await fetchGrant();
+      timings.phases.grant = performance.now() - timings.grantRequested;
       if (!grant) {
         status(`${feed.label} is not live.`);
         return;
@@ -136,6 +140,8 @@ async function main(): Promise<void> {
     look: (lon: number, lat: number) => view.look(lon, lat),
     /** Milliseconds from asking for a grant to the first decoded frame, once there is one. */
     timeToFirstFrame: () => (timings.firstFrame && timings.grantRequested ? timings.firstFrame - timings.grantRequested : null),
+    /** When each step of the last connection happened, in ms after the grant was asked for. */
+    phases: () => ({ ...timings.phases }),
   };
   if (chosen) await watch(chosen);
   else status('This game has no feeds yet.');

@@ -85,6 +85,11 @@ export interface SeedResult {
  * the same bus events an admin's actions would, in the same transaction. Running
  * it again, or twice at once, changes nothing.
  */
+/** The ids the demo season's events get (other services' demo data refers to them). */
+export function demoEventIds(): string[] {
+  return SEASON.map((_, i) => demoId('event', i + 1));
+}
+
 export async function seedDemo(em: EntityManager, opts: { now?: Date } = {}): Promise<SeedResult> {
   const now = opts.now ?? new Date();
   const result = await em.fork().transactional(async (tx) => {

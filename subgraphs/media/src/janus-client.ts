@@ -151,12 +151,17 @@ export class JanusClient {
     }
   }
 
-  /** Creates an RTP mountpoint (video + Opus audio); Janus picks free ports from its range. */
+  /**
+   * Creates an RTP mountpoint (video + Opus audio); Janus picks free ports from its range.
+   * `bufferkf` keeps the latest keyframe and sends it to a viewer as soon as it joins, so
+   * the first picture does not wait for the encoder's next keyframe (an RTP ingest cannot
+   * be asked for one).
+   */
   async createMountpoint(spec: MountpointSpec): Promise<Mountpoint> {
     const video =
       spec.videoCodec === 'h264'
-        ? { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'h264', fmtp: 'profile-level-id=42e01f;packetization-mode=1' }
-        : { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8' };
+        ? { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'h264', fmtp: 'profile-level-id=42e01f;packetization-mode=1', bufferkf: true }
+        : { type: 'video', mid: 'v', port: 0, pt: 96, codec: 'vp8', bufferkf: true };
     try {
       const data = await this.streaming({
         request: 'create',

@@ -146,12 +146,13 @@ async function startMedia(transport: BusTransport, prefix: string, secret: strin
 
   it('lets admins and anyone on a preview feed watch without a pass, and a season pass covers every event', async () => {
     const preview = await newFeed({ preview: true });
-    await gql(media, secret, START, { f: preview.feedId, p: 'test-pattern-vp8' }, admin);
+    expect((await gql(media, secret, START, { f: preview.feedId, p: 'test-pattern-vp8' }, admin)).errors).toBeUndefined();
     const r = await gql(media, secret, PLAYBACK, { id: preview.feedId }, fan());
+    expect(r.errors).toBeUndefined();
     expect((r.data?._entities as Array<{ playback: { token: string } }>)[0].playback.token).toBeTruthy();
 
     const paid = await newFeed();
-    await gql(media, secret, START, { f: paid.feedId, p: 'test-pattern-vp8' }, admin);
+    expect((await gql(media, secret, START, { f: paid.feedId, p: 'test-pattern-vp8' }, admin)).errors).toBeUndefined();
     expect((await gql(media, secret, PLAYBACK, { id: paid.feedId }, admin)).errors).toBeUndefined();
     const seasoned = fan();
     await publish(transport, 'commerce.entitlement.granted', { entitlementId: randomUUID(), userId: seasoned.userId, eventId: null });

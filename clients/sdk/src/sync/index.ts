@@ -1,0 +1,4 @@
+export * from './clock';
+export * from './position';
+export * from './engine';
+export * from './simulation';

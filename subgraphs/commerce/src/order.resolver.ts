@@ -1,0 +1,268 @@
+import {
+  BadInputError,
+  ConflictError,
+  NotFoundError,
+  hasRole,
+  hitRateLimit,
+  requireRole,
+  requireUser,
+  type Principal,
+} from '@frontrow/kit';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { CommerceContext } from './context';
+import { Order, OrderLine, OrderStatus } from './entities/order.entity';
+import { Product } from './entities/product.entity';
+import { completeRefund, failOrder, placeOrder, soldOut } from './orders';
+import { PaymentProviderError } from './payments/provider';
+import { TEST_PAYMENT_METHODS } from './payments/test-provider';
+import { CheckoutInput, Money, OrderConnection, UserRef, money } from './types';
+import { checkText, isUuid, sha256 } from './validate';
+
+const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
+const MAX_QUANTITY = 10;
+/** A refund claimed this long ago that never finished may be tried again. */
+const REFUND_CLAIM_TIMEOUT_MS = 5 * 60 * 1000;
+
+@Resolver(() => Order)
+export class OrderResolver {
+  /**
+   * Starts a purchase: a PENDING order, its units reserved, a payment at the
+   * provider. The outcome arrives by webhook (PAID grants the entitlement; FAILED
+   * returns the units). Retrying with the same idempotency key returns the same order;
+   * the same key with a different request is a CONFLICT.
+   */
+  @Mutation(() => Order, {
+    description:
+      'Starts a purchase: a PENDING order with its units reserved; the payment settles asynchronously (PAID grants the entitlement). The same idempotencyKey returns the same order.',
+  })
+  async checkout(@Arg('input', () => CheckoutInput) input: CheckoutInput, @Ctx() ctx: CommerceContext): Promise<Order> {
+    const fan = requireUser(ctx.principal);
+    const { provider, kv, settings, relay } = ctx.services;
+    const quantity = input.quantity;
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+      throw new BadInputError(`quantity must be between 1 and ${MAX_QUANTITY}.`, 'quantity');
+    }
+    const idempotencyKey = input.idempotencyKey;
+    if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
+      throw new BadInputError('idempotencyKey must have 1 to 200 characters.', 'idempotencyKey');
+    }
+    const paymentMethod = input.paymentMethod ?? TEST_PAYMENT_METHODS.ok;
+    if (!/^pm_[A-Za-z0-9_]{1,100}$/.test(paymentMethod) || provider.acceptsPaymentMethod?.(paymentMethod) === false) {
+      throw new BadInputError('This payment method is not accepted.', 'paymentMethod');
+    }
+    const requestHash = sha256(JSON.stringify({ productId: input.productId, quantity, paymentMethod }));
+
+    const [earlier, product] = await Promise.all([
+      findByKey(ctx.em, fan.userId, idempotencyKey),
+      isUuid(input.productId) ? ctx.em.findOne(Product, { id: input.productId }) : null,
+    ]);
+    if (earlier) return sameRequest(earlier, requestHash);
+    await hitRateLimit(kv, `checkout:${fan.userId}`, settings.checkoutsPerMinute, 60);
+    if (!product) throw new BadInputError('There is no such product.', 'productId');
+    if (!product.active) throw new BadInputError('This product is not sold any more.', 'productId');
+    // Already sold out as far as we can tell: refused without a transaction (the
+    // conditional UPDATE in placeOrder stays the guard against overselling).
+    if (product.remaining !== null && product.remaining !== undefined && product.remaining < quantity) throw soldOut(product.remaining);
+
+    let order: Order;
+    try {
+      order = await placeOrder(ctx.em, { userId: fan.userId, product, quantity, idempotencyKey, requestHash, paymentMethod });
+    } catch (err) {
+      // The same key raced in from a concurrent request, which won: answer as a retry.
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      const winner = await findByKey(ctx.em.fork(), fan.userId, idempotencyKey);
+      if (!winner) throw err;
+      return sameRequest(winner, requestHash);
+    }
+
+    try {
+      const { paymentId } = await provider.createPayment({
+        orderId: order.id,
+        amount: order.totalAmount,
+        currency: order.currency,
+        paymentMethod,
+        idempotencyKey: `order:${order.id}`,
+      });
+      await ctx.em.fork().nativeUpdate(Order, { id: order.id, paymentId: null }, { paymentId });
+      order.paymentId = paymentId;
+    } catch (err) {
+      // No payment was started: the order fails now and its units go back.
+      ctx.log.warn({ err, orderId: order.id }, 'the payment provider refused the payment');
+      const reason = err instanceof PaymentProviderError ? err.code : 'provider_unavailable';
+      if (await failOrder(ctx.em, order.id, reason)) relay.notify();
+      return (await ctx.em.fork().findOne(Order, { id: order.id }))!;
+    }
+    return order;
+  }
+
+  /**
+   * Admin only. Refund policy: the order becomes REFUNDED synchronously, as soon as
+   * the provider has accepted the refund (it then owes the fan the money; our test
+   * provider and real processors settle an accepted full refund). The entitlement is
+   * revoked, `commerce.entitlement.revoked` and `commerce.order.refunded` published,
+   * the units returned and the action audited in that same transaction. The
+   * refund.succeeded webhook that follows finds the order REFUNDED and changes
+   * nothing; if this process died between the provider's acceptance and the commit,
+   * that webhook completes the refund instead (same function, same audit entry).
+   */
+  @Mutation(() => Order, {
+    description: 'Admin only. Refunds a PAID order in full: REFUNDED once the provider accepts, the entitlement revoked, the units returned.',
+  })
+  async refundOrder(
+    @Arg('orderId', () => ID) orderId: string,
+    @Arg('reason', () => String) reasonText: string,
+    @Ctx() ctx: CommerceContext,
+  ): Promise<Order> {
+    const admin = requireRole(ctx.principal, 'ADMIN');
+    const reason = checkText(reasonText, 'reason', 500);
+    const order = isUuid(orderId) ? await ctx.em.findOne(Order, { id: orderId }) : null;
+    if (!order) throw new NotFoundError('Order');
+    if (order.status !== OrderStatus.PAID || !order.paymentId) {
+      throw new ConflictError(`Only a paid order can be refunded; this one is ${order.status}.`, { field: 'orderId', status: order.status });
+    }
+    const now = new Date();
+    const claimed = await ctx.em.nativeUpdate(
+      Order,
+      {
+        id: order.id,
+        status: OrderStatus.PAID,
+        $or: [{ refundRequestedAt: null }, { refundRequestedAt: { $lt: new Date(now.getTime() - REFUND_CLAIM_TIMEOUT_MS) } }],
+      },
+      { refundRequestedAt: now, refundRequestedBy: admin.userId, refundReason: reason },
+    );
+    if (!claimed) throw new ConflictError('A refund of this order is already under way.', { field: 'orderId' });
+
+    let refundId: string;
+    try {
+      ({ refundId } = await ctx.services.provider.refund({
+        paymentId: order.paymentId,
+        orderId: order.id,
+        amount: order.totalAmount,
+        currency: order.currency,
+        reason,
+        idempotencyKey: `refund:${order.id}`,
+      }));
+    } catch (err) {
+      ctx.log.warn({ err, orderId: order.id }, 'the payment provider refused the refund');
+      await ctx.em.nativeUpdate(Order, { id: order.id, refundRequestedAt: now }, { refundRequestedAt: null, refundRequestedBy: null, refundReason: null });
+      throw new ConflictError('The payment provider did not accept the refund; the order is unchanged.', { field: 'orderId' });
+    }
+    const done = await ctx.em.fork().transactional((tx) => completeRefund(tx, order.id, refundId, { id: admin.userId, roles: admin.roles }));
+    if (done) ctx.services.relay.notify();
+    return (await ctx.em.fork().findOne(Order, { id: order.id }))!;
+  }
+
+  @Query(() => OrderConnection, { description: "The signed-in fan's orders, newest first." })
+  async myOrders(
+    @Arg('first', () => Int, { nullable: true }) first: number | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Ctx() ctx: CommerceContext,
+  ): Promise<OrderConnection> {
+    const fan = requireUser(ctx.principal);
+    return pageOfOrders(ctx.em, { userId: fan.userId }, first, after);
+  }
+
+  @Query(() => OrderConnection, { description: 'Admin only: every order, newest first, optionally by buyer or status.' })
+  async orders(
+    @Arg('userId', () => ID, { nullable: true }) userId: string | undefined,
+    @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | undefined,
+    @Arg('first', () => Int, { nullable: true }) first: number | undefined,
+    @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Ctx() ctx: CommerceContext,
+  ): Promise<OrderConnection> {
+    requireRole(ctx.principal, 'ADMIN');
+    if (userId && !isUuid(userId)) throw new BadInputError('userId is not a valid id.', 'userId');
+    return pageOfOrders(ctx.em, { ...(userId ? { userId } : {}), ...(status ? { status } : {}) }, first, after);
+  }
+
+  @Query(() => Order, { nullable: true, description: "A fan sees only their own orders (another's is NOT_FOUND); an admin sees all." })
+  async order(@Arg('id', () => ID) id: string, @Ctx() ctx: CommerceContext): Promise<Order> {
+    const caller = requireUser(ctx.principal);
+    const order = isUuid(id) ? await ctx.em.findOne(Order, { id }) : null;
+    if (!order || !canSee(caller, order)) throw new NotFoundError('Order');
+    return order;
+  }
+
+  @FieldResolver(() => Money)
+  total(@Root() order: Order): Money {
+    return money(order.totalAmount, order.currency);
+  }
+
+  @FieldResolver(() => UserRef, { description: 'The buyer.' })
+  user(@Root() order: Order): UserRef {
+    return { id: order.userId };
+  }
+
+  @FieldResolver(() => [OrderLine])
+  lines(@Root() order: Order, @Ctx() ctx: CommerceContext): Promise<OrderLine[]> {
+    return ctx.loaders.linesByOrder.load(order.id);
+  }
+}
+
+@Resolver(() => OrderLine)
+export class OrderLineResolver {
+  @FieldResolver(() => Product)
+  async product(@Root() line: OrderLine, @Ctx() ctx: CommerceContext): Promise<Product> {
+    return (await ctx.loaders.product.load(line.productId))!;
+  }
+
+  @FieldResolver(() => Money, { description: 'The price when the order was placed.' })
+  unitPrice(@Root() line: OrderLine): Money {
+    return money(line.unitAmount, line.currency);
+  }
+}
+
+export function canSee(caller: Principal | null, owned: { userId: string }): boolean {
+  return Boolean(caller && (caller.userId === owned.userId || hasRole(caller, 'ADMIN')));
+}
+
+function findByKey(em: EntityManager, userId: string, idempotencyKey: string): Promise<Order | null> {
+  return em.findOne(Order, { userId, idempotencyKey });
+}
+
+function sameRequest(order: Order, requestHash: string): Order {
+  if (order.requestHash !== requestHash) {
+    throw new ConflictError('This idempotency key was already used for a different checkout.', { field: 'idempotencyKey' });
+  }
+  return order;
+}
+
+function encodeCursor(order: Order): string {
+  return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw new BadInputError('This cursor is not valid.', 'after');
+  return { createdAt, id };
+}
+
+async function pageOfOrders(
+  em: EntityManager,
+  where: Record<string, unknown>,
+  first: number | undefined,
+  after: string | undefined,
+): Promise<OrderConnection> {
+  const size = first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE) throw new BadInputError(`first must be between 0 and ${MAX_PAGE}.`, 'first');
+  const cursor = after ? decodeCursor(after) : undefined;
+  const filter = cursor
+    ? { ...where, $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }
+    : where;
+  const rows = await em.find(Order, filter, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage: Boolean(cursor),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import {
+  KIT_ENTITIES,
+  OutboxRelay,
+  createKeyValueStore,
+  createLogger,
+  createTransport,
+  openDatabase,
+  startSubgraphServer,
+  type BusTransport,
+  type KeyValueStore,
+  type Logger,
+  type ServiceHandle,
+} from '@frontrow/kit';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import { createLoaders, type CommerceContext, type CommerceServices, type CommerceSettings } from './context';
+import { Entitlement } from './entities/entitlement.entity';
+import { Order, OrderLine } from './entities/order.entity';
+import { PaymentEvent } from './entities/payment-event.entity';
+import { Product } from './entities/product.entity';
+import { EXPORT_PATH, deriveExportKey, exportRoute } from './exports';
+import { migrations } from './migrations';
+import type { PaymentProvider } from './payments/provider';
+import { TestPaymentProvider } from './payments/test-provider';
+import { WEBHOOK_PATH, webhookRoute } from './payments/webhook';
+import { buildCommerceSchema } from './schema';
+import { ReservationSweeper } from './sweeper';
+
+export const ENTITIES = [Product, Order, OrderLine, Entitlement, PaymentEvent, ...KIT_ENTITIES];
+
+export interface CommerceOptions {
+  port: number;
+  host?: string;
+  principalSecret: string;
+  /** Verifies the provider's webhooks (and signs them, for the built-in test provider). */
+  paymentsWebhookSecret: string;
+  databaseUrl?: string;
+  /** The Postgres schema for commerce's tables (tests give each suite its own). */
+  databaseSchema?: string;
+  embeddedDataDir?: string;
+  redisUrl?: string;
+  amqpUrl?: string;
+  /** Shared in-process stand-ins (the embedded quick start runs every service in one process). */
+  kv?: KeyValueStore;
+  transport?: BusTransport;
+  /** A real processor's adapter; by default the built-in test provider. */
+  paymentProvider?: PaymentProvider;
+  /** Settle delays of the built-in test provider. */
+  testProvider?: { settleDelayMs?: number; delayedSettleMs?: number };
+  /** PENDING orders older than this are cancelled (default 900; fractions allowed, for tests). */
+  reservationTtlSeconds?: number;
+  /** The base URL of signed export links (COMMERCE_PUBLIC_URL); by default the service's own. */
+  publicUrl?: string;
+  settings?: Partial<CommerceSettings>;
+  logger?: Logger;
+  exposeInternals?: boolean;
+  /** Tests: drop the schema when the service stops. */
+  dropSchemaOnStop?: boolean;
+  /** Receives every SQL statement (tests count queries). */
+  onQuery?: (sql: string) => void;
+  poolSize?: number;
+}
+
+export interface CommerceHandle extends ServiceHandle {
+  orm: MikroORM;
+  em: EntityManager;
+  relay: OutboxRelay;
+  transport: BusTransport;
+  provider: PaymentProvider;
+  sweeper: ReservationSweeper;
+  /** Where the provider delivers webhooks. */
+  webhookUrl: string;
+}
+
+export const DEFAULT_SETTINGS: CommerceSettings = {
+  reservationTtlSeconds: 900,
+  exportUrlTtlSeconds: 5 * 60,
+  checkoutsPerMinute: 30,
+};
+
+export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
+  const logger = opts.logger ?? createLogger('commerce');
+  const settings: CommerceSettings = {
+    ...DEFAULT_SETTINGS,
+    ...opts.settings,
+    ...(opts.reservationTtlSeconds !== undefined ? { reservationTtlSeconds: opts.reservationTtlSeconds } : {}),
+  };
+  if (!(settings.reservationTtlSeconds > 0)) throw new Error('reservationTtlSeconds must be positive');
+  if (!opts.paymentsWebhookSecret) throw new Error('paymentsWebhookSecret is required');
+  const db = await openDatabase({
+    service: 'commerce',
+    url: opts.databaseUrl,
+    schema: opts.databaseSchema,
+    embeddedDataDir: opts.embeddedDataDir,
+    entities: ENTITIES,
+    migrations,
+    logger,
+    onQuery: opts.onQuery,
+    poolSize: opts.poolSize,
+  });
+  const em = db.orm.em as EntityManager;
+  const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'commerce');
+  const relay = new OutboxRelay(em, transport, logger);
+  const testProvider = opts.paymentProvider
+    ? undefined
+    : new TestPaymentProvider({ webhookSecret: opts.paymentsWebhookSecret, logger, ...opts.testProvider });
+  const provider = opts.paymentProvider ?? testProvider!;
+  const sweeper = new ReservationSweeper(em, relay, settings.reservationTtlSeconds, logger);
+
+  let ownBaseUrl = '';
+  const services: CommerceServices = {
+    provider,
+    relay,
+    kv,
+    settings,
+    logger,
+    publicUrl: () => opts.publicUrl ?? ownBaseUrl,
+    exportKey: deriveExportKey(opts.principalSecret),
+  };
+  const schema = await buildCommerceSchema();
+
+  const handle = await startSubgraphServer<CommerceContext>({
+    name: 'commerce',
+    port: opts.port,
+    host: opts.host,
+    schema,
+    logger,
+    principalSecret: opts.principalSecret,
+    exposeInternals: opts.exposeInternals,
+    context(base) {
+      const reqEm = em.fork();
+      return { ...base, em: reqEm, services, loaders: createLoaders(reqEm, base.principal?.userId) };
+    },
+    health: async () => {
+      await em.getConnection().execute('select 1');
+    },
+    routes(app) {
+      // The raw bytes: the signature covers exactly what the provider sent.
+      app.post(
+        WEBHOOK_PATH,
+        express.raw({ type: () => true, limit: '256kb' }),
+        webhookRoute({ em, secret: opts.paymentsWebhookSecret, relay, provider, logger }),
+      );
+      app.get(EXPORT_PATH, exportRoute(em, services.exportKey, logger));
+    },
+    async onStop() {
+      await relay.stop();
+      if (!opts.transport) await transport.close();
+      if (!opts.kv) await kv.close();
+      await db.close({ dropSchema: opts.dropSchemaOnStop });
+    },
+  });
+  ownBaseUrl = new URL('/', handle.url).toString().replace(/\/$/, '');
+  const webhookUrl = `${ownBaseUrl}${WEBHOOK_PATH}`;
+  testProvider?.attach(webhookUrl);
+  relay.start();
+  sweeper.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    ...handle,
+    orm: db.orm,
+    em,
+    relay,
+    transport,
+    provider,
+    sweeper,
+    webhookUrl,
+    stop() {
+      // Timers and webhook deliveries first, while the server still answers them.
+      stopping ??= (async () => {
+        await sweeper.stop();
+        await provider.stop?.();
+        await handle.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { NotFoundError, requireUser } from '@frontrow/kit';
+import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
+import type { PresenceContext } from './context';
+import { PartyEvent, type PartyEventPayload } from './events';
+import { isUuid } from './validate';
+
+@Resolver()
+export class SubscriptionResolver {
+  @Subscription(() => PartyEvent, {
+    description:
+      'What happens in a party, for its members (over graphql-ws). A member who is kicked or leaves gets that event, then the stream completes.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as PresenceContext;
+      const user = requireUser(ctx.principal);
+      const partyId = String(args.partyId);
+      if (!isUuid(partyId)) throw new NotFoundError('Party');
+      return ctx.services.hub.openStream(partyId.toLowerCase(), user.userId);
+    },
+  })
+  partyEvents(@Root() event: PartyEventPayload, @Arg('partyId', () => ID) _partyId: string): PartyEventPayload {
+    return event;
+  }
+}

@@ -1,0 +1,123 @@
+import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ChatMessage } from './entities/chat-message.entity';
+import { MessageReport } from './entities/message-report.entity';
+
+/** identity's User, referred to by id only. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('User')
+export class UserRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+/** events' Event, referred to by id only. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('Event')
+export class EventRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+/** events' Feed, referred to by id only. */
+@Directive('@key(fields: "id", resolvable: false)')
+@ObjectType('Feed')
+export class FeedRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+export enum PlaybackAction {
+  PLAY = 'PLAY',
+  PAUSE = 'PAUSE',
+  SEEK = 'SEEK',
+  SWITCH_FEED = 'SWITCH_FEED',
+}
+registerEnumType(PlaybackAction, { name: 'PlaybackAction' });
+
+/**
+ * The party's shared playback, owned by the server. `positionMs` is the position at
+ * `updatedAt`; while playing, the shared position at server time `now` is
+ * `positionMs + (now - updatedAt) * rate`.
+ */
+@ObjectType({ description: 'Server-authoritative playback; the shared position is positionMs + (serverNow - updatedAt) * rate while playing.' })
+export class PlaybackState {
+  @Field(() => FeedRef, {
+    nullable: true,
+    description: 'The feed everyone watches; null until the host picks one (a party may be created before a feed).',
+  })
+  feed!: FeedRef | null;
+
+  @Field(() => Boolean)
+  playing!: boolean;
+
+  @Field(() => Float)
+  positionMs!: number;
+
+  @Field(() => Float)
+  rate!: number;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  @Field(() => Int, { description: 'Bumped by every change; controlPlayback compares and sets it.' })
+  version!: number;
+}
+
+@InputType({ description: 'SEEK needs positionMs (>= 0); SWITCH_FEED needs feedId; PLAY and PAUSE take neither.' })
+export class PlaybackCommand {
+  @Field(() => PlaybackAction)
+  action!: PlaybackAction;
+
+  @Field(() => Float, { nullable: true })
+  positionMs?: number | null;
+
+  @Field(() => ID, { nullable: true })
+  feedId?: string | null;
+}
+
+@ObjectType({ description: 'The server clock, for clock synchronisation (NTP-style round trips).' })
+export class ServerTime {
+  @Field(() => Date)
+  now!: Date;
+
+  @Field(() => Float, { description: 'Milliseconds since the Unix epoch.' })
+  epochMs!: number;
+}
+
+/** Relay's PageInfo, shared with the other subgraphs' connections (same fields everywhere). */
+@Directive('@shareable')
+@ObjectType({ description: 'Where a page of a connection sits (Relay cursor connections).' })
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  /** Always false here: presence's connections page forward only. */
+  @Field(() => Boolean)
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class MessageReportEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => MessageReport)
+  node!: MessageReport;
+}
+
+@ObjectType({ description: 'Open reports, oldest first.' })
+export class MessageReportConnection {
+  @Field(() => [MessageReportEdge])
+  edges!: MessageReportEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+export { ChatMessage };

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { PRINCIPAL_HEADER, signCaller, type RoleName } from '@frontrow/kit';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface GqlResult<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> & { code?: string } }>;
+}
+
+/** A person acting on presence: a user id, roles, and a header signed as the gateway would. */
+export interface Actor {
+  id: string;
+  roles: RoleName[];
+  header(): Promise<string>;
+}
+
+export function actor(secret: string, roles: RoleName[] = ['FAN']): Actor {
+  const id = randomUUID();
+  return {
+    id,
+    roles,
+    header: () => signCaller({ principal: { kind: 'user', userId: id, roles, scopes: [] }, clientIp: '203.0.113.7' }, secret),
+  };
+}
+
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  who?: Actor,
+): Promise<GqlResult<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (who) headers[PRINCIPAL_HEADER] = await who.header();
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return (await res.json()) as GqlResult<T>;
+}
+
+/** Fails the test with the errors when there are any; returns the data. */
+export function ok<T>(r: GqlResult<T>): T {
+  if (r.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(r.errors)}`);
+  return r.data as T;
+}
+
+export function code(r: GqlResult): string | undefined {
+  return r.errors?.[0]?.extensions?.code;
+}
+
+export const PARTY_FIELDS = `id inviteCode controlMode maxMembers createdAt event { id } host { id }
+  members { user { id } role online muted joinedAt }
+  playback { feed { id } playing positionMs rate updatedAt version }`;
+
+export const EVENTS_SUBSCRIPTION = `subscription($p: ID!) { partyEvents(partyId: $p) {
+  __typename
+  ... on PlaybackChanged { state { feed { id } playing positionMs rate updatedAt version } by { id } }
+  ... on MemberJoined { member { user { id } role online } }
+  ... on MemberLeft { member { user { id } role online } }
+  ... on MemberKicked { member { user { id } } }
+  ... on MemberUpdated { member { user { id } role online muted } }
+  ... on ChatPosted { message { id body author { id } sentAt } }
+  ... on ChatRemoved { messageId }
+  ... on ReactionSent { emoji by { id } count }
+  ... on ControlModeChanged { controlMode by { id } }
+} }`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PartyEventResult = { __typename: string } & Record<string, any>;
+
+/** A graphql-ws client connected as the gateway would: the signed caller in connection_init. */
+export function wsClient(wsUrl: string, connectionParams: () => Promise<Record<string, unknown>> | Record<string, unknown>): Client {
+  return createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+export function memberClient(wsUrl: string, who: Actor): Client {
+  return wsClient(wsUrl, async () => ({ [PRINCIPAL_HEADER]: await who.header() }));
+}
+
+/** One subscription's events as they come, its end, and its errors. */
+export interface Stream {
+  events: PartyEventResult[];
+  errors: unknown[];
+  completed: boolean;
+  /** Resolves when the stream completes or fails. */
+  ended: Promise<void>;
+  stop(): void;
+  /** Waits for the first event (after `from`) that matches. */
+  next(match: (e: PartyEventResult) => boolean, from?: number): Promise<PartyEventResult>;
+}
+
+/** `extensions` go with the subscribe message (the gateway puts each caller's signed header there). */
+export function follow(client: Client, partyId: string, extensions?: Record<string, unknown>): Stream {
+  let resolveEnded!: () => void;
+  const ended = new Promise<void>((r) => (resolveEnded = r));
+  const waiters: Array<{ match: (e: PartyEventResult) => boolean; from: number; resolve: (e: PartyEventResult) => void }> = [];
+  const stream: Stream = {
+    events: [],
+    errors: [],
+    completed: false,
+    ended,
+    stop: () => undefined,
+    next(match, from = 0) {
+      const found = stream.events.slice(from).find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching event; got ${JSON.stringify(stream.events.map((e) => e.__typename))}`)), 10_000);
+        waiters.push({
+          match,
+          from,
+          resolve: (e) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        });
+      });
+    },
+  };
+  stream.stop = client.subscribe<{ partyEvents: PartyEventResult }>(
+    { query: EVENTS_SUBSCRIPTION, variables: { p: partyId }, ...(extensions ? { extensions } : {}) },
+    {
+      next(value) {
+        if (value.errors?.length) {
+          stream.errors.push(...value.errors);
+          return;
+        }
+        const event = value.data?.partyEvents;
+        if (!event) return;
+        stream.events.push(event);
+        for (const w of [...waiters]) {
+          if (stream.events.length > w.from && w.match(event)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(event);
+          }
+        }
+      },
+      error(err) {
+        stream.errors.push(err);
+        resolveEnded();
+      },
+      complete() {
+        stream.completed = true;
+        resolveEnded();
+      },
+    },
+  );
+  return stream;
+}
