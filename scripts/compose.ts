@@ -11,6 +11,7 @@ import { printCommerceSdl } from '@frontrow/commerce/src/schema';
 import { printEventsSdl } from '@frontrow/events/src/schema';
 import { printIdentitySdl } from '@frontrow/identity/src/schema';
 import { printMediaSdl } from '@frontrow/media/src/schema';
+import { printPresenceSdl } from '@frontrow/presence/src/schema';
 
 const ROOT = join(__dirname, '..');
 const printers: Record<string, () => Promise<string>> = {
@@ -18,6 +19,7 @@ const printers: Record<string, () => Promise<string>> = {
   events: printEventsSdl,
   media: printMediaSdl,
   commerce: printCommerceSdl,
+  presence: printPresenceSdl,
 };
 
 async function main(): Promise<void> {

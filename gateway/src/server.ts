@@ -21,10 +21,12 @@ import {
   type ServiceHandle,
 } from '@frontrow/kit';
 import express from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, print, type ExecutionResult } from 'graphql';
+import { Gauge } from 'prom-client';
 import { Authenticator } from './auth';
 import { mountExplorer } from './explorer';
 import { DEFAULT_OPERATION_LIMITS, operationLimitsRule, type OperationLimits } from './limits';
+import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
 
 export interface GatewayContext {
@@ -60,7 +62,14 @@ export interface GatewayOptions {
   trustProxy?: number;
   /** Origins whose pages may call the API from a browser; '*' for any (no cookies are used). */
   corsOrigins?: string[] | '*';
+  subscriptions?: Partial<SubscriptionSettings>;
   logger?: Logger;
+}
+
+export interface GatewayHandle extends ServiceHandle {
+  /** graphql-ws clients at the same URL (ws://…/graphql). */
+  wsUrl: string;
+  subscriptions: SubscriptionLayer;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { perPrincipalPerMinute: 600, anonymousPerMinute: 300 };
@@ -81,7 +90,7 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
-export async function startGateway(opts: GatewayOptions): Promise<ServiceHandle> {
+export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
   const logger = opts.logger ?? createLogger('gateway');
   const metrics = createMetrics('gateway');
   const urls = { ...routingUrls(opts.supergraphSdl), ...opts.subgraphUrls };
@@ -115,9 +124,45 @@ export async function startGateway(opts: GatewayOptions): Promise<ServiceHandle>
       }
       return formatError(formatted, error);
     },
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), observe(metrics)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), observe(metrics), subscriptionsOverHttpRefused()],
   });
   await apollo.start();
+
+  const subscriptions = new SubscriptionLayer({
+    supergraphSdl: opts.supergraphSdl,
+    subgraphUrls: urls,
+    principalSecret: opts.principalSecret,
+    auth,
+    limits,
+    logger: logger.child({ part: 'subscriptions' }),
+    settings: { ...DEFAULT_SUBSCRIPTION_SETTINGS, ...opts.subscriptions },
+    admit: (ctx) => rateLimit(kv, rates, ctx.principal, ctx.clientIp),
+    async runOperation(args, ctx) {
+      const res = await apollo.executeOperation(
+        { query: print(args.document), variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
+        { contextValue: { ...ctx } },
+      );
+      if (res.body.kind === 'single') return res.body.singleResult as ExecutionResult;
+      return { errors: [new GraphQLError('Incremental delivery is not served over WebSocket.', { extensions: { code: 'BAD_USER_INPUT' } })] };
+    },
+  });
+  subscriptions.attach(server);
+  new Gauge({
+    name: 'gateway_subscriptions',
+    help: 'Client subscriptions open over graphql-ws',
+    registers: [metrics.registry],
+    collect() {
+      this.set(subscriptions.stats().subscriptions);
+    },
+  });
+  new Gauge({
+    name: 'gateway_upstream_subscription_streams',
+    help: 'Upstream subscription streams to subgraphs (identical subscriptions of one caller share one)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(subscriptions.stats().upstreamStreams);
+    },
+  });
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
@@ -152,11 +197,14 @@ export async function startGateway(opts: GatewayOptions): Promise<ServiceHandle>
   let stopping: Promise<void> | undefined;
   return {
     url,
+    wsUrl: url.replace(/^http/, 'ws'),
     port,
     server,
     metrics,
+    subscriptions,
     stop() {
       stopping ??= (async () => {
+        await subscriptions.close();
         await apollo.stop();
         if (!opts.kv) await kv.close();
       })();
@@ -208,6 +256,23 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return typeof v === 'string' && v.length ? v : undefined;
 }
 
+
+/** Subscriptions are served over WebSocket; over HTTP they get a clear error, not a 500. */
+function subscriptionsOverHttpRefused(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at this same /graphql URL.', {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
 
 function observe(metrics: ReturnType<typeof createMetrics>): ApolloServerPlugin<GatewayContext> {
   return {

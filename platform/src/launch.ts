@@ -4,16 +4,18 @@ import { seedDemoCatalog } from '@frontrow/commerce/src/seed';
 import { start as startCommerce, type CommerceHandle } from '@frontrow/commerce/src/server';
 import { demoEventIds } from '@frontrow/events/src/seed';
 import { start as startEvents, type EventsHandle } from '@frontrow/events/src/server';
-import { startGateway, type GatewayOptions } from '@frontrow/gateway/src/server';
+import { startGateway, type GatewayHandle, type GatewayOptions } from '@frontrow/gateway/src/server';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import type { IdentitySettings } from '@frontrow/identity/src/context';
 import { createLogger, type BusTransport, type KeyValueStore, type Logger, type ServiceHandle } from '@frontrow/kit';
 import type { JanusSettings } from '@frontrow/media/src/janus-client';
 import { start as startMedia, type MediaHandle } from '@frontrow/media/src/server';
+import type { PresenceSettings } from '@frontrow/presence/src/context';
+import { start as startPresence, type PresenceHandle } from '@frontrow/presence/src/server';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
-export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce'] as const;
+export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'presence'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface PlatformOptions {
@@ -45,15 +47,16 @@ export interface PlatformOptions {
   supergraphSdl?: string;
   identitySettings?: Partial<IdentitySettings>;
   gateway?: Partial<GatewayOptions>;
+  presenceSettings?: Partial<PresenceSettings>;
   /** Media grants' lifetime (tests shorten it). */
   grantTtlSeconds?: number;
   logger?: Logger;
 }
 
 export interface Platform {
-  gateway: ServiceHandle;
+  gateway: GatewayHandle;
   web?: WebHandle;
-  services: { identity: IdentityHandle; events: EventsHandle; media: MediaHandle; commerce: CommerceHandle };
+  services: { identity: IdentityHandle; events: EventsHandle; media: MediaHandle; commerce: CommerceHandle; presence: PresenceHandle };
   stop(): Promise<void>;
 }
 
@@ -91,7 +94,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   };
   try {
     // The subgraphs do not depend on one another to start: start them together.
-    const [identity, events, media, commerce] = await Promise.all([
+    const [identity, events, media, commerce, presence] = await Promise.all([
       startIdentity({ ...common('identity'), kv: opts.kv, seedAdmin: opts.seedAdmin, settings: opts.identitySettings }).then(track),
       startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track),
       startMedia({
@@ -105,8 +108,9 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         },
       }).then(track),
       startCommerce({ ...common('commerce'), kv: opts.kv, paymentsWebhookSecret: opts.paymentsWebhookSecret }).then(track),
+      startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track),
     ]);
-    const services = { identity, events, media, commerce };
+    const services = { identity, events, media, commerce, presence };
     if (opts.seedDemo) {
       const products = await seedDemoCatalog(commerce.em, demoEventIds());
       if (products) logger.info({ products }, 'seeded the demo catalog');

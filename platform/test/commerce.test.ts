@@ -50,7 +50,7 @@ beforeAll(async () => {
   platform = await launchPlatform({
     gatewayPort: 0,
     webPort: false,
-    ports: { identity: 0, events: 0, media: 0, commerce: 0 },
+    ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
     principalSecret,
     paymentsWebhookSecret: webhookSecret,
     databaseUrl: testEnv.databaseUrl,

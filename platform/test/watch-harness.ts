@@ -67,7 +67,7 @@ export class WatchWorld {
     this.platform = await launchPlatform({
       gatewayPort: 0,
       webPort: 0,
-      ports: { identity: 0, events: 0, media: 0, commerce: 0 },
+      ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
       principalSecret: testSecret(),
       paymentsWebhookSecret: testSecret(),
       databaseUrl: testEnv.databaseUrl,

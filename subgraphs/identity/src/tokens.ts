@@ -59,9 +59,10 @@ export class TokenService {
     return { keys: rows.map((r) => r.publicJwk) };
   }
 
-  async issueAccessToken(user: { id: string; roles: string[] }): Promise<{ token: string; expiresAt: Date }> {
+  /** An access token for the user; `ttlSeconds` defaults to the configured lifetime. */
+  async issueAccessToken(user: { id: string; roles: string[] }, ttlSeconds = this.accessTtlSeconds): Promise<{ token: string; expiresAt: Date }> {
     const { kid, key } = await this.current();
-    const expiresAt = new Date(Date.now() + this.accessTtlSeconds * 1000);
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     const token = await new SignJWT({ roles: user.roles })
       .setProtectedHeader({ alg: ALG, kid, typ: 'at+jwt' })
       .setSubject(user.id)

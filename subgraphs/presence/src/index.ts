@@ -14,12 +14,15 @@ async function main(): Promise<void> {
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
     PARTY_MAX_MEMBERS: setting.int({ default: 8, min: 2, max: 100 }),
     PRESENCE_GRACE_SECONDS: setting.int({ default: 30, min: 0, max: 3600 }),
+    /** The Postgres schema for presence's tables (default: presence). */
+    DATABASE_SCHEMA: setting.optionalString(),
   });
   const handle = await start({
     port: config.PRESENCE_PORT,
     host: config.HOST,
     principalSecret: config.PRINCIPAL_SECRET,
     databaseUrl: config.DATABASE_URL,
+    databaseSchema: config.DATABASE_SCHEMA,
     embeddedDataDir: config.DATABASE_URL ? undefined : '.data/presence',
     redisUrl: config.REDIS_URL,
     amqpUrl: config.AMQP_URL,

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { launchPlatform, type Platform } from '../src/launch';
+import { Events, PARTY_EVENTS, connect, gql, signUp, type Fan } from './party-harness';
+
+/**
+ * Parties through the gateway, over real graphql-ws: the gateway checks the token in
+ * connection_init, forwards the subscription to presence with the caller, and
+ * completes each event with the fields identity owns.
+ */
+let platform: Platform;
+const kv = testKv();
+const transport = testTransport();
+const prefix = `${uniqueName('party')}_`;
+const clients: Client[] = [];
+const EVENT_ID = randomUUID();
+
+beforeAll(async () => {
+  platform = await launchPlatform({
+    gatewayPort: 0,
+    webPort: false,
+    ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
+    principalSecret: testSecret(),
+    paymentsWebhookSecret: testSecret(),
+    databaseUrl: testEnv.databaseUrl,
+    schemaPrefix: prefix,
+    dropSchemasOnStop: true,
+    kv,
+    transport,
+    presenceSettings: { graceMs: 500 },
+    gateway: { subscriptions: { connectionInitWaitMs: 500 } },
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await platform?.stop();
+  for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`);
+  await transport.close();
+  await kv.close();
+});
+
+const url = () => platform.gateway.url;
+const fan = (name: string) => signUp(url(), name, uniqueName(name.toLowerCase().replace(/\W/g, '')));
+
+function as(who: Fan | null, params?: Record<string, unknown>): Client {
+  const client = connect(platform.gateway.wsUrl, params ?? (who ? { authorization: `Bearer ${who.token}` } : {}));
+  clients.push(client);
+  return client;
+}
+
+async function party(host: Fan, ...members: Fan[]): Promise<string> {
+  const r = await gql(url(), `mutation($e: ID!) { createParty(eventId: $e) { id inviteCode } }`, { e: EVENT_ID }, host.token);
+  if (!r.data) throw new Error(JSON.stringify(r.errors));
+  for (const m of members) {
+    const j = await gql(url(), `mutation($c: String!) { joinParty(inviteCode: $c) { id } }`, { c: r.data.createParty.inviteCode }, m.token);
+    if (!j.data) throw new Error(JSON.stringify(j.errors));
+  }
+  return r.data.createParty.id;
+}
+
+/** Follows the party and waits until presence counts the stream (the member comes online). */
+async function follow(who: Fan, partyId: string, client = as(who)): Promise<Events> {
+  const events = new Events(client, PARTY_EVENTS, { p: partyId });
+  await events.next((e) => e.__typename === 'MemberUpdated' && e.member.user.id === who.id && e.member.online);
+  return events;
+}
+
+const control = (who: Fan, partyId: string, action: string, v: number) =>
+  gql(url(), `mutation($p: ID!, $c: PlaybackCommand!, $v: Int!) { controlPlayback(partyId: $p, command: $c, expectedVersion: $v) { playing version } }`, { p: partyId, c: { action }, v }, who.token);
+
+describe('party events through the gateway', () => {
+  it('tells a member when another pauses, with the name identity holds', async () => {
+    const [ana, ben] = await Promise.all([fan('Ana Host'), fan('Ben Guest')]);
+    const id = await party(ana, ben);
+    const benSees = await follow(ben, id);
+    expect((await control(ana, id, 'PLAY', 1)).data).toEqual({ controlPlayback: { playing: true, version: 2 } });
+    expect((await control(ana, id, 'PAUSE', 2)).data).toEqual({ controlPlayback: { playing: false, version: 3 } });
+    const paused = await benSees.next((e) => e.__typename === 'PlaybackChanged' && e.state.version === 3);
+    expect(paused).toEqual({ __typename: 'PlaybackChanged', state: { playing: false, positionMs: expect.any(Number), version: 3 }, by: { id: ana.id, displayName: 'Ana Host' } });
+    expect(benSees.errors).toEqual([]);
+    benSees.stop();
+  });
+
+  it('shares one upstream stream between identical subscriptions of one fan', async () => {
+    const [ana, ben] = await Promise.all([fan('Ana Two'), fan('Ben Two')]);
+    const id = await party(ana, ben);
+    const before = platform.gateway.subscriptions.stats();
+    const client = as(ben);
+    const first = await follow(ben, id, client);
+    const second = new Events(as(ben), PARTY_EVENTS, { p: id });
+    await eventually(() => platform.gateway.subscriptions.stats().subscriptions === before.subscriptions + 2);
+    expect(platform.gateway.subscriptions.stats().upstreamStreams).toBe(before.upstreamStreams + 1);
+    await control(ana, id, 'PLAY', 1);
+    for (const s of [first, second]) await s.next((e) => e.__typename === 'PlaybackChanged' && e.by.displayName === 'Ana Two');
+    first.stop();
+    second.stop();
+    await eventually(() => platform.gateway.subscriptions.stats().upstreamStreams === before.upstreamStreams);
+  });
+
+  it('refuses a fan who is not a member, and a connection without a user', async () => {
+    const [ana, cleo] = await Promise.all([fan('Ana Three'), fan('Cleo Outsider')]);
+    const id = await party(ana);
+    const outsider = new Events(as(cleo), PARTY_EVENTS, { p: id });
+    await outsider.ended;
+    expect(outsider.events).toEqual([]);
+    expect(outsider.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    const nobody = new Events(as(null), PARTY_EVENTS, { p: id });
+    await nobody.ended;
+    expect(nobody.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+  });
+
+  it('answers a stale version with CONFLICT and the current state', async () => {
+    const ana = await fan('Ana Four');
+    const id = await party(ana);
+    await control(ana, id, 'PLAY', 1);
+    const stale = await control(ana, id, 'PAUSE', 1);
+    expect(stale.data).toBeNull();
+    expect(stale.errors![0].extensions).toMatchObject({ code: 'CONFLICT', current: { version: 2, playing: true } });
+  });
+
+  it('refuses an over-long chat message with BAD_USER_INPUT', async () => {
+    const ana = await fan('Ana Five');
+    const id = await party(ana);
+    const r = await gql(url(), `mutation($p: ID!, $b: String!) { sendChatMessage(partyId: $p, body: $b) { id } }`, { p: id, b: 'x'.repeat(501) }, ana.token);
+    expect(r.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'body' });
+  });
+
+  it('ends a kicked member’s subscription after telling them', async () => {
+    const [ana, ben] = await Promise.all([fan('Ana Six'), fan('Ben Kicked')]);
+    const id = await party(ana, ben);
+    const benSees = await follow(ben, id);
+    const kick = await gql(url(), `mutation($p: ID!, $u: ID!) { kickMember(partyId: $p, userId: $u) }`, { p: id, u: ben.id }, ana.token);
+    expect(kick.data).toEqual({ kickMember: true });
+    await benSees.ended;
+    expect(benSees.completed).toBe(true);
+    expect(benSees.events.at(-1)).toEqual({ __typename: 'MemberKicked', member: { user: { id: ben.id, displayName: 'Ben Kicked' } } });
+  });
+});
+
+describe('connections to the gateway', () => {
+  function closeOf(params: Record<string, unknown> | null): Promise<{ code: number; reason: string }> {
+    return new Promise((resolve) => {
+      const socket = new WebSocket(platform.gateway.wsUrl, 'graphql-transport-ws');
+      socket.on('open', () => {
+        if (params) socket.send(JSON.stringify({ type: 'connection_init', payload: params }));
+      });
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+  }
+
+  it('closes with 4403 on a bad token or API key, and with 4408 when no connection_init comes', async () => {
+    expect((await closeOf({ authorization: 'Bearer not-a-token' })).code).toBe(4403);
+    expect((await closeOf({ authorization: 'Basic abc' })).code).toBe(4403);
+    expect((await closeOf({ apiKey: 'fr_made_up' })).code).toBe(4403);
+    expect((await closeOf(null)).code).toBe(4408);
+  });
+
+  it('closes the connection when the access token expires, ending its subscriptions', async () => {
+    const ana = await fan('Ana Expiring');
+    const id = await party(ana);
+    const short = await platform.services.identity.tokens.issueAccessToken({ id: ana.id, roles: ['FAN'] }, 2);
+    const client = connect(platform.gateway.wsUrl, { authorization: `Bearer ${short.token}` });
+    clients.push(client);
+    const closed = new Promise<number>((resolve) => client.on('closed', (e) => resolve((e as { code: number }).code)));
+    const events = await follow({ ...ana, token: short.token }, id, client);
+    expect(await closed).toBe(4401);
+    await events.ended;
+  });
+
+  it('refuses a subscription over HTTP with a clear error', async () => {
+    const r = await gql(url(), `subscription { partyEvents(partyId: "${randomUUID()}") { __typename } }`);
+    expect(r.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/WebSocket/) });
+  });
+
+  it('runs queries and mutations over the socket too', async () => {
+    const ana = await fan('Ana Socket');
+    const client = as(ana);
+    const result = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe({ query: '{ me { displayName } serverTime { epochMs } }' }, { next: resolve, error: reject, complete: () => undefined });
+    });
+    expect(result).toEqual({ data: { me: { displayName: 'Ana Socket' }, serverTime: { epochMs: expect.any(Number) } } });
+  });
+});

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { eventually } from '@frontrow/kit/src/testing';
+import { ROOT } from '../src/launch';
+
+/** A service of FrontRow run as its own Node process, as in production. */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private output = '';
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly env: Record<string, string>,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  /** Starts it and waits until /health answers. */
+  async start(): Promise<this> {
+    this.output = '';
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, this.entry)], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`${this.name} exited with ${code} before it was ready:\n${this.output}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([
+      eventually(async () => (await fetch(`http://127.0.0.1:${this.port}/health`).catch(() => null))?.ok || undefined, 60_000, 100),
+      exited,
+    ]);
+    return this;
+  }
+
+  /** Ends it: SIGTERM lets it shut down cleanly, SIGKILL is a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
