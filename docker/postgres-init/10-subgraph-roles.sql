@@ -31,5 +31,69 @@ ALTER ROLE identity SET search_path = identity;
 GRANT CREATE ON DATABASE frontrow TO identity;
 \unset identity_password
 
--- A new subgraph repeats the block above with its own name and <NAME>_DB_PASSWORD
--- (passed to the postgres service in compose.yaml).
+-- ---------------------------------------------------------------------------------
+-- events
+-- ---------------------------------------------------------------------------------
+\getenv events_password EVENTS_DB_PASSWORD
+\if :{?events_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'EVENTS_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE events LOGIN PASSWORD :'events_password';
+GRANT CONNECT ON DATABASE frontrow TO events;
+CREATE SCHEMA events AUTHORIZATION events;
+ALTER ROLE events SET search_path = events;
+GRANT CREATE ON DATABASE frontrow TO events;
+\unset events_password
+
+-- ---------------------------------------------------------------------------------
+-- media
+-- ---------------------------------------------------------------------------------
+\getenv media_password MEDIA_DB_PASSWORD
+\if :{?media_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'MEDIA_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE media LOGIN PASSWORD :'media_password';
+GRANT CONNECT ON DATABASE frontrow TO media;
+CREATE SCHEMA media AUTHORIZATION media;
+ALTER ROLE media SET search_path = media;
+GRANT CREATE ON DATABASE frontrow TO media;
+\unset media_password
+
+-- ---------------------------------------------------------------------------------
+-- commerce
+-- ---------------------------------------------------------------------------------
+\getenv commerce_password COMMERCE_DB_PASSWORD
+\if :{?commerce_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'COMMERCE_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE commerce LOGIN PASSWORD :'commerce_password';
+GRANT CONNECT ON DATABASE frontrow TO commerce;
+CREATE SCHEMA commerce AUTHORIZATION commerce;
+ALTER ROLE commerce SET search_path = commerce;
+GRANT CREATE ON DATABASE frontrow TO commerce;
+\unset commerce_password
+
+-- ---------------------------------------------------------------------------------
+-- presence
+-- ---------------------------------------------------------------------------------
+\getenv presence_password PRESENCE_DB_PASSWORD
+\if :{?presence_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'PRESENCE_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE presence LOGIN PASSWORD :'presence_password';
+GRANT CONNECT ON DATABASE frontrow TO presence;
+CREATE SCHEMA presence AUTHORIZATION presence;
+ALTER ROLE presence SET search_path = presence;
+GRANT CREATE ON DATABASE frontrow TO presence;
+\unset presence_password
+
+-- A new subgraph repeats one of the blocks above with its own name and
+-- <NAME>_DB_PASSWORD (passed to the postgres service in compose.yaml).

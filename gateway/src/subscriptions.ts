@@ -81,6 +81,8 @@ export interface SubscriptionLayerOptions {
 }
 
 interface Prepared {
+  /** The operation's text and name: what makes two subscriptions the same. */
+  key: string;
   document: DocumentNode;
   operation: OperationDefinitionNode;
   primary: FetchNode;
@@ -102,6 +104,8 @@ export class SubscriptionLayer {
   private readonly apiSchema: Schema;
   private readonly schema: GraphQLSchema;
   private readonly planner: QueryPlanner;
+  /** Valid documents by their text (at most 500, the oldest dropped first). */
+  private readonly documents = new Map<string, DocumentNode>();
   /** Plans by operation text, the most recently used kept (at most 500). */
   private readonly plans = new Map<string, Prepared>();
   private readonly upstreams = new Map<string, Client>();
@@ -188,14 +192,19 @@ export class SubscriptionLayer {
           } catch (e) {
             return [asGraphQLError(e)];
           }
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query, { maxTokens: 5_000 });
-          } catch (e) {
-            return [new GraphQLError((e as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+          // Thousands of fans send the same few documents: each text is parsed and validated once.
+          let document = this.documents.get(payload.query);
+          if (!document) {
+            try {
+              document = parse(payload.query, { maxTokens: 5_000 });
+            } catch (e) {
+              return [new GraphQLError((e as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+            }
+            const errors = validate(this.schema, document, [...specifiedRules, operationLimitsRule(this.opts.limits)]);
+            if (errors.length) return errors.map(withCode);
+            this.documents.set(payload.query, document);
+            if (this.documents.size > 500) this.documents.delete(this.documents.keys().next().value!);
           }
-          const errors = validate(this.schema, document, [...specifiedRules, operationLimitsRule(this.opts.limits)]);
-          if (errors.length) return errors.map(withCode);
           const operation = getOperationAST(document, payload.operationName);
           if (!operation) return [new GraphQLError('Name the operation to run.', { extensions: { code: 'BAD_USER_INPUT' } })];
           const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
@@ -234,7 +243,7 @@ export class SubscriptionLayer {
     if (plan.node?.kind !== 'Subscription') throw new Error('the query planner produced no subscription plan');
     const why = unsupportedIn(plan.node.rest);
     if (why) throw new GraphQLError(`This subscription needs ${why}, which the gateway does not execute.`, { extensions: { code: 'BAD_USER_INPUT' } });
-    const prepared: Prepared = { document, operation, primary: plan.node.primary, rest: plan.node.rest };
+    const prepared: Prepared = { key, document, operation, primary: plan.node.primary, rest: plan.node.rest };
     this.plans.set(key, prepared);
     if (this.plans.size > 500) this.plans.delete(this.plans.keys().next().value!);
     return prepared;
@@ -306,6 +315,20 @@ export class SubscriptionLayer {
       return { errors: [{ message: `The ${request.serviceName} service failed to answer.`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
     }
     return (await res.json()) as FetchReply;
+  }
+
+  private readonly shaped = new Map<string, Promise<ExecutionResult>>();
+
+  /** @internal shape() for events that need nothing from other subgraphs, remembered for the streams that carry the same event. */
+  shapeOnce(prepared: Prepared, data: Record<string, unknown>, variables: Record<string, unknown>, variablesKey: string): Promise<ExecutionResult> {
+    const key = `${prepared.key}\n${variablesKey}\n${JSON.stringify(data)}`;
+    let result = this.shaped.get(key);
+    if (!result) {
+      result = this.shape(prepared, data, variables);
+      this.shaped.set(key, result);
+      if (this.shaped.size > 256) this.shaped.delete(this.shaped.keys().next().value!);
+    }
+    return result;
   }
 
   /** @internal Shapes an event to the client's selection (aliases, fragments, __typename). */
@@ -409,13 +432,17 @@ class SharedStream {
   private retry?: NodeJS.Timeout;
   private ended = false;
 
+  private readonly variablesKey: string;
+
   constructor(
     private readonly layer: SubscriptionLayer,
     readonly key: string,
     private readonly prepared: Prepared,
     private readonly variables: Record<string, unknown>,
     private readonly ctx: WsContext,
-  ) {}
+  ) {
+    this.variablesKey = stableJson(variables);
+  }
 
   get size(): number {
     return this.subscribers.size;
@@ -468,6 +495,10 @@ class SharedStream {
     let out: ExecutionResult;
     if (!result.data) {
       out = { errors };
+    } else if (!this.prepared.rest && !errors.length) {
+      // Nothing to add from other subgraphs: the result depends only on the event and the
+      // document, so the streams that carry the same event share one.
+      out = await this.layer.shapeOnce(this.prepared, result.data, this.variables, this.variablesKey);
     } else {
       const data = result.data as Record<string, never>;
       if (this.prepared.rest) {

@@ -9,6 +9,8 @@ import type { PartyHub } from './hub';
 export interface PresenceSettings {
   /** Members a party may hold (the host included). */
   maxPartySize: number;
+  /** Parties whose size limit is at most this announce members coming online and going offline (MemberUpdated). */
+  onlineEventsUpToMembers: number;
   /** How long a member whose last event stream closed stays in the party. */
   graceMs: number;
   /** How often an instance refreshes its sessions; a session is stale after three missed beats. */

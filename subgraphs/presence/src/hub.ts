@@ -90,6 +90,7 @@ interface Session {
 }
 
 interface MemberRow {
+  max_members?: number;
   party_id: string;
   user_id: string;
   role: PartyRole;
@@ -174,6 +175,21 @@ export class PartyHub {
     return guarded;
   }
 
+  private lastMessage?: string;
+  private lastDecoded: ReturnType<typeof decodeEvent> = null;
+
+  /**
+   * Every stream of a party hears each message; it is decoded once, and all of them get
+   * the same event object (the subscription layer computes each event's result once).
+   */
+  private decode(message: string): ReturnType<typeof decodeEvent> {
+    if (message !== this.lastMessage) {
+      this.lastMessage = message;
+      this.lastDecoded = decodeEvent(message);
+    }
+    return this.lastDecoded;
+  }
+
   async publish(partyId: string, event: PartyEventPayload): Promise<void> {
     await this.kv.publish(partyChannel(partyId), encodeEvent(partyId, event));
   }
@@ -190,7 +206,7 @@ export class PartyHub {
       void this.track(this.closeSession(session));
     });
     session.unsubscribe = await this.kv.subscribe(partyChannel(partyId), (message) => {
-      const decoded = decodeEvent(message);
+      const decoded = this.decode(message);
       if (!decoded || decoded.partyId !== partyId) return;
       const event = decoded.event;
       stream.push(event);
@@ -215,7 +231,9 @@ export class PartyHub {
         );
       session.registered = true;
       await em.getConnection().execute('update party_member set disconnected_at = null where id = ?', [member.id], 'run');
-      if (others === 0) await this.publish(partyId, { __typename: 'MemberUpdated', member: memberData(member, true) });
+      if (others === 0 && this.announcesPresence(party.maxMembers)) {
+        await this.publish(partyId, { __typename: 'MemberUpdated', member: memberData(member, true) });
+      }
     } catch (err) {
       await stream.return();
       throw err;
@@ -268,6 +286,15 @@ export class PartyHub {
   }
 
   /** A member with no live stream left is marked disconnected (the grace period starts) and reported offline. */
+  /**
+   * Whether members coming online and going offline are announced to the party: in a
+   * party of thousands (a creator's watch-along), everyone hearing of everyone's every
+   * reconnect would cost N² messages; members read who is online from `party(id)`.
+   */
+  private announcesPresence(maxMembers: number): boolean {
+    return maxMembers <= this.settings.onlineEventsUpToMembers;
+  }
+
   private async markOfflineIfIdle(em: EntityManager, partyId: string, userId: string): Promise<void> {
     const now = Date.now();
     const rows = await em.getConnection().execute<MemberRow[]>(
@@ -275,11 +302,13 @@ export class PartyHub {
        where m.party_id = ? and m.user_id = ? and m.status = 'ACTIVE' and m.disconnected_at is null
          and not exists (select 1 from presence_session s
                          where s.party_id = m.party_id and s.user_id = m.user_id and s.heartbeat_at > ?)
-       returning m.party_id, m.user_id, m.role, m.muted, m.joined_at`,
+       returning m.party_id, m.user_id, m.role, m.muted, m.joined_at, (select p.max_members from party p where p.id = m.party_id) as max_members`,
       [new Date(now), partyId, userId, this.staleBefore(now)],
       'all',
     );
-    for (const r of rows) await this.publish(partyId, { __typename: 'MemberUpdated', member: rowMember(r, false) });
+    for (const r of rows) {
+      if (this.announcesPresence(Number(r.max_members))) await this.publish(partyId, { __typename: 'MemberUpdated', member: rowMember(r, false) });
+    }
   }
 
   private async heartbeat(): Promise<void> {

@@ -12,8 +12,9 @@ async function main(): Promise<void> {
     DATABASE_URL: setting.url({ optional: true, protocols: ['postgres', 'postgresql'] }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
-    PARTY_MAX_MEMBERS: setting.int({ default: 8, min: 2, max: 100 }),
+    PARTY_MAX_MEMBERS: setting.int({ default: 8, min: 2, max: 20_000 }),
     PRESENCE_GRACE_SECONDS: setting.int({ default: 30, min: 0, max: 3600 }),
+    PRESENCE_ONLINE_EVENTS_UP_TO: setting.int({ default: 50, min: 0, max: 20_000 }),
     /** The Postgres schema for presence's tables (default: presence). */
     DATABASE_SCHEMA: setting.optionalString(),
   });
@@ -26,7 +27,11 @@ async function main(): Promise<void> {
     embeddedDataDir: config.DATABASE_URL ? undefined : '.data/presence',
     redisUrl: config.REDIS_URL,
     amqpUrl: config.AMQP_URL,
-    settings: { maxPartySize: config.PARTY_MAX_MEMBERS, graceMs: config.PRESENCE_GRACE_SECONDS * 1000 },
+    settings: {
+      maxPartySize: config.PARTY_MAX_MEMBERS,
+      graceMs: config.PRESENCE_GRACE_SECONDS * 1000,
+      onlineEventsUpToMembers: config.PRESENCE_ONLINE_EVENTS_UP_TO,
+    },
     logger,
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void handle.stop().then(() => process.exit(0)));

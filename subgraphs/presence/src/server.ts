@@ -64,6 +64,7 @@ export interface PresenceHandle extends ServiceHandle {
 
 export const DEFAULT_SETTINGS: PresenceSettings = {
   maxPartySize: 8,
+  onlineEventsUpToMembers: 50,
   graceMs: 30_000,
   heartbeatMs: 10_000,
   chatRateLimit: { max: 5, windowSeconds: 10 },

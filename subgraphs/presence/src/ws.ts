@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { PRINCIPAL_HEADER, formatError, verifyCaller, type Logger, type Principal, type RequestBase } from '@frontrow/kit';
-import type { GraphQLError, GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from '@frontrow/kit/src/graphql-ws';
 import { WebSocketServer } from 'ws';
 
@@ -69,6 +69,7 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { dispo
           log: opts.logger.child({ requestId, userId: principal?.userId }),
         }) as object;
       },
+      subscribe: (args) => subscribeOnce(args),
       onNext(_ctx, _id, _payload, _args, result) {
         if (!result.errors?.length) return;
         return { ...result, errors: result.errors.map(format) };
@@ -87,4 +88,53 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { dispo
       await disposable.dispose();
     },
   };
+}
+
+/**
+ * Runs a subscription like graphql-js does, except that an event's result for one
+ * document and variables is computed once and shared by every stream that receives the
+ * same event object (a party's members all get the same one from the hub). Party
+ * events are self-contained and the same for every member: none of their fields
+ * depends on who is asking. Authorization is not shared: it runs per subscription, in
+ * the field's subscribe function (createSourceEventStream).
+ */
+const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+async function subscribeOnce(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in (source as object))) return source as ExecutionResult;
+  const events = source as AsyncIterableIterator<unknown>;
+  const key = `${args.operationName ?? ''}\n${args.document.loc?.source.body ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
+  const resultOf = (payload: unknown): Promise<ExecutionResult> => {
+    if (!payload || typeof payload !== 'object') return Promise.resolve(execute({ ...args, rootValue: payload }));
+    let byDocument = results.get(payload);
+    if (!byDocument) {
+      byDocument = new Map();
+      results.set(payload, byDocument);
+    }
+    let result = byDocument.get(key);
+    if (!result) {
+      result = Promise.resolve(execute({ ...args, rootValue: payload }));
+      byDocument.set(key, result);
+    }
+    return result;
+  };
+  const mapped: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      const r = await events.next();
+      return r.done ? { value: undefined, done: true } : { value: await resultOf(r.value), done: false };
+    },
+    async return() {
+      await events.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(e: unknown) {
+      await events.return?.();
+      throw e;
+    },
+    [Symbol.asyncIterator]() {
+      return mapped;
+    },
+  };
+  return mapped;
 }
