@@ -158,6 +158,15 @@ describe('connections to the gateway', () => {
     expect((await closeOf(null)).code).toBe(4408);
   });
 
+  it('closes a connection that sends a message over the size limit (64 KiB)', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(platform.gateway.wsUrl, 'graphql-transport-ws');
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(70 * 1024) } })));
+      socket.on('close', (code) => resolve(code));
+    });
+    expect(closed).toBe(1009);
+  });
+
   it('closes the connection when the access token expires, ending its subscriptions', async () => {
     const ana = await fan('Ana Expiring');
     const id = await party(ana);
