@@ -99,25 +99,31 @@ async function main(): Promise<void> {
     poolSize: embedded ? 2 : 10,
     settings: { maxPartySize: maxSize + 1, playbackRateLimit: { max: 1000, windowSeconds: 10 } },
   });
-  const gatewayPort = await freePort();
-  const gateway = new ServiceProcess(
-    'gateway',
-    'gateway/src/index.ts',
-    {
-      PORT: String(gatewayPort),
-      PRINCIPAL_SECRET: secret,
-      IDENTITY_URL: new URL(identity.url).origin,
-      SUBGRAPH_URL_IDENTITY: identity.url,
-      SUBGRAPH_URL_PRESENCE: presence.url,
-      RATE_LIMIT_PER_MINUTE: '100000',
-      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-    },
-    gatewayPort,
-  );
-  await gateway.start();
+  // A fresh gateway process for each measurement: its memory is that measurement's alone.
+  let gateway!: ServiceProcess;
+  let gatewayPort = 0;
+  const freshGateway = async (): Promise<void> => {
+    await gateway?.stop();
+    gatewayPort = await freePort();
+    gateway = new ServiceProcess(
+      'gateway',
+      'gateway/src/index.ts',
+      {
+        PORT: String(gatewayPort),
+        PRINCIPAL_SECRET: secret,
+        IDENTITY_URL: new URL(identity.url).origin,
+        SUBGRAPH_URL_IDENTITY: identity.url,
+        SUBGRAPH_URL_PRESENCE: presence.url,
+        RATE_LIMIT_PER_MINUTE: '100000',
+        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      },
+      gatewayPort,
+    );
+    await gateway.start();
+  };
   const rows: Row[] = [];
   try {
-    const host = await gql(gateway.url, `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
+    const host = await gql(identity.url, `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
       i: { email: `host-${tag}@example.com`, password: 'a bench password', displayName: 'Bench Host' },
     });
     const hostToken: string = host.data!.signUp.accessToken;
@@ -126,12 +132,13 @@ async function main(): Promise<void> {
       // so that selection is measured at the smaller sizes only.
       const selections = (Object.keys(SELECTIONS) as SelectionName[]).filter((s) => n <= DISPLAY_NAME_UP_TO || s === 'presence fields');
       for (const selection of selections) {
+        await freshGateway();
         rows.push(await measure(n, selection, hostToken));
         global.gc?.();
       }
     }
   } finally {
-    await gateway.stop();
+    await gateway?.stop();
     await presence.stop();
     await identity.stop();
     await transport.close();
@@ -282,7 +289,7 @@ its own graphql-ws connection to one gateway process, subscribe to \`partyEvents
 seeks ${EVENTS} times through the gateway. Latency is from sending \`controlPlayback\` to a fan
 receiving the \`PlaybackChanged\` (the mutation's commit, Redis pub/sub, presence's stream,
 the gateway's upstream connection, the fan's socket); all ${EVENTS} × N deliveries are counted.
-The gateway's memory is its process's resident set: idle (before the fans connect), with
+Each measurement has a fresh gateway process; its memory is the resident set: idle (before the fans connect), with
 the N subscriptions open, and the peak while events were delivered; heap is V8's used heap
 at the end. The fans (clients), presence and identity share the other process, on the same
 2 cores. "With displayName" needs identity for each fan's stream: one entity fetch per fan

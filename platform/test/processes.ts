@@ -26,7 +26,9 @@ export class ServiceProcess {
   /** Starts it and waits until /health answers. */
   async start(): Promise<this> {
     this.output = '';
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, this.entry)], {
+    // SERVICE_NODE_ARGS adds Node flags to every service process (e.g. --cpu-prof to profile one).
+    const extra = process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...extra, '-r', '@swc-node/register', join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
