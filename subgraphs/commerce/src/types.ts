@@ -1,3 +1,4 @@
+import { PageInfo } from '@frontrow/kit/src/relay';
 import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Order } from './entities/order.entity';
 import { ProductKind } from './entities/product.entity';
@@ -30,22 +31,6 @@ export class EventRef {
 export class UserRef {
   @Field(() => ID)
   id!: string;
-}
-
-@Directive('@shareable')
-@ObjectType({ description: 'Relay pagination state.' })
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => Boolean)
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor?: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor?: string | null;
 }
 
 @ObjectType()

@@ -1,28 +1,13 @@
+import { PageInfo } from '@frontrow/kit/src/relay';
 import { BadInputError } from '@frontrow/kit';
 import type { EntityManager, ObjectQuery } from '@mikro-orm/postgresql';
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { SportEvent } from './entities/event.entity';
 import type { EventFilter } from './event.input';
 import { escapeLike, isUuid } from './validate';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-
-@Directive('@shareable')
-@ObjectType({ description: 'Where a page of a connection sits (Relay cursor connections).' })
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => Boolean)
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
-}
 
 @ObjectType()
 export class EventEdge {

@@ -1,3 +1,4 @@
+import { PageInfo } from '@frontrow/kit/src/relay';
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ChatMessage } from './entities/chat-message.entity';
 import { MessageReport } from './entities/message-report.entity';
@@ -82,24 +83,6 @@ export class ServerTime {
 
   @Field(() => Float, { description: 'Milliseconds since the Unix epoch.' })
   epochMs!: number;
-}
-
-/** Relay's PageInfo, shared with the other subgraphs' connections (same fields everywhere). */
-@Directive('@shareable')
-@ObjectType({ description: 'Where a page of a connection sits (Relay cursor connections).' })
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  /** Always false here: presence's connections page forward only. */
-  @Field(() => Boolean)
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType()
