@@ -36,7 +36,16 @@ const title = missing.length ? `watching a live 360 feed (needs ${missing.join('
     const first = await eventually(async () => {
       const s = await world.stats(page).catch(() => undefined);
       return s && s.framesDecoded > 0 ? s : undefined;
-    }, 30_000, 200);
+    }, 30_000, 200).catch(async (e: Error) => {
+      // Say what the viewer got to, so that a failure can be told apart from another.
+      const seen = await page
+        .evaluate(() => ({
+          status: document.getElementById('status')?.textContent,
+          phases: (window as unknown as { frontrow?: { phases(): Record<string, number> } }).frontrow?.phases(),
+        }))
+        .catch(() => null);
+      throw new Error(`${e.message}; the viewer: ${JSON.stringify(seen)}; stats: ${JSON.stringify(await world.stats(page).catch(() => null))}`);
+    });
     expect(first.codec).toBe('video/VP8');
     expect(first.width).toBe(1280);
     expect(first.height).toBe(640);

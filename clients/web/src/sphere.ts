@@ -14,6 +14,8 @@ export class SphereView {
   private lon = 0;
   private lat = 0;
   private dragging: { x: number; y: number; lon: number; lat: number } | null = null;
+  /** Something changed since the last frame drawn: a video frame, the view, the size. */
+  private dirty = true;
 
   constructor(private readonly container: HTMLElement, private readonly video: HTMLVideoElement) {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
@@ -30,9 +32,24 @@ export class SphereView {
       if (!this.dragging) return;
       this.lon = this.dragging.lon - (e.clientX - this.dragging.x) * 0.15;
       this.lat = Math.max(-85, Math.min(85, this.dragging.lat + (e.clientY - this.dragging.y) * 0.15));
+      this.dirty = true;
     });
     container.addEventListener('pointerup', () => (this.dragging = null));
-    this.renderer.setAnimationLoop(() => this.render());
+    // Draw only when something changed: a 30 fps video needs 30 draws a second, not the
+    // display's 60 (or more), which matters on a headset's battery and a software GPU.
+    const perFrame = typeof (video as { requestVideoFrameCallback?: unknown }).requestVideoFrameCallback === 'function';
+    if (perFrame) {
+      const onFrame = () => {
+        this.dirty = true;
+        video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+    }
+    this.renderer.setAnimationLoop(() => {
+      if (!this.dirty && perFrame) return;
+      this.dirty = false;
+      this.render();
+    });
   }
 
   show(projection: Projection): void {
@@ -58,12 +75,14 @@ export class SphereView {
     }
     this.mesh = new THREE.Mesh(geometry, new THREE.MeshBasicMaterial({ map: texture }));
     this.scene.add(this.mesh);
+    this.dirty = true;
   }
 
   /** Where the viewer looks, in degrees. */
   look(lon: number, lat: number): void {
     this.lon = lon;
     this.lat = lat;
+    this.dirty = true;
   }
 
   private resize(): void {
@@ -71,6 +90,7 @@ export class SphereView {
     this.renderer.setSize(w, h);
     this.camera.aspect = w / Math.max(h, 1);
     this.camera.updateProjectionMatrix();
+    this.dirty = true;
   }
 
   private render(): void {
