@@ -8,8 +8,8 @@ import {
   startSubgraphServer,
   type BusTransport,
   type KeyValueStore,
-  type Logger,
   type ServiceHandle,
+  type SubgraphOptions,
 } from '@frontrow/kit';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
@@ -28,21 +28,12 @@ import { ReservationSweeper } from './sweeper';
 
 export const ENTITIES = [Product, Order, OrderLine, Entitlement, PaymentEvent, ...KIT_ENTITIES];
 
-export interface CommerceOptions {
-  port: number;
-  host?: string;
-  principalSecret: string;
+export interface CommerceOptions extends SubgraphOptions {
   /** Verifies the provider's webhooks (and signs them, for the built-in test provider). */
   paymentsWebhookSecret: string;
-  databaseUrl?: string;
-  /** The Postgres schema for commerce's tables (tests give each suite its own). */
-  databaseSchema?: string;
-  embeddedDataDir?: string;
   redisUrl?: string;
-  amqpUrl?: string;
   /** Shared in-process stand-ins (the embedded quick start runs every service in one process). */
   kv?: KeyValueStore;
-  transport?: BusTransport;
   /** A real processor's adapter; by default the built-in test provider. */
   paymentProvider?: PaymentProvider;
   /** Settle delays of the built-in test provider. */
@@ -52,13 +43,6 @@ export interface CommerceOptions {
   /** The base URL of signed export links (COMMERCE_PUBLIC_URL); by default the service's own. */
   publicUrl?: string;
   settings?: Partial<CommerceSettings>;
-  logger?: Logger;
-  exposeInternals?: boolean;
-  /** Tests: drop the schema when the service stops. */
-  dropSchemaOnStop?: boolean;
-  /** Receives every SQL statement (tests count queries). */
-  onQuery?: (sql: string) => void;
-  poolSize?: number;
 }
 
 export interface CommerceHandle extends ServiceHandle {

@@ -6,8 +6,8 @@ import {
   openDatabase,
   startSubgraphServer,
   type BusTransport,
-  type Logger,
   type ServiceHandle,
+  type SubgraphOptions,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLoaders, type EventsContext } from './context';
@@ -21,25 +21,9 @@ import { seedDemo } from './seed';
 
 export const ENTITIES = [Venue, SportEvent, Feed, Moment, ...KIT_ENTITIES];
 
-export interface EventsOptions {
-  port: number;
-  host?: string;
-  principalSecret: string;
-  databaseUrl?: string;
-  /** The Postgres schema for the events tables (tests give each suite its own). */
-  databaseSchema?: string;
-  embeddedDataDir?: string;
-  amqpUrl?: string;
-  /** A shared bus transport (the embedded quick start runs every service in one process). */
-  transport?: BusTransport;
+export interface EventsOptions extends SubgraphOptions {
   /** Seeds the demo season at start-up when there are no events yet. */
   seedDemo?: boolean;
-  logger?: Logger;
-  exposeInternals?: boolean;
-  /** Tests: drop the schema when the service stops. */
-  dropSchemaOnStop?: boolean;
-  /** Receives every SQL statement (tests count queries). */
-  onQuery?: (sql: string) => void;
 }
 
 export interface EventsHandle extends ServiceHandle {
@@ -59,6 +43,7 @@ export async function start(opts: EventsOptions): Promise<EventsHandle> {
     migrations,
     logger,
     onQuery: opts.onQuery,
+    poolSize: opts.poolSize,
   });
   const em = db.orm.em as EntityManager;
   const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'events');

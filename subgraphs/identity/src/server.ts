@@ -13,6 +13,7 @@ import {
   type Logger,
   type RoleName,
   type ServiceHandle,
+  type SubgraphOptions,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express from 'express';
@@ -29,27 +30,12 @@ import { buildIdentitySchema } from './schema';
 
 export const ENTITIES = [User, RefreshToken, Device, DevicePairingRecord, ApiKey, SigningKey, ...KIT_ENTITIES];
 
-export interface IdentityOptions {
-  port: number;
-  host?: string;
-  principalSecret: string;
-  databaseUrl?: string;
-  /** The Postgres schema for identity's tables (tests give each suite its own). */
-  databaseSchema?: string;
-  embeddedDataDir?: string;
+export interface IdentityOptions extends SubgraphOptions {
   redisUrl?: string;
-  amqpUrl?: string;
   /** Shared in-process stand-ins (the embedded quick start runs every service in one process). */
   kv?: KeyValueStore;
-  transport?: BusTransport;
   settings?: Partial<IdentitySettings>;
   seedAdmin?: { email: string; password: string };
-  logger?: Logger;
-  exposeInternals?: boolean;
-  /** Tests: drop the schema when the service stops. */
-  dropSchemaOnStop?: boolean;
-  /** Receives every SQL statement (tests count queries). */
-  onQuery?: (sql: string) => void;
 }
 
 export interface IdentityHandle extends ServiceHandle {
@@ -81,6 +67,7 @@ export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
     migrations,
     logger,
     onQuery: opts.onQuery,
+    poolSize: opts.poolSize,
   });
   const em = db.orm.em as EntityManager;
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);

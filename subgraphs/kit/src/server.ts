@@ -1,3 +1,4 @@
+import type { BusTransport } from './bus';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,34 @@ export interface RequestBase {
   clientIp: string;
   requestId: string;
   log: Logger;
+}
+
+/**
+ * What every subgraph's `start()` takes; each adds its own settings. Without
+ * `databaseUrl` a subgraph runs on an embedded PGlite (in `embeddedDataDir`, or in
+ * memory); without `amqpUrl` or `transport` on the in-process bus stand-in.
+ */
+export interface SubgraphOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** Verifies the caller header the gateway signs. */
+  principalSecret: string;
+  databaseUrl?: string;
+  /** The Postgres schema for the subgraph's tables (tests give each suite its own). */
+  databaseSchema?: string;
+  embeddedDataDir?: string;
+  amqpUrl?: string;
+  /** A shared bus transport (the embedded quick start runs every service in one process). */
+  transport?: BusTransport;
+  logger?: Logger;
+  exposeInternals?: boolean;
+  /** Tests: drop the schema when the service stops. */
+  dropSchemaOnStop?: boolean;
+  /** Receives every SQL statement (tests count queries). */
+  onQuery?: (sql: string) => void;
+  /** Database connections at most. */
+  poolSize?: number;
 }
 
 export interface ServiceHandle {

@@ -5,10 +5,9 @@ import {
   createTransport,
   openDatabase,
   startSubgraphServer,
-  type BusTransport,
-  type Logger,
   type ServiceHandle,
   type Subscription,
+  type SubgraphOptions,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startConsumers } from './consumers';
@@ -24,22 +23,12 @@ import { buildMediaSchema } from './schema';
 
 export const ENTITIES = [EncoderPreset, IngestRecord, FeedInfo, EntitlementInfo, PlaybackToken, ...KIT_ENTITIES];
 
-export interface MediaOptions {
-  port: number;
-  host?: string;
-  principalSecret: string;
-  databaseUrl?: string;
-  databaseSchema?: string;
-  embeddedDataDir?: string;
-  amqpUrl?: string;
-  transport?: BusTransport;
+export interface MediaOptions extends SubgraphOptions {
   /** Janus; absent means media is unavailable (ingest and playback say so). */
   janus?: JanusSettings;
   settings?: Partial<MediaSettings>;
   /** Queue names start with this (tests give each suite its own). */
   queuePrefix?: string;
-  logger?: Logger;
-  dropSchemaOnStop?: boolean;
   sweepIntervalMs?: number;
 }
 
@@ -59,6 +48,8 @@ export async function start(opts: MediaOptions): Promise<MediaHandle> {
     entities: ENTITIES,
     migrations,
     logger,
+    onQuery: opts.onQuery,
+    poolSize: opts.poolSize,
   });
   const em = db.orm.em as EntityManager;
   const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'media');
@@ -82,6 +73,7 @@ export async function start(opts: MediaOptions): Promise<MediaHandle> {
   const schema = await buildMediaSchema();
   const handle = await startSubgraphServer<MediaContext>({
     name: 'media',
+    exposeInternals: opts.exposeInternals,
     port: opts.port,
     host: opts.host,
     schema,

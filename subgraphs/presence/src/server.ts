@@ -8,9 +8,9 @@ import {
   startSubgraphServer,
   type BusTransport,
   type KeyValueStore,
-  type Logger,
   type RequestBase,
   type ServiceHandle,
+  type SubgraphOptions,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLoaders, type PresenceContext, type PresenceSettings } from './context';
@@ -26,31 +26,14 @@ import { attachWebSocket } from './ws';
 
 export const ENTITIES = [Party, PartyMember, ChatMessage, MessageReport, PresenceSession, ...KIT_ENTITIES];
 
-export interface PresenceOptions {
-  port: number;
-  host?: string;
-  principalSecret: string;
-  databaseUrl?: string;
-  /** The Postgres schema for presence's tables (tests give each suite its own). */
-  databaseSchema?: string;
-  embeddedDataDir?: string;
+export interface PresenceOptions extends SubgraphOptions {
   /** Redis carries party events between presence instances. */
   redisUrl?: string;
-  amqpUrl?: string;
   /** Shared stand-ins (the embedded quick start runs every service in one process; tests share one between instances). */
   kv?: KeyValueStore;
-  transport?: BusTransport;
   settings?: Partial<PresenceSettings>;
   /** Names this instance's event streams in the database (a random id by default). */
   instanceId?: string;
-  logger?: Logger;
-  exposeInternals?: boolean;
-  /** Tests: drop the schema when the service stops. */
-  dropSchemaOnStop?: boolean;
-  /** Receives every SQL statement (tests count queries). */
-  onQuery?: (sql: string) => void;
-  /** Database connections at most (10 by default). */
-  poolSize?: number;
 }
 
 export interface PresenceHandle extends ServiceHandle {
