@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhook } from '@frontrow/commerce/src/payments/provider';
 import { PRINCIPAL_HEADER, signCaller } from '@frontrow/kit';
-import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, testSecret, uniqueName } from '@frontrow/kit/src/testing';
 import { EntitlementInfo } from '@frontrow/media/src/entities/projections.entity';
-import { launchPlatform, type Platform } from '../src/launch';
+import type { Platform } from '../src/launch';
+import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
  * Buying a pass through the gateway: checkout, the test provider's signed webhook, the
@@ -11,12 +12,9 @@ import { launchPlatform, type Platform } from '../src/launch';
  * might try to get around the rules.
  */
 let platform: Platform;
-const kv = testKv();
-const transport = testTransport();
-const principalSecret = testSecret();
+let world: TestPlatform;
 const webhookSecret = testSecret();
 const admin = { email: `${uniqueName('admin')}@example.com`, password: 'commerce-admin-password' };
-const prefix = `${uniqueName('shop')}_`;
 
 type Gql<T> = { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 
@@ -47,19 +45,8 @@ let eventId: string;
 let productId: string;
 
 beforeAll(async () => {
-  platform = await launchPlatform({
-    gatewayPort: 0,
-    webPort: false,
-    ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
-    principalSecret,
-    paymentsWebhookSecret: webhookSecret,
-    databaseUrl: testEnv.databaseUrl,
-    schemaPrefix: prefix,
-    dropSchemasOnStop: true,
-    kv,
-    transport,
-    seedAdmin: admin,
-  });
+  world = await startTestPlatform('shop', { paymentsWebhookSecret: webhookSecret, seedAdmin: admin });
+  platform = world.platform;
   const signIn = await gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin });
   adminToken = signIn.data!.signIn.accessToken;
   const venue = await gql(`mutation { createVenue(input: { name: "Arena", city: "Lyon", country: "FR", timezone: "Europe/Paris" }) { id } }`, {}, adminToken);
@@ -79,10 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await platform?.stop();
-  for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`);
-  await transport.close();
-  await kv.close();
+  await world?.stop();
 });
 
 async function remaining(): Promise<number> {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/src/testing';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { launchPlatform, type Platform } from '../src/launch';
+import type { Platform } from '../src/launch';
+import { startTestPlatform, type TestPlatform } from './test-platform';
 import { Events, PARTY_EVENTS, connect, gql, signUp, type Fan } from './party-harness';
 
 /**
@@ -11,35 +12,18 @@ import { Events, PARTY_EVENTS, connect, gql, signUp, type Fan } from './party-ha
  * completes each event with the fields identity owns.
  */
 let platform: Platform;
-const kv = testKv();
-const transport = testTransport();
-const prefix = `${uniqueName('party')}_`;
+let world: TestPlatform;
 const clients: Client[] = [];
 const EVENT_ID = randomUUID();
 
 beforeAll(async () => {
-  platform = await launchPlatform({
-    gatewayPort: 0,
-    webPort: false,
-    ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
-    principalSecret: testSecret(),
-    paymentsWebhookSecret: testSecret(),
-    databaseUrl: testEnv.databaseUrl,
-    schemaPrefix: prefix,
-    dropSchemasOnStop: true,
-    kv,
-    transport,
-    presenceSettings: { graceMs: 500 },
-    gateway: { subscriptions: { connectionInitWaitMs: 500 } },
-  });
+  world = await startTestPlatform('party', { presenceSettings: { graceMs: 500 }, gateway: { subscriptions: { connectionInitWaitMs: 500 } } });
+  platform = world.platform;
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
-  await platform?.stop();
-  for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`);
-  await transport.close();
-  await kv.close();
+  await world?.stop();
 });
 
 const url = () => platform.gateway.url;

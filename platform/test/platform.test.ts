@@ -1,34 +1,19 @@
-import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
-import { defaultPorts, launchPlatform, type Platform } from '../src/launch';
+import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { defaultPorts, type Platform } from '../src/launch';
+import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /** The subgraphs composed behind one gateway: one query crosses several of them. */
 let platform: Platform;
-const kv = testKv();
-const transport = testTransport();
+let world: TestPlatform;
 const admin = { email: `${uniqueName('admin')}@example.com`, password: 'platform-admin-password' };
-const prefix = `${uniqueName('plat')}_`;
 
 beforeAll(async () => {
-  platform = await launchPlatform({
-    gatewayPort: 0,
-    webPort: false,
-    ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
-    principalSecret: testSecret(),
-    paymentsWebhookSecret: testSecret(),
-    databaseUrl: testEnv.databaseUrl,
-    schemaPrefix: prefix,
-    dropSchemasOnStop: true,
-    kv,
-    transport,
-    seedAdmin: admin,
-  });
+  world = await startTestPlatform('plat', { seedAdmin: admin });
+  platform = world.platform;
 });
 
 afterAll(async () => {
-  await platform.stop();
-  for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`);
-  await transport.close();
-  await kv.close();
+  await world?.stop();
 });
 
 async function gql<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string) {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
-import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { freePort, type BusTransport } from '@frontrow/kit';
+import { eventually, testSecret, uniqueName } from '@frontrow/kit/src/testing';
 import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { startTestSource, type RunningSource } from '@frontrow/media-plane/src/test-source';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { launchPlatform, ROOT, type Platform } from '../src/launch';
+import { ROOT, type Platform } from '../src/launch';
 import { createTestNetwork, type TestNetwork } from './netns';
+import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /** What the watch test needs of the machine; the missing ones, named. */
 export function missingForWatch(): string[] {
@@ -38,7 +39,7 @@ export class WatchWorld {
   net!: TestNetwork;
   janus!: RunningJanus;
   platform!: Platform;
-  kv!: KeyValueStore;
+  private world?: TestPlatform;
   transport!: BusTransport;
   source?: RunningSource;
   browser?: Browser;
@@ -46,7 +47,6 @@ export class WatchWorld {
   eventId!: string;
   feedId!: string;
   private readonly admin = { email: `${uniqueName('admin')}@example.com`, password: 'admin-password-e2e' };
-  private readonly prefix = `${uniqueName('e2e')}_`;
 
   async start(): Promise<void> {
     this.net = createTestNetwork();
@@ -62,23 +62,14 @@ export class WatchWorld {
       debugLevel: 3,
       ...keys,
     });
-    this.kv = testKv();
-    this.transport = testTransport();
-    this.platform = await launchPlatform({
-      gatewayPort: 0,
+    this.world = await startTestPlatform('e2e', {
       webPort: 0,
-      ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
-      principalSecret: testSecret(),
-      paymentsWebhookSecret: testSecret(),
-      databaseUrl: testEnv.databaseUrl,
-      schemaPrefix: this.prefix,
-      dropSchemasOnStop: true,
-      kv: this.kv,
-      transport: this.transport,
       janus: { url: this.janus.url, adminUrl: this.janus.adminUrl, ...keys },
       rtpHost: this.net.nsIp,
       seedAdmin: this.admin,
     });
+    this.platform = this.world.platform;
+    this.transport = this.world.transport;
     this.adminToken = (await this.signIn(this.admin.email, this.admin.password)).accessToken;
   }
 
@@ -209,10 +200,7 @@ export class WatchWorld {
   async stop(): Promise<void> {
     await this.browser?.close().catch(() => undefined);
     await this.source?.stop();
-    await this.platform?.stop();
-    for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await this.transport?.deleteQueue(`${this.prefix}media.${q}`).catch(() => undefined);
-    await this.transport?.close();
-    await this.kv?.close();
+    await this.world?.stop();
     await this.janus?.stop();
     this.net?.destroy();
   }

@@ -3,8 +3,7 @@ import {
   OutboxRelay,
   createKeyValueStore,
   createLogger,
-  createTransport,
-  openDatabase,
+  openSubgraphStorage,
   startSubgraphServer,
   type BusTransport,
   type KeyValueStore,
@@ -71,21 +70,9 @@ export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
   };
   if (!(settings.reservationTtlSeconds > 0)) throw new Error('reservationTtlSeconds must be positive');
   if (!opts.paymentsWebhookSecret) throw new Error('paymentsWebhookSecret is required');
-  const db = await openDatabase({
-    service: 'commerce',
-    url: opts.databaseUrl,
-    schema: opts.databaseSchema,
-    embeddedDataDir: opts.embeddedDataDir,
-    entities: ENTITIES,
-    migrations,
-    logger,
-    onQuery: opts.onQuery,
-    poolSize: opts.poolSize,
-  });
-  const em = db.orm.em as EntityManager;
+  const storage = await openSubgraphStorage('commerce', opts, { entities: ENTITIES, migrations, logger });
+  const { em, transport, relay } = storage;
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
-  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'commerce');
-  const relay = new OutboxRelay(em, transport, logger);
   const testProvider = opts.paymentProvider
     ? undefined
     : new TestPaymentProvider({ webhookSecret: opts.paymentsWebhookSecret, logger, ...opts.testProvider });
@@ -129,10 +116,8 @@ export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
       app.get(EXPORT_PATH, exportRoute(em, services.exportKey, logger));
     },
     async onStop() {
-      await relay.stop();
-      if (!opts.transport) await transport.close();
       if (!opts.kv) await kv.close();
-      await db.close({ dropSchema: opts.dropSchemaOnStop });
+      await storage.close();
     },
   });
   ownBaseUrl = new URL('/', handle.url).toString().replace(/\/$/, '');
@@ -143,7 +128,7 @@ export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
   let stopping: Promise<void> | undefined;
   return {
     ...handle,
-    orm: db.orm,
+    orm: storage.orm,
     em,
     relay,
     transport,

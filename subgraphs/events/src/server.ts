@@ -2,8 +2,7 @@ import {
   KIT_ENTITIES,
   OutboxRelay,
   createLogger,
-  createTransport,
-  openDatabase,
+  openSubgraphStorage,
   startSubgraphServer,
   type BusTransport,
   type ServiceHandle,
@@ -34,20 +33,8 @@ export interface EventsHandle extends ServiceHandle {
 
 export async function start(opts: EventsOptions): Promise<EventsHandle> {
   const logger = opts.logger ?? createLogger('events');
-  const db = await openDatabase({
-    service: 'events',
-    url: opts.databaseUrl,
-    schema: opts.databaseSchema,
-    embeddedDataDir: opts.embeddedDataDir,
-    entities: ENTITIES,
-    migrations,
-    logger,
-    onQuery: opts.onQuery,
-    poolSize: opts.poolSize,
-  });
-  const em = db.orm.em as EntityManager;
-  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'events');
-  const relay = new OutboxRelay(em, transport, logger);
+  const storage = await openSubgraphStorage('events', opts, { entities: ENTITIES, migrations, logger });
+  const { em, transport, relay } = storage;
   if (opts.seedDemo) {
     const seeded = await seedDemo(em);
     if (seeded.created) logger.info({ venues: seeded.venues.length, events: seeded.events.length }, 'seeded the demo season');
@@ -71,9 +58,7 @@ export async function start(opts: EventsOptions): Promise<EventsHandle> {
       await em.getConnection().execute('select 1');
     },
     async onStop() {
-      await relay.stop();
-      if (!opts.transport) await transport.close();
-      await db.close({ dropSchema: opts.dropSchemaOnStop });
+      await storage.close();
     },
   });
   relay.start();

@@ -4,8 +4,7 @@ import {
   PRINCIPAL_HEADER,
   createKeyValueStore,
   createLogger,
-  createTransport,
-  openDatabase,
+  openSubgraphStorage,
   startSubgraphServer,
   verifyCaller,
   type BusTransport,
@@ -58,21 +57,9 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
 export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
   const logger = opts.logger ?? createLogger('identity');
   const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
-  const db = await openDatabase({
-    service: 'identity',
-    url: opts.databaseUrl,
-    schema: opts.databaseSchema,
-    embeddedDataDir: opts.embeddedDataDir,
-    entities: ENTITIES,
-    migrations,
-    logger,
-    onQuery: opts.onQuery,
-    poolSize: opts.poolSize,
-  });
-  const em = db.orm.em as EntityManager;
+  const storage = await openSubgraphStorage('identity', opts, { entities: ENTITIES, migrations, logger });
+  const { em, transport, relay } = storage;
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
-  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'identity');
-  const relay = new OutboxRelay(em, transport, logger);
   const tokens = new TokenService(em, settings.accessTtlSeconds);
   await tokens.jwks();
   if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
@@ -116,10 +103,8 @@ export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
       });
     },
     async onStop() {
-      await relay.stop();
-      if (!opts.transport) await transport.close();
       if (!opts.kv) await kv.close();
-      await db.close({ dropSchema: opts.dropSchemaOnStop });
+      await storage.close();
     },
   });
   relay.start();

@@ -11,5 +11,6 @@ export * from './server';
 export * from './metrics';
 export * from './kv';
 export * from './bus';
+export * from './storage';
 export * from './ratelimit';
 export * from './scalars';

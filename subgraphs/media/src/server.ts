@@ -2,8 +2,7 @@ import {
   KIT_ENTITIES,
   OutboxRelay,
   createLogger,
-  createTransport,
-  openDatabase,
+  openSubgraphStorage,
   startSubgraphServer,
   type ServiceHandle,
   type Subscription,
@@ -40,20 +39,8 @@ export interface MediaHandle extends ServiceHandle {
 
 export async function start(opts: MediaOptions): Promise<MediaHandle> {
   const logger = opts.logger ?? createLogger('media');
-  const db = await openDatabase({
-    service: 'media',
-    url: opts.databaseUrl,
-    schema: opts.databaseSchema,
-    embeddedDataDir: opts.embeddedDataDir,
-    entities: ENTITIES,
-    migrations,
-    logger,
-    onQuery: opts.onQuery,
-    poolSize: opts.poolSize,
-  });
-  const em = db.orm.em as EntityManager;
-  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'media');
-  const relay = new OutboxRelay(em, transport, logger);
+  const storage = await openSubgraphStorage('media', opts, { entities: ENTITIES, migrations, logger });
+  const { em, transport, relay } = storage;
   const janus = opts.janus ? new JanusClient(opts.janus, logger) : null;
   if (!janus) logger.warn('JANUS_URL is not set: media is unavailable (ingest and playback will say so)');
   const settings: MediaSettings = {
@@ -63,7 +50,7 @@ export async function start(opts: MediaOptions): Promise<MediaHandle> {
     ...opts.settings,
   };
   const media = new MediaService(janus, settings, relay, logger);
-  const subscriptions: Subscription[] = await startConsumers(db.orm, transport, media, logger, opts.queuePrefix);
+  const subscriptions: Subscription[] = await startConsumers(storage.orm, transport, media, logger, opts.queuePrefix);
 
   const sweeper = setInterval(() => {
     media.sweepExpired(em.fork()).catch((err: unknown) => logger.warn({ err }, 'token sweep failed'));
@@ -86,10 +73,8 @@ export async function start(opts: MediaOptions): Promise<MediaHandle> {
     async onStop() {
       clearInterval(sweeper);
       for (const s of subscriptions) await s.close();
-      await relay.stop();
       await janus?.close();
-      if (!opts.transport) await transport.close();
-      await db.close({ dropSchema: opts.dropSchemaOnStop });
+      await storage.close();
     },
   });
   relay.start();

@@ -3,8 +3,7 @@ import {
   OutboxRelay,
   createKeyValueStore,
   createLogger,
-  createTransport,
-  openDatabase,
+  openSubgraphStorage,
   startSubgraphServer,
   type BusTransport,
   type KeyValueStore,
@@ -59,21 +58,9 @@ export const DEFAULT_SETTINGS: PresenceSettings = {
 export async function start(opts: PresenceOptions): Promise<PresenceHandle> {
   const logger = opts.logger ?? createLogger('presence');
   const settings: PresenceSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
-  const db = await openDatabase({
-    service: 'presence',
-    url: opts.databaseUrl,
-    schema: opts.databaseSchema,
-    embeddedDataDir: opts.embeddedDataDir,
-    entities: ENTITIES,
-    migrations,
-    logger,
-    onQuery: opts.onQuery,
-    poolSize: opts.poolSize,
-  });
-  const em = db.orm.em as EntityManager;
+  const storage = await openSubgraphStorage('presence', opts, { entities: ENTITIES, migrations, logger });
+  const { em, transport, relay } = storage;
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
-  const transport = opts.transport ?? createTransport(opts.amqpUrl, logger, 'presence');
-  const relay = new OutboxRelay(em, transport, logger);
   const hub = new PartyHub(em, kv, settings, logger, opts.instanceId);
   const schema = await buildPresenceSchema();
   const services = { kv, relay, hub, settings };
@@ -97,10 +84,8 @@ export async function start(opts: PresenceOptions): Promise<PresenceHandle> {
     },
     async onStop() {
       await hub.stop();
-      await relay.stop();
-      if (!opts.transport) await transport.close();
       if (!opts.kv) await kv.close();
-      await db.close({ dropSchema: opts.dropSchemaOnStop });
+      await storage.close();
     },
   });
   hub.start();

@@ -1,0 +1,44 @@
+import type { BusTransport, KeyValueStore } from '@frontrow/kit';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { launchPlatform, type Platform, type PlatformOptions } from '../src/launch';
+
+/** The whole platform for one test suite, on free ports, with schemas and queues of its own. */
+export interface TestPlatform {
+  platform: Platform;
+  kv: KeyValueStore;
+  transport: BusTransport;
+  /** Stops it, drops its schemas, deletes its queues, closes its connections. */
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatform(name: string, extra: Partial<PlatformOptions> = {}): Promise<TestPlatform> {
+  const kv = testKv();
+  const transport = testTransport();
+  const prefix = `${uniqueName(name)}_`;
+  let platform: Platform | undefined;
+  const stop = async () => {
+    await platform?.stop();
+    for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`).catch(() => undefined);
+    await transport.close();
+    await kv.close();
+  };
+  try {
+    platform = await launchPlatform({
+      gatewayPort: 0,
+      webPort: false,
+      ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
+      principalSecret: testSecret(),
+      paymentsWebhookSecret: testSecret(),
+      databaseUrl: testEnv.databaseUrl,
+      schemaPrefix: prefix,
+      dropSchemasOnStop: true,
+      kv,
+      transport,
+      ...extra,
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { platform, kv, transport, stop };
+}
