@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderScopesDoc } from '@frontrow/kit';
 import { composeSupergraph, readSupergraphConfig } from '@frontrow/gateway/src/compose';
 import { printCommerceSdl } from '@frontrow/commerce/src/schema';
 import { printEventsSdl } from '@frontrow/events/src/schema';
@@ -38,11 +39,13 @@ async function main(): Promise<void> {
     write(e.schemaFile, `${(await print()).trim()}\n`);
   }
   write(join(ROOT, 'supergraph.graphql'), `${composeSupergraph(entries).trim()}\n`);
+  // Every subgraph's schema is built by now, so every operation's access rule is known.
+  write(join(ROOT, 'docs', 'scopes.md'), renderScopesDoc());
   if (check && stale.length) {
     console.error(`Out of date (run npm run compose): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log(check ? 'supergraph is up to date' : 'wrote the subgraph SDL files and supergraph.graphql');
+  console.log(check ? 'supergraph is up to date' : 'wrote the subgraph SDL files, supergraph.graphql and docs/scopes.md');
 }
 
 main().catch((e: unknown) => {

@@ -1,22 +1,29 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
+  DEFAULT_OPERATION_LIMITS,
+  MAX_DOCUMENT_TOKENS,
   PRINCIPAL_HEADER,
   createKeyValueStore,
   createLogger,
   createMetrics,
   formatError,
   hitRateLimit,
+  inputGuard,
   isDomainError,
+  jsonErrorHandlers,
+  operationResolution,
   requestIdOf,
   signCaller,
   type KeyValueStore,
   type Logger,
+  type OperationLimits,
   type Principal,
   type ServiceHandle,
 } from '@frontrow/kit';
@@ -25,7 +32,6 @@ import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import { Gauge } from 'prom-client';
 import { Authenticator } from './auth';
 import { mountExplorer } from './explorer';
-import { DEFAULT_OPERATION_LIMITS, operationLimitsRule, type OperationLimits } from './limits';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
 
@@ -66,13 +72,20 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
+/** Largest request body the gateway reads. */
+export const GATEWAY_BODY_LIMIT = '256kb';
+
 export interface GatewayHandle extends ServiceHandle {
   /** graphql-ws clients at the same URL (ws://…/graphql). */
   wsUrl: string;
   subscriptions: SubscriptionLayer;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { perPrincipalPerMinute: 600, anonymousPerMinute: 300 };
+/**
+ * Per caller first: a signed-in fan or a key has its own budget. Anonymous callers are
+ * counted per address, generously, since a stadium's fans share one address.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = { perPrincipalPerMinute: 600, anonymousPerMinute: 3000 };
 
 class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(url: string, private readonly secret: string) {
@@ -82,11 +95,35 @@ class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
     if (!headers) return;
-    // Internal calls of the gateway itself (no client request) go anonymous.
-    if (!('requestId' in context)) return;
+    if (!('requestId' in context)) {
+      // An internal call of the gateway itself (no client request): signed, anonymous.
+      headers.set(PRINCIPAL_HEADER, await signCaller({ principal: null }, this.secret));
+      return;
+    }
     context.callerHeader ??= signCaller({ principal: context.principal, clientIp: context.clientIp }, this.secret);
     headers.set(PRINCIPAL_HEADER, await context.callerHeader);
     headers.set('x-request-id', context.requestId);
+  }
+
+  /**
+   * A subgraph that refuses a request with a GraphQL body (a variable it cannot coerce:
+   * HTTP 400 and BAD_USER_INPUT) is answered with its own errors, code and message,
+   * rather than a bare "400: Bad Request".
+   */
+  override async errorFromResponse(response: FetchResponse): Promise<GraphQLError> {
+    const json = response.headers.get('content-type')?.includes('json');
+    const body = (json ? await response.json().catch(() => null) : null) as {
+      errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }>;
+    } | null;
+    const first = body?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (response.status < 500 && typeof first?.message === 'string' && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      return new GraphQLError(first.message, { extensions: { code, ...(typeof first.extensions?.field === 'string' ? { field: first.extensions.field } : {}) } });
+    }
+    // Anything else stays internal: its status and body go to the log, not to the client.
+    return new GraphQLError(`The subgraph answered HTTP ${response.status}.`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: response.url, status: response.status, body } },
+    });
   }
 }
 
@@ -114,7 +151,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [operationLimitsRule(limits)],
+    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
     formatError: (formatted, error) => {
       // A subgraph's error was already made safe by the subgraph's own formatError
       // (internal details hidden there); keep its message and reason.
@@ -124,7 +161,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       }
       return formatError(formatted, error);
     },
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled(), observe(metrics), subscriptionsOverHttpRefused()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginLandingPageDisabled(),
+      operationResolution<GatewayContext>(),
+      observe(metrics),
+      subscriptionsOverHttpRefused(),
+    ],
   });
   await apollo.start();
 
@@ -135,7 +178,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     auth,
     limits,
     logger: logger.child({ part: 'subscriptions' }),
-    settings: { ...DEFAULT_SUBSCRIPTION_SETTINGS, ...opts.subscriptions },
+    settings: { ...DEFAULT_SUBSCRIPTION_SETTINGS, trustProxy: opts.trustProxy ?? 0, ...opts.subscriptions },
     admit: (ctx) => rateLimit(kv, rates, ctx.principal, ctx.clientIp),
     async runOperation(args, ctx) {
       const res = await apollo.executeOperation(
@@ -174,7 +217,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   app.use('/graphql', cors(opts.corsOrigins ?? '*'));
   app.use(
     '/graphql',
-    express.json({ limit: '256kb' }),
+    express.json({ limit: GATEWAY_BODY_LIMIT }),
+    // Limits and input text are checked before GraphQL's own validation and planning.
+    inputGuard({ limits }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = requestIdOf(req);
@@ -186,6 +231,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       },
     }),
   );
+
+  jsonErrorHandlers(app, logger);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,7 +1,18 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode } from '@apollo/query-planner';
-import { PRINCIPAL_HEADER, formatError, signCaller, type Logger, type Principal } from '@frontrow/kit';
+import {
+  MAX_DOCUMENT_TOKENS,
+  PRINCIPAL_HEADER,
+  checkLimits,
+  checkLiterals,
+  checkVariables,
+  formatError,
+  signCaller,
+  type Logger,
+  type OperationLimits,
+  type Principal,
+} from '@frontrow/kit';
 import {
   GraphQLError,
   Kind,
@@ -22,7 +33,6 @@ import { createClient, type Client } from 'graphql-ws';
 import { useServer } from '@frontrow/kit/src/graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Authenticator } from './auth';
-import { operationLimitsRule, type OperationLimits } from './limits';
 import { executePlan, unsupportedIn, type FetchReply, type FetchRequest } from './plan';
 
 /** The close code for a connection whose access token expired: reconnect with a fresh one. */
@@ -41,6 +51,10 @@ export interface SubscriptionSettings {
   maxQueuedEvents: number;
   /** Longest wait between attempts to re-open an upstream stream after its subgraph went away. */
   maxRetryDelayMs: number;
+  /** Longest wait for a subgraph's answer to an entity fetch that completes an event. */
+  fetchTimeoutMs: number;
+  /** Proxies in front of the gateway whose X-Forwarded-For is believed (as for HTTP). */
+  trustProxy: number;
 }
 
 export const DEFAULT_SUBSCRIPTION_SETTINGS: SubscriptionSettings = {
@@ -50,6 +64,8 @@ export const DEFAULT_SUBSCRIPTION_SETTINGS: SubscriptionSettings = {
   connectionInitWaitMs: 5_000,
   maxQueuedEvents: 500,
   maxRetryDelayMs: 5_000,
+  fetchTimeoutMs: 10_000,
+  trustProxy: 0,
 };
 
 export interface ConnectionState extends Record<PropertyKey, unknown> {
@@ -165,7 +181,7 @@ export class SubscriptionLayer {
             return false; // graphql-ws closes with 4403 Forbidden
           }
           ctx.extra.principal = principal;
-          ctx.extra.clientIp = clientIpOf(ctx.extra.request);
+          ctx.extra.clientIp = clientIpOf(ctx.extra.request, this.settings.trustProxy);
           this.clients++;
           if (principal?.expiresAt) {
             // No one keeps listening on a dead credential: at expiry the socket closes,
@@ -192,15 +208,27 @@ export class SubscriptionLayer {
           } catch (e) {
             return [asGraphQLError(e)];
           }
+          try {
+            checkVariables(payload.variables);
+          } catch (e) {
+            return [asGraphQLError(e)];
+          }
           // Thousands of fans send the same few documents: each text is parsed and validated once.
           let document = this.documents.get(payload.query);
           if (!document) {
             try {
-              document = parse(payload.query, { maxTokens: 5_000 });
+              document = parse(payload.query, { maxTokens: MAX_DOCUMENT_TOKENS });
             } catch (e) {
               return [new GraphQLError((e as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
             }
-            const errors = validate(this.schema, document, [...specifiedRules, operationLimitsRule(this.opts.limits)]);
+            try {
+              // Before GraphQL's own rules, some of which cost the square of the document.
+              checkLimits(document, this.opts.limits);
+              checkLiterals(document);
+            } catch (e) {
+              return [asGraphQLError(e)];
+            }
+            const errors = validate(this.schema, document, specifiedRules);
             if (errors.length) return errors.map(withCode);
             this.documents.set(payload.query, document);
             if (this.documents.size > 500) this.documents.delete(this.documents.keys().next().value!);
@@ -300,21 +328,28 @@ export class SubscriptionLayer {
     return client;
   }
 
-  /** @internal An entity fetch of a plan, over HTTP like any query of the gateway. */
-  async fetch(request: FetchRequest, principal: Principal | null, clientIp: string): Promise<FetchReply> {
+  /** @internal An entity fetch of a plan, over HTTP like any query of the gateway. Never throws: a failure is an error reply. */
+  async fetch(request: FetchRequest, principal: Principal | null, clientIp: string, requestId: string): Promise<FetchReply> {
     const url = this.opts.subgraphUrls[request.serviceName];
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [PRINCIPAL_HEADER]: await signCaller({ principal, clientIp }, this.opts.principalSecret),
-      },
-      body: JSON.stringify({ query: request.query, operationName: request.operationName, variables: request.variables }),
-    });
-    if (!res.ok && !res.headers.get('content-type')?.includes('json')) {
-      return { errors: [{ message: `The ${request.serviceName} service failed to answer.`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': requestId,
+          [PRINCIPAL_HEADER]: await signCaller({ principal, clientIp }, this.opts.principalSecret),
+        },
+        body: JSON.stringify({ query: request.query, operationName: request.operationName, variables: request.variables }),
+        signal: AbortSignal.timeout(this.settings.fetchTimeoutMs),
+      });
+      if (!res.headers.get('content-type')?.includes('json')) {
+        return { errors: [{ message: `The ${request.serviceName} service failed to answer.`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+      }
+      return (await res.json()) as FetchReply;
+    } catch (err) {
+      this.opts.logger.warn({ err, service: request.serviceName, requestId }, 'entity fetch for a subscription event failed');
+      return { errors: [{ message: `The ${request.serviceName} service did not answer in time.`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
     }
-    return (await res.json()) as FetchReply;
   }
 
   private readonly shaped = new Map<string, Promise<ExecutionResult>>();
@@ -478,7 +513,15 @@ class SharedStream {
         {
           next: (result) => {
             this.attempts = 0;
-            this.chain = this.chain.then(() => this.deliver(result as FormattedExecutionResult<Record<string, unknown>>)).catch((err: unknown) => this.layer.logger.error({ err }, 'could not deliver a subscription event'));
+            this.chain = this.chain
+              .then(() => this.deliver(result as FormattedExecutionResult<Record<string, unknown>>))
+              .catch((err: unknown) => {
+                // Every subscriber hears of every event: when one cannot be completed it
+                // arrives as an error, never as silence.
+                this.layer.logger.error({ err }, 'could not complete a subscription event');
+                const error = new GraphQLError('This event could not be completed; it was skipped.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+                for (const s of this.subscribers) s.push({ errors: [error] });
+              });
           },
           error: (err) => this.upstreamFailed(err),
           complete: () => {
@@ -505,7 +548,7 @@ class SharedStream {
         await executePlan(this.prepared.rest, data, {
           variables: this.variables,
           errors,
-          fetch: (request) => this.layer.fetch(request, this.ctx.principal, this.ctx.clientIp),
+          fetch: (request) => this.layer.fetch(request, this.ctx.principal, this.ctx.clientIp, this.ctx.requestId),
         });
       }
       const shaped = await this.layer.shape(this.prepared, data, this.variables);
@@ -549,8 +592,21 @@ function stringParam(params: Record<string, unknown>, name: string): string | un
   return typeof v === 'string' && v.length ? v : undefined;
 }
 
-function clientIpOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
+/**
+ * The client's address as Express computes it with `trust proxy` set to a number of
+ * hops: the peer, then X-Forwarded-For from the right, skipping the trusted proxies.
+ */
+export function clientIpOf(req: IncomingMessage, trustedHops: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedHops <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .reverse();
+  const chain = [peer, ...forwarded];
+  return chain[Math.min(trustedHops, chain.length - 1)];
 }
 
 function principalKey(p: Principal | null): string {

@@ -210,12 +210,12 @@ describe('API keys', () => {
     const dev = await signUp(stack, 'developer');
     const created = await stack.gql<{ createApiKey: { secret: string; apiKey: { id: string; scopes: string[] } } }>(
       CREATE,
-      { n: 'my integration', s: ['events:read', 'creative:write'] },
+      { n: 'my integration', s: ['profile:read', 'creative:write'] },
       bearer(dev.accessToken),
     );
     const { secret, apiKey } = created.data!.createApiKey;
     expect(secret).toMatch(/^fr_/);
-    expect(apiKey.scopes).toEqual(['events:read', 'creative:write']);
+    expect(apiKey.scopes).toEqual(['profile:read', 'creative:write']);
 
     const viaKey = await stack.gql<{ me: { id: string } }>(ME, {}, { 'x-api-key': secret });
     expect(viaKey.data?.me.id).toBe(dev.user.id);

@@ -7,6 +7,8 @@ export interface TestPlatform {
   platform: Platform;
   kv: KeyValueStore;
   transport: BusTransport;
+  /** What the gateway signs the caller header with (tests sign as the gateway would). */
+  principalSecret: string;
   /** Stops it, drops its schemas, deletes its queues, closes its connections. */
   stop(): Promise<void>;
 }
@@ -15,6 +17,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
   const kv = testKv();
   const transport = testTransport();
   const prefix = `${uniqueName(name)}_`;
+  const principalSecret = extra.principalSecret ?? testSecret();
   let platform: Platform | undefined;
   const stop = async () => {
     await platform?.stop();
@@ -27,7 +30,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
       gatewayPort: 0,
       webPort: false,
       ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
-      principalSecret: testSecret(),
+      principalSecret,
       paymentsWebhookSecret: testSecret(),
       databaseUrl: testEnv.databaseUrl,
       schemaPrefix: prefix,
@@ -40,5 +43,5 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
     await stop();
     throw e;
   }
-  return { platform, kv, transport, stop };
+  return { platform, kv, transport, principalSecret, stop };
 }

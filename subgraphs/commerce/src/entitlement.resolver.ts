@@ -1,4 +1,4 @@
-import { requireUser } from '@frontrow/kit';
+import { Access, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { CommerceContext } from './context';
 import { Entitlement } from './entities/entitlement.entity';
@@ -7,6 +7,7 @@ import { EventRef } from './types';
 
 @Resolver(() => Entitlement)
 export class EntitlementResolver {
+  @Access({ usersOnly: true })
   @Query(() => [Entitlement], { description: "The signed-in fan's entitlements, newest first; revoked ones only when asked for." })
   async myEntitlements(
     @Arg('includeRevoked', () => Boolean, { defaultValue: false }) includeRevoked: boolean,

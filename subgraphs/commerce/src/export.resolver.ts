@@ -1,4 +1,4 @@
-import { BadInputError, emitAudit, requireRole } from '@frontrow/kit';
+import { Access, BadInputError, emitAudit, requireRole } from '@frontrow/kit';
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import type { CommerceContext } from './context';
 import { signExportUrl } from './exports';
@@ -7,6 +7,7 @@ const MAX_PERIOD_DAYS = 366;
 
 @Resolver()
 export class ExportResolver {
+  @Access({ scope: 'commerce:read', roles: ['ADMIN'] })
   @Query(() => String, {
     description:
       'Admin only. A link, valid for 5 minutes, to a CSV of the orders created in [from, to) with totals per currency (captured, refunded, net).',

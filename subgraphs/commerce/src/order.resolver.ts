@@ -1,13 +1,4 @@
-import {
-  BadInputError,
-  ConflictError,
-  NotFoundError,
-  hasRole,
-  hitRateLimit,
-  requireRole,
-  requireUser,
-  type Principal,
-} from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, NotFoundError, hasRole, hitRateLimit, requireRole, requireUser, type AccessRule, type Principal } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -19,6 +10,8 @@ import { PaymentProviderError } from './payments/provider';
 import { TEST_PAYMENT_METHODS } from './payments/test-provider';
 import { CheckoutInput, Money, OrderConnection, UserRef, money } from './types';
 import { checkText, isUuid, sha256 } from './validate';
+
+const ADMIN_WRITE: AccessRule = { scope: 'commerce:write', roles: ['ADMIN'] };
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
@@ -34,6 +27,7 @@ export class OrderResolver {
    * returns the units). Retrying with the same idempotency key returns the same order;
    * the same key with a different request is a CONFLICT.
    */
+  @Access({ usersOnly: true })
   @Mutation(() => Order, {
     description:
       'Starts a purchase: a PENDING order with its units reserved; the payment settles asynchronously (PAID grants the entitlement). The same idempotencyKey returns the same order.',
@@ -108,6 +102,7 @@ export class OrderResolver {
    * nothing; if this process died between the provider's acceptance and the commit,
    * that webhook completes the refund instead (same function, same audit entry).
    */
+  @Access(ADMIN_WRITE)
   @Mutation(() => Order, {
     description: 'Admin only. Refunds a PAID order in full: REFUNDED once the provider accepts, the entitlement revoked, the units returned.',
   })
@@ -155,6 +150,7 @@ export class OrderResolver {
     return (await ctx.em.fork().findOne(Order, { id: order.id }))!;
   }
 
+  @Access({ usersOnly: true })
   @Query(() => OrderConnection, { description: "The signed-in fan's orders, newest first." })
   async myOrders(
     @Arg('first', () => Int, { nullable: true }) first: number | undefined,
@@ -165,6 +161,7 @@ export class OrderResolver {
     return pageOfOrders(ctx.em, { userId: fan.userId }, first, after);
   }
 
+  @Access({ scope: 'commerce:read', roles: ['ADMIN'] })
   @Query(() => OrderConnection, { description: 'Admin only: every order, newest first, optionally by buyer or status.' })
   async orders(
     @Arg('userId', () => ID, { nullable: true }) userId: string | undefined,
@@ -178,6 +175,7 @@ export class OrderResolver {
     return pageOfOrders(ctx.em, { ...(userId ? { userId } : {}), ...(status ? { status } : {}) }, first, after);
   }
 
+  @Access({ usersOnly: true })
   @Query(() => Order, { nullable: true, description: "A fan sees only their own orders (another's is NOT_FOUND); an admin sees all." })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: CommerceContext): Promise<Order> {
     const caller = requireUser(ctx.principal);

@@ -1,19 +1,23 @@
-import { BadInputError, NotFoundError, emitAudit, requireRole, type Principal } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emitAudit, requireRole, type AccessRule, type Principal } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { CommerceContext } from './context';
 import { EVENT_KINDS, Product, ProductKind } from './entities/product.entity';
 import { EventRef, Money, ProductInput, money } from './types';
 import { checkAmount, checkCurrency, checkText, isUuid } from './validate';
 
+const ADMIN_WRITE: AccessRule = { scope: 'commerce:write', roles: ['ADMIN'] };
+
 const MAX_INVENTORY = 1_000_000;
 
 @Resolver(() => Product)
 export class ProductResolver {
+  @Access({ public: true })
   @Query(() => Product, { nullable: true })
   async product(@Arg('id', () => ID) id: string, @Ctx() ctx: CommerceContext): Promise<Product | null> {
     return isUuid(id) ? ctx.loaders.product.load(id) : null;
   }
 
+  @Access({ public: true })
   @Query(() => [Product], { description: 'The catalog. Retired products only when asked for.' })
   async products(
     @Arg('eventId', () => ID, { nullable: true }) eventId: string | undefined,
@@ -28,6 +32,7 @@ export class ProductResolver {
     );
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Product, { description: 'Admin only.' })
   async createProduct(@Arg('input', () => ProductInput) input: ProductInput, @Ctx() ctx: CommerceContext): Promise<Product> {
     const admin = requireRole(ctx.principal, 'ADMIN');
@@ -60,6 +65,7 @@ export class ProductResolver {
     return product;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Product, { description: 'Admin only. Orders already placed keep the price they had.' })
   async repriceProduct(
     @Arg('id', () => ID) id: string,
@@ -80,6 +86,7 @@ export class ProductResolver {
     return product;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Product, { description: 'Admin only. Stops selling the product; what was sold stays valid.' })
   async retireProduct(@Arg('id', () => ID) id: string, @Ctx() ctx: CommerceContext): Promise<Product> {
     const admin = requireRole(ctx.principal, 'ADMIN');

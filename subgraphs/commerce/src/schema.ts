@@ -44,6 +44,7 @@ export function buildCommerceSchema(): Promise<GraphQLSchema> {
       scalarsMap: SCALARS_MAP,
     },
     referenceResolvers,
+    { name: 'commerce' },
   );
 }
 

@@ -62,6 +62,7 @@ function conditionsOf(filter: EventFilter | null | undefined): ObjectQuery<Sport
   if (!filter) return where;
   if (filter.status) where.push({ status: filter.status });
   const sport = filter.sport?.trim();
+  if (sport && sport.length > 60) throw new BadInputError('sport must have at most 60 characters.', 'sport');
   if (sport) where.push({ sport: { $ilike: escapeLike(sport) } });
   if (filter.from && filter.to && filter.to.getTime() < filter.from.getTime()) {
     throw new BadInputError('to must not be before from.', 'to');

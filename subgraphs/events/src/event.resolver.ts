@@ -1,4 +1,4 @@
-import { BadInputError, NotFoundError, emit, emitAudit, requireRole } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { EventsContext } from './context';
 import { EventStatus, SportEvent } from './entities/event.entity';
@@ -11,10 +11,13 @@ import { EVENT_TYPES, eventPayload } from './payloads';
 import { setEventStatus } from './status';
 import { checkWindow, normalizeId, requiredText } from './validate';
 
+const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
+
 const TEXT_LIMITS = { title: 200, sport: 60, homeTeam: 120, awayTeam: 120 } as const;
 
 @Resolver(() => SportEvent)
 export class EventResolver {
+  @Access({ public: true })
   @Query(() => EventConnection, { description: 'The schedule, ordered by startsAt then id; first defaults to 20, at most 100.' })
   async events(@Args(() => EventsArgs) { filter, first, after }: EventsArgs, @Ctx() ctx: EventsContext): Promise<EventConnection> {
     const connection = await listEvents(ctx.em, filter, first, after);
@@ -23,6 +26,7 @@ export class EventResolver {
     return connection;
   }
 
+  @Access({ public: true })
   @Query(() => SportEvent, { nullable: true, description: 'Null when no event has this id.' })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: EventsContext): Promise<SportEvent | null> {
     const key = normalizeId(id);
@@ -46,6 +50,7 @@ export class EventResolver {
     return ctx.loaders.momentsByEvent.load(event.id);
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => SportEvent, { description: 'Admin only. The event starts SCHEDULED.' })
   async createEvent(@Arg('input', () => EventInput) input: EventInput, @Ctx() ctx: EventsContext): Promise<SportEvent> {
     const admin = requireRole(ctx.principal, 'ADMIN');
@@ -79,6 +84,7 @@ export class EventResolver {
     return event;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => SportEvent, { description: 'Admin only. Changes only the fields given.' })
   async updateEvent(@Args(() => UpdateEventArgs) { id, input }: UpdateEventArgs, @Ctx() ctx: EventsContext): Promise<SportEvent> {
     const admin = requireRole(ctx.principal, 'ADMIN');
@@ -124,6 +130,7 @@ export class EventResolver {
     return event;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => SportEvent, {
     description: 'Admin only. SCHEDULED → LIVE → ENDED, or SCHEDULED/LIVE → CANCELLED; CONFLICT when another change got there first.',
   })

@@ -1,4 +1,4 @@
-import { BadInputError, NotFoundError, emit, emitAudit, requireRole } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { EventsContext } from './context';
@@ -8,8 +8,11 @@ import { FeedInput, UpdateFeedArgs } from './feed.input';
 import { EVENT_TYPES, feedPayload } from './payloads';
 import { normalizeId, requiredText } from './validate';
 
+const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
+
 @Resolver(() => Feed)
 export class FeedResolver {
+  @Access({ public: true })
   @Query(() => Feed, { nullable: true, description: 'One feed (a seat), e.g. to ask for its playback grant; null when unknown.' })
   async feed(@Arg('id', () => ID) id: string, @Ctx() ctx: EventsContext): Promise<Feed | null> {
     const key = normalizeId(id);
@@ -23,6 +26,7 @@ export class FeedResolver {
     return event;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Feed, { description: 'Admin only. An event has at most one default feed and no two feeds with one label.' })
   async addFeed(@Arg('input', () => FeedInput) input: FeedInput, @Ctx() ctx: EventsContext): Promise<Feed> {
     const admin = requireRole(ctx.principal, 'ADMIN');
@@ -47,6 +51,7 @@ export class FeedResolver {
     return feed;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Feed, { description: 'Admin only. Changes only the fields given (e.g. makes a feed a free preview).' })
   async updateFeed(@Args(() => UpdateFeedArgs) { id, input }: UpdateFeedArgs, @Ctx() ctx: EventsContext): Promise<Feed> {
     const admin = requireRole(ctx.principal, 'ADMIN');

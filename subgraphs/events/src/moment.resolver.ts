@@ -1,4 +1,4 @@
-import { BadInputError, emit, emitAudit, requireRole } from '@frontrow/kit';
+import { Access, BadInputError, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { EventsContext } from './context';
 import { SportEvent } from './entities/event.entity';
@@ -7,6 +7,8 @@ import { Moment } from './entities/moment.entity';
 import { MomentInput } from './moment.input';
 import { EVENT_TYPES, momentPayload } from './payloads';
 import { normalizeId, requiredText } from './validate';
+
+const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
 
 @Resolver(() => Moment)
 export class MomentResolver {
@@ -24,6 +26,7 @@ export class MomentResolver {
     return feed;
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Moment, { description: 'Admin only. The feed must belong to the event.' })
   async createMoment(@Arg('input', () => MomentInput) input: MomentInput, @Ctx() ctx: EventsContext): Promise<Moment> {
     const admin = requireRole(ctx.principal, 'ADMIN');

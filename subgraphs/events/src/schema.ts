@@ -11,6 +11,7 @@ export function buildEventsSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     { resolvers: [EventResolver, VenueResolver, FeedResolver, MomentResolver], scalarsMap: SCALARS_MAP },
     referenceResolvers,
+    { name: 'events' },
   );
 }
 

@@ -1,4 +1,4 @@
-import { emit, emitAudit, requireRole } from '@frontrow/kit';
+import { Access, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { EventsContext } from './context';
 import { Venue } from './entities/venue.entity';
@@ -6,13 +6,17 @@ import { EVENT_TYPES, venuePayload } from './payloads';
 import { VenueInput } from './venue.input';
 import { checkCapacity, checkTimezone, requiredText } from './validate';
 
+const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
+
 @Resolver(() => Venue)
 export class VenueResolver {
+  @Access({ public: true })
   @Query(() => [Venue], { description: 'Every venue, by name.' })
   venues(@Ctx() ctx: EventsContext): Promise<Venue[]> {
     return ctx.em.find(Venue, {}, { orderBy: [{ name: 'asc' }, { id: 'asc' }] });
   }
 
+  @Access(ADMIN_WRITE)
   @Mutation(() => Venue, { description: 'Admin only.' })
   async createVenue(@Arg('input', () => VenueInput) input: VenueInput, @Ctx() ctx: EventsContext): Promise<Venue> {
     const admin = requireRole(ctx.principal, 'ADMIN');

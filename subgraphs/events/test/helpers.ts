@@ -43,7 +43,7 @@ export class Harness {
   }
 
   async header(as: As): Promise<Record<string, string>> {
-    if (!as) return {};
+    if (!as) return { [PRINCIPAL_HEADER]: await signCaller({ principal: null, clientIp: '203.0.113.7' }, this.secret) };
     if ('header' in as) return { [PRINCIPAL_HEADER]: as.header };
     const principal: Principal = { kind: 'user', userId: as.includes('ADMIN') ? this.adminId : randomUUID(), roles: as, scopes: [] };
     return { [PRINCIPAL_HEADER]: await signCaller({ principal, clientIp: '203.0.113.7' }, this.secret) };

@@ -1,4 +1,4 @@
-import { BadInputError, NotFoundError, hasRole, hitRateLimit, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, hasRole, hitRateLimit, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { randomToken, sha256 } from './crypto';
@@ -12,6 +12,7 @@ export const API_KEY_PREFIX = 'fr_';
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
+  @Access({ usersOnly: true })
   @Mutation(() => ApiKeyCreated, { description: 'The secret is in this response only; FrontRow keeps a hash.' })
   async createApiKey(@Arg('input', () => ApiKeyInput) input: ApiKeyInput, @Ctx() ctx: IdentityContext): Promise<ApiKeyCreated> {
     const owner = requireUser(ctx.principal);
@@ -28,6 +29,7 @@ export class ApiKeyResolver {
     return { secret, apiKey };
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Boolean, { description: 'Stops the key at once. Its owner or an admin may revoke it.' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
     const caller = requireUser(ctx.principal);
@@ -41,6 +43,7 @@ export class ApiKeyResolver {
     return true;
   }
 
+  @Access({ usersOnly: true })
   @Query(() => [ApiKey], { description: 'The signed-in user\'s API keys, without their secrets.' })
   async myApiKeys(@Ctx() ctx: IdentityContext): Promise<ApiKey[]> {
     const caller = requireUser(ctx.principal);

@@ -1,4 +1,4 @@
-import { ConflictError, RateLimitedError, UnauthenticatedError, emit, hitRateLimit, isOverLimit } from '@frontrow/kit';
+import { Access, ConflictError, RateLimitedError, UnauthenticatedError, emit, hitRateLimit, isOverLimit } from '@frontrow/kit';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { dummyPasswordHash, hashPassword, sha256, verifyPassword } from './crypto';
@@ -13,6 +13,7 @@ const ADDRESS_WINDOW_SECONDS = 5 * 60;
 
 @Resolver()
 export class AuthResolver {
+  @Access({ public: true })
   @Mutation(() => AuthPayload, { description: 'Creates a fan account and signs it in.' })
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
@@ -33,6 +34,7 @@ export class AuthResolver {
     return payload;
   }
 
+  @Access({ public: true })
   @Mutation(() => AuthPayload, { description: 'Never tells whether the account exists; throttled per account and per address.' })
   async signIn(@Arg('input', () => SignInInput) input: SignInInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
     const { kv, settings } = ctx.services;
@@ -55,6 +57,7 @@ export class AuthResolver {
     return openSession(ctx.em, ctx.services, user);
   }
 
+  @Access({ public: true })
   @Mutation(() => AuthPayload, { description: 'Rotates the refresh token; a reused token revokes its whole family.' })
   async refreshSession(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
     const payload = await rotateSession(ctx.em, ctx.services, refreshToken);
@@ -62,6 +65,7 @@ export class AuthResolver {
     return payload;
   }
 
+  @Access({ public: true })
   @Mutation(() => Boolean, { description: 'Ends the sign-in that the refresh token belongs to.' })
   async signOut(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
     await closeSession(ctx.em, refreshToken);

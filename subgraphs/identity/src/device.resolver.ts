@@ -1,4 +1,4 @@
-import { BadInputError, ConflictError, RateLimitedError, hitRateLimit, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, RateLimitedError, hitRateLimit, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { normalizeUserCode, randomToken, sha256, userCode } from './crypto';
@@ -11,6 +11,7 @@ import { checkText } from './validate';
 /** Headset pairing as in the OAuth 2.0 device authorization grant (RFC 8628). */
 @Resolver()
 export class DeviceResolver {
+  @Access({ public: true })
   @Mutation(() => DevicePairing, { description: 'Called by a headset: shows the fan a short code to approve on the web.' })
   async startDevicePairing(
     @Arg('input', () => DevicePairingInput) input: DevicePairingInput,
@@ -33,6 +34,7 @@ export class DeviceResolver {
     return { userCode: record.userCode, deviceCode, verificationUri, expiresAt: record.expiresAt, interval: record.interval };
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Device, { description: 'A signed-in fan approves the code their headset shows.' })
   async approveDevicePairing(@Arg('userCode', () => String) code: string, @Ctx() ctx: IdentityContext): Promise<Device> {
     const fan = requireUser(ctx.principal);
@@ -49,6 +51,7 @@ export class DeviceResolver {
     return device;
   }
 
+  @Access({ public: true })
   @Mutation(() => AuthPayload, {
     nullable: true,
     description: 'Polled by the headset: null while pending, tokens once approved (once only), an error when expired or used.',
@@ -77,6 +80,7 @@ export class DeviceResolver {
     return openSession(em, ctx.services, user, record.deviceId);
   }
 
+  @Access({ usersOnly: true })
   @Query(() => [Device], { description: 'The headsets paired with the signed-in user.' })
   async myDevices(@Ctx() ctx: IdentityContext): Promise<Device[]> {
     const fan = requireUser(ctx.principal);

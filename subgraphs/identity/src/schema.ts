@@ -10,6 +10,7 @@ export function buildIdentitySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     { resolvers: [UserResolver, AuthResolver, DeviceResolver, ApiKeyResolver], scalarsMap: SCALARS_MAP },
     referenceResolvers,
+    { name: 'identity' },
   );
 }
 

@@ -91,12 +91,12 @@ export function formatError(
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-    const { stacktrace: _s, exception: _e, ...rest } = formatted.extensions ?? {};
-    return { ...formatted, extensions: rest };
+    const { stacktrace: _s, exception: _e, http: _h, ...rest } = formatted.extensions ?? {};
+    return { ...formatted, message: withoutEchoedInput(formatted.message), extensions: rest };
   }
   if (isGraphQLValidation(code)) {
     return {
-      message: formatted.message,
+      message: withoutEchoedInput(formatted.message),
       locations: formatted.locations,
       extensions: { code: 'BAD_USER_INPUT' },
     };
@@ -107,6 +107,24 @@ export function formatError(
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/** Longest error message sent back; GraphQL's own messages can quote the caller's input whole. */
+const MAX_MESSAGE_LENGTH = 300;
+
+/**
+ * GraphQL's coercion errors quote the value that failed ("Variable "$i" got invalid
+ * value { email: ..., password: ... }; ..."): a password, or 200 KB, sent straight
+ * back. The value is dropped; the reason stays, shortened.
+ */
+export function withoutEchoedInput(message: string): string {
+  const m = /^(Variable "\$[^"]{1,100}") got invalid value [\s\S]*?(?: at "([^"]{1,200})")?; ([A-Z][\s\S]*)$/.exec(message);
+  const cleaned = m
+    ? `${m[1]} got an invalid value${m[2] ? ` at "${m[2]}"` : ''}; ${m[3]}`
+    : / got invalid value /.test(message)
+      ? message.replace(/ got invalid value [\s\S]*$/, ' got an invalid value.')
+      : message;
+  return cleaned.length > MAX_MESSAGE_LENGTH ? `${cleaned.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : cleaned;
 }
 
 function isGraphQLValidation(code: unknown): boolean {

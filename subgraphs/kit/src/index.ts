@@ -14,3 +14,7 @@ export * from './bus';
 export * from './storage';
 export * from './ratelimit';
 export * from './scalars';
+export * from './access';
+export * from './guard';
+export * from './limits';
+export * from './http';

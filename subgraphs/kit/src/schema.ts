@@ -2,6 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import { collectAccessRules } from './access';
 
 /** Federation 2 directives every subgraph may use through type-graphql's `@Directive`. */
 export const FEDERATION_IMPORTS = [
@@ -31,7 +32,16 @@ export type ReferenceResolvers = Record<string, Record<string, (...args: any[]) 
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: ReferenceResolvers = {},
+  settings: {
+    /** The subgraph's name, for the access-rule table and its errors. */
+    name?: string;
+    /** 'required' (the default) refuses to build when an operation has no @Access rule. */
+    access?: 'required' | 'off';
+  } = {},
 ): Promise<GraphQLSchema> {
+  if (settings.access !== 'off') {
+    collectAccessRules(settings.name ?? 'subgraph', options.resolvers);
+  }
   const schema = await buildSchema({ ...options, skipCheck: true });
   const link = `extend schema @link(url: "${FEDERATION_LINK}", import: [${FEDERATION_IMPORTS.map((d) => `"${d}"`).join(', ')}])`;
   const typeDefs = parse(`${link}\n${printSchemaWithDirectives(schema)}`);

@@ -7,11 +7,14 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { formatError, isDomainError } from './errors';
+import { inputGuard, isServiceSdlQuery } from './guard';
+import { errorBody, jsonErrorHandlers } from './http';
+import { DEFAULT_OPERATION_LIMITS, MAX_DOCUMENT_TOKENS, SUBGRAPH_DEPTH_ALLOWANCE, type OperationLimits } from './limits';
 import type { Logger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
-import { PRINCIPAL_HEADER, verifyCaller, type Principal } from './principal';
+import { PRINCIPAL_HEADER, verifyCaller, type Caller, type Principal } from './principal';
 
 export interface RequestBase {
   principal: Principal | null;
@@ -77,7 +80,12 @@ export interface SubgraphServerOptions<C extends RequestBase> {
   exposeInternals?: boolean;
   /** Runs after the HTTP server closed. */
   onStop?(): Promise<void>;
+  /** The gateway's operation limits; the subgraph allows SUBGRAPH_DEPTH_ALLOWANCE more levels. */
+  limits?: OperationLimits;
 }
+
+/** Largest request body a subgraph reads (the gateway's limit is smaller). */
+export const SUBGRAPH_BODY_LIMIT = '1mb';
 
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -96,14 +104,19 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
   const metrics = createMetrics(opts.name);
   const ws = opts.websocket?.(server);
 
+  const gatewayLimits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
   const apollo = new ApolloServer<C>({
     schema: opts.schema,
+    // The gateway's fetches are no bigger than what clients may send it, but the
+    // planner adds the `_entities` wrapper and repeats selections per type condition.
+    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS * 2 },
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, { exposeInternals: opts.exposeInternals }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      operationResolution<C>(),
       observe<C>(metrics),
       ...(ws ? [{ async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } }] : []),
     ],
@@ -123,14 +136,33 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   opts.routes?.(app);
+  const signedCaller = new WeakMap<IncomingMessage, Caller>();
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    express.json({ limit: SUBGRAPH_BODY_LIMIT }),
+    // Only the gateway talks to a subgraph: it signs every request, an anonymous
+    // caller's too. Unsigned, a subgraph answers nothing but its SDL (for composition
+    // tools), so a direct call can neither read data nor load the service.
+    async (req, res, next) => {
+      const header = req.headers[PRINCIPAL_HEADER];
+      const caller = await verifyCaller(typeof header === 'string' ? header : undefined, opts.principalSecret);
+      if (caller) {
+        signedCaller.set(req, caller);
+        next();
+      } else if (isServiceSdlQuery((req.body as { query?: unknown } | undefined)?.query ?? req.query.query)) {
+        next();
+      } else {
+        res.status(401).json(errorBody('UNAUTHENTICATED', 'This service answers only requests that come through the gateway.'));
+      }
+    },
+    inputGuard({
+      limits: { ...gatewayLimits, maxDepth: gatewayLimits.maxDepth + SUBGRAPH_DEPTH_ALLOWANCE },
+      maxTokens: MAX_DOCUMENT_TOKENS * 2,
+    }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = requestIdOf(req);
-        const header = req.headers[PRINCIPAL_HEADER];
-        const caller = await verifyCaller(typeof header === 'string' ? header : undefined, opts.principalSecret);
+        const caller = signedCaller.get(req) ?? null;
         const principal = caller?.principal ?? null;
         const clientIp = caller?.clientIp ?? req.socket.remoteAddress ?? 'unknown';
         const log = opts.logger.child({ requestId, userId: principal?.userId });
@@ -138,6 +170,8 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
       },
     }),
   );
+
+  jsonErrorHandlers(app, opts.logger);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -181,6 +215,28 @@ function observe<C extends RequestBase>(metrics: ServiceMetrics): ApolloServerPl
           const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
           metrics.operations.inc({ operation: op, outcome: failed ? 'error' : 'ok' });
           metrics.duration.observe({ operation: op }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A document with several operations and no operationName (or a name it lacks) is the
+ * caller's mistake: BAD_USER_INPUT with HTTP 400, said before anything runs.
+ */
+export function operationResolution<C extends object>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (operation) return;
+          throw new GraphQLError(
+            request.operationName
+              ? 'The document has no operation with the given operationName.'
+              : 'The document has several operations: name the one to run in operationName.',
+            { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+          );
         },
       };
     },

@@ -8,6 +8,7 @@ import { graphql, parse, type GraphQLSchema } from 'graphql';
 import { Arg, Ctx, Directive, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { openDatabase, type Database } from '../src/db';
 import { createLogger } from '../src/logger';
+import { Access } from '../src/access';
 import { buildFederatedSchema } from '../src/schema';
 import { testEnv, uniqueName } from '../src/testing';
 
@@ -95,20 +96,27 @@ class Media {
 
 @Resolver()
 class CatalogResolver {
+  @Access({ public: true })
   @Query(() => Product, { nullable: true })
   product(@Arg('id', () => ID) id: string): Product {
     return { id, sku: 'SKU-1', name: 'Scarf', price: 25 };
   }
+
+  @Access({ public: true })
 
   @Query(() => [Review])
   reviews(): Review[] {
     return [];
   }
 
+  @Access({ public: true })
+
   @Query(() => [Media])
   topRated(): Media[] {
     return [];
   }
+
+  @Access({ public: true })
 
   @Query(() => Money)
   seasonPassPrice(): Money {
@@ -251,6 +259,7 @@ function widgetLoader(em: EntityManager): DataLoader<string, Widget | null> {
 
 @Resolver(() => Widget)
 class WidgetResolver {
+  @Access({ public: true })
   @Query(() => Widget, { nullable: true })
   widget(@Arg('id', () => ID) id: string, @Ctx() ctx: WidgetContext): Promise<Widget | null> {
     return ctx.loaders.widget.load(id);

@@ -1,4 +1,4 @@
-import { requireRole, requireUser } from '@frontrow/kit';
+import { Access, requireRole, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { MediaContext } from './context';
 import { Ingest } from './entities/ingest.entity';
@@ -25,11 +25,13 @@ export class FeedMediaResolver {
 
 @Resolver()
 export class IngestResolver {
+  @Access({ public: true })
   @Query(() => [EncoderPreset])
   async encoderPresets(@Ctx() ctx: MediaContext): Promise<EncoderPreset[]> {
     return ctx.em.find(EncoderPreset, {}, { orderBy: { id: 'asc' } });
   }
 
+  @Access({ scope: 'media:write', roles: ['ADMIN'] })
   @Mutation(() => Ingest, { description: 'Admin: creates the feed\'s Janus mountpoint and returns where to send RTP.' })
   async startIngest(
     @Arg('feedId', () => ID) feedId: string,
@@ -40,6 +42,7 @@ export class IngestResolver {
     return ctx.media.startIngest(ctx.em, checkId(feedId), presetId, admin);
   }
 
+  @Access({ scope: 'media:write', roles: ['ADMIN'] })
   @Mutation(() => Ingest, { description: 'Admin: destroys the feed\'s mountpoint; viewers see the stream end.' })
   async stopIngest(@Arg('feedId', () => ID) feedId: string, @Ctx() ctx: MediaContext): Promise<Ingest> {
     const admin = requireRole(ctx.principal, 'ADMIN');

@@ -9,6 +9,7 @@ export function buildMediaSchema(): Promise<GraphQLSchema> {
     // Feed is reached only through _entities, so it is listed explicitly.
     { resolvers: [FeedMediaResolver, IngestResolver], orphanedTypes: [FeedRef], scalarsMap: SCALARS_MAP },
     referenceResolvers,
+    { name: 'media' },
   );
 }
 

@@ -1,12 +1,4 @@
-import {
-  BadInputError,
-  ForbiddenError,
-  NotFoundError,
-  emitAudit,
-  hitRateLimit,
-  requireRole,
-  requireUser,
-} from '@frontrow/kit';
+import { Access, BadInputError, ForbiddenError, NotFoundError, emitAudit, hitRateLimit, requireRole, requireUser } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
@@ -23,6 +15,7 @@ export const MAX_CHAT_LENGTH = 500;
 
 @Resolver(() => ChatMessage)
 export class ChatResolver {
+  @Access({ usersOnly: true })
   @Mutation(() => ChatMessage, { description: 'Members only; 1 to 500 characters; rate-limited; not while muted.' })
   async sendChatMessage(
     @Arg('partyId', () => ID) partyId: string,
@@ -40,6 +33,7 @@ export class ChatResolver {
     return message;
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Boolean, { description: 'Members only; one emoji; rate-limited. Published about a second later, counted with the others.' })
   async react(
     @Arg('partyId', () => ID) partyId: string,
@@ -55,6 +49,7 @@ export class ChatResolver {
     return true;
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Boolean, { description: 'Moderators, or the party\'s host: takes a message down and closes its reports.' })
   async removeMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: PresenceContext): Promise<boolean> {
     const user = requireUser(ctx.principal);
@@ -89,6 +84,7 @@ export class ChatResolver {
     return true;
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Boolean, { description: 'Members: flags a message for the moderators. Reporting it again changes nothing.' })
   async reportMessage(
     @Arg('messageId', () => ID) messageId: string,
@@ -112,6 +108,7 @@ export class ChatResolver {
     return true;
   }
 
+  @Access({ scope: 'moderation:write', roles: ['MODERATOR'] })
   @Mutation(() => Boolean, { description: 'Moderators: closes a report without removing the message.' })
   async dismissReport(@Arg('reportId', () => ID) reportId: string, @Ctx() ctx: PresenceContext): Promise<boolean> {
     const moderator = requireRole(ctx.principal, 'MODERATOR');
@@ -132,6 +129,7 @@ export class ChatResolver {
     return true;
   }
 
+  @Access({ scope: 'moderation:read', roles: ['MODERATOR'] })
   @Query(() => MessageReportConnection, { description: 'Moderators: open reports, oldest first.' })
   async moderationQueue(
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,

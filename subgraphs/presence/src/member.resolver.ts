@@ -1,4 +1,4 @@
-import { BadInputError, NotFoundError, emitAudit, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emitAudit, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
 import { MemberStatus, PartyMember, PartyRole } from './entities/party-member.entity';
@@ -22,6 +22,7 @@ export class MemberResolver {
     return online.has(member.userId);
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => PartyMember, { description: 'Host or moderator: a muted member may not chat or react.' })
   async muteMember(
     @Arg('partyId', () => ID) partyId: string,
@@ -50,6 +51,7 @@ export class MemberResolver {
     return target;
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Boolean, { description: 'Host or moderator: removes a member, ends their event stream, and keeps them from rejoining.' })
   async kickMember(
     @Arg('partyId', () => ID) partyId: string,

@@ -1,11 +1,4 @@
-import {
-  BadInputError,
-  ConflictError,
-  ForbiddenError,
-  emit,
-  hitRateLimit,
-  requireUser,
-} from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, ForbiddenError, emit, hitRateLimit, requireUser } from '@frontrow/kit';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
@@ -20,6 +13,7 @@ import { isUuid, newInviteCode, normalizeInviteCode, requireUuid } from './valid
 
 @Resolver(() => Party)
 export class PartyResolver {
+  @Access({ usersOnly: true })
   @Query(() => Party, { nullable: true, description: 'A party you are a member of (moderators see any).' })
   async party(@Arg('id', () => ID) id: string, @Ctx() ctx: PresenceContext): Promise<Party> {
     const user = requireUser(ctx.principal);
@@ -31,6 +25,7 @@ export class PartyResolver {
     return party;
   }
 
+  @Access({ usersOnly: true })
   @Query(() => [Party], { description: 'The parties the signed-in user is in, newest first.' })
   async myParties(@Ctx() ctx: PresenceContext): Promise<Party[]> {
     const user = requireUser(ctx.principal);
@@ -39,12 +34,14 @@ export class PartyResolver {
     return ctx.em.find(Party, { id: { $in: memberships.map((m) => m.partyId) } }, { orderBy: { createdAt: 'desc' } });
   }
 
+  @Access({ public: true })
   @Query(() => ServerTime, { description: 'The server clock, for clock synchronisation. Anyone may ask.' })
   serverTime(): ServerTime {
     const epochMs = Date.now();
     return { now: new Date(epochMs), epochMs };
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Party, {
     description: 'Starts a party for an event with the caller as host. feedId is optional: without it, the host picks a feed later with SWITCH_FEED.',
   })
@@ -93,6 +90,7 @@ export class PartyResolver {
     }
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Party, { description: 'Joins the party with this invite code. Joining a party you are in changes nothing.' })
   async joinParty(@Arg('inviteCode', () => String) inviteCode: string, @Ctx() ctx: PresenceContext): Promise<Party> {
     const user = requireUser(ctx.principal);
@@ -134,6 +132,7 @@ export class PartyResolver {
     return result.party;
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Boolean, { description: 'Leaves the party; false when you were not in it. A host who leaves hands over to the longest-standing member.' })
   async leaveParty(@Arg('partyId', () => ID) partyId: string, @Ctx() ctx: PresenceContext): Promise<boolean> {
     const user = requireUser(ctx.principal);
@@ -151,6 +150,7 @@ export class PartyResolver {
     return true;
   }
 
+  @Access({ usersOnly: true })
   @Mutation(() => Party, { description: 'Host only: who may control playback.' })
   async setPartyControlMode(
     @Arg('partyId', () => ID) partyId: string,

@@ -1,4 +1,4 @@
-import { ForbiddenError, hitRateLimit } from '@frontrow/kit';
+import { Access, ForbiddenError, hitRateLimit } from '@frontrow/kit';
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import type { PresenceContext } from './context';
 import { Party, PartyControlMode } from './entities/party.entity';
@@ -9,6 +9,7 @@ import { PlaybackCommand, PlaybackState } from './types';
 
 @Resolver()
 export class PlaybackResolver {
+  @Access({ usersOnly: true })
   @Mutation(() => PlaybackState, {
     description:
       'Changes the shared playback if it is still at expectedVersion (compare-and-set); otherwise a CONFLICT error whose extensions.current holds the state to apply and retry from.',

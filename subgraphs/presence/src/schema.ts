@@ -29,6 +29,7 @@ export function buildPresenceSchema(): Promise<GraphQLSchema> {
       pubSub: unusedPubSub,
     },
     referenceResolvers,
+    { name: 'presence' },
   );
 }
 

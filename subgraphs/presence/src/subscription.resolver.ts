@@ -1,16 +1,21 @@
-import { NotFoundError, requireUser } from '@frontrow/kit';
+import { Access, NotFoundError, enforceAccess, requireUser, type AccessRule } from '@frontrow/kit';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { PresenceContext } from './context';
 import { PartyEvent, type PartyEventPayload } from './events';
 import { isUuid } from './validate';
 
+/** Members, signed in (no API keys); membership is checked by the hub. */
+const PARTY_EVENTS_ACCESS: AccessRule = { usersOnly: true };
+
 @Resolver()
 export class SubscriptionResolver {
+  @Access(PARTY_EVENTS_ACCESS)
   @Subscription(() => PartyEvent, {
     description:
       'What happens in a party, for its members (over graphql-ws). A member who is kicked or leaves gets that event, then the stream completes.',
     subscribe: async ({ args, context }) => {
       const ctx = context as PresenceContext;
+      enforceAccess(PARTY_EVENTS_ACCESS, ctx.principal);
       const user = requireUser(ctx.principal);
       const partyId = String(args.partyId);
       if (!isUuid(partyId)) throw new NotFoundError('Party');

@@ -47,12 +47,18 @@ const EMOJI_PART = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional
 const EMOJI_BASE = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
+/** Longest reaction text, in UTF-16 code units: 16 code points of up to two units each. */
+const MAX_EMOJI_UNITS = 32;
+
 /**
  * A reaction is one emoji: a single grapheme made of emoji code points (skin tones,
- * ZWJ sequences and flags included), at most 16 code points long.
+ * ZWJ sequences and flags included), at most 16 code points long. The length is
+ * checked first: segmenting costs more than linear time in what is segmented.
  */
 export function checkEmoji(value: string): string {
+  if (value.length > MAX_EMOJI_UNITS + 8) throw new BadInputError('A reaction must be a single emoji.', 'emoji');
   const v = value.trim();
+  if (v.length > MAX_EMOJI_UNITS) throw new BadInputError('A reaction must be a single emoji.', 'emoji');
   const graphemes = [...segmenter.segment(v)].length;
   if (graphemes !== 1 || [...v].length > 16 || !EMOJI_PART.test(v) || !EMOJI_BASE.test(v)) {
     throw new BadInputError('A reaction must be a single emoji.', 'emoji');

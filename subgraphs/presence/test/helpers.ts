@@ -24,6 +24,11 @@ export function actor(secret: string, roles: RoleName[] = ['FAN']): Actor {
   };
 }
 
+/** An anonymous caller, as the gateway forwards one: signed, with no principal. */
+export function anonymous(secret: string): Actor {
+  return { id: '', roles: [], header: () => signCaller({ principal: null, clientIp: '203.0.113.7' }, secret) };
+}
+
 export async function gql<T = Record<string, unknown>>(
   url: string,
   query: string,

@@ -8,7 +8,7 @@ import { parse } from 'graphql';
 import { printPresenceSdl } from '../src/schema';
 import { start, type PresenceHandle } from '../src/server';
 import { INVITE_ALPHABET } from '../src/validate';
-import { PARTY_FIELDS, actor, code, gql, ok, type Actor } from './helpers';
+import { PARTY_FIELDS, actor, anonymous, code, gql, ok, type Actor } from './helpers';
 
 /**
  * Presence over HTTP, called directly as the gateway would (a signed caller header):
@@ -96,7 +96,7 @@ async function send(who: Actor, partyId: string, body: string) {
 describe('server time', () => {
   it('answers anyone with the server clock', async () => {
     const before = Date.now();
-    const r = ok(await call<{ serverTime: { now: string; epochMs: number } }>(`{ serverTime { now epochMs } }`));
+    const r = ok(await call<{ serverTime: { now: string; epochMs: number } }>(`{ serverTime { now epochMs } }`, {}, anonymous(secret)));
     expect(r.serverTime.epochMs).toBeGreaterThanOrEqual(before);
     expect(r.serverTime.epochMs).toBeLessThanOrEqual(Date.now());
     expect(new Date(r.serverTime.now).getTime()).toBe(r.serverTime.epochMs);
