@@ -21,7 +21,7 @@ export class ApiKeyResolver {
     for (const s of scopes) {
       if (!isScope(s)) throw new BadInputError(`Unknown scope ${quoteInput(s)}; the scopes are: ${SCOPES.join(', ')}.`, 'scopes');
     }
-    await hitRateLimit(ctx.services.kv, `apikey:create:${owner.userId}`, 20, 60 * 60);
+    await hitRateLimit(ctx.services.kv, `apikey:create:${owner.userId}`, ctx.services.settings.apiKeysPerUserPerHour, 60 * 60);
     const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
     const apiKey = ctx.em.create(ApiKey, { userId: owner.userId, name, scopes, secretHash: sha256(secret) });
     await ctx.em.flush();

@@ -1,5 +1,6 @@
 import { ConflictError, RateLimitedError, UnauthenticatedError, emit, hitRateLimit, isOverLimit } from '@frontrow/kit';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { addressNetwork } from './address';
 import type { IdentityContext } from './context';
 import { dummyPasswordHash, hashPassword, sha256, verifyPassword } from './crypto';
 import { User } from './entities/user.entity';
@@ -18,7 +19,7 @@ export class AuthResolver {
     const email = normalizeEmail(input.email);
     checkPassword(input.password);
     const displayName = checkText(input.displayName, 'displayName', 50);
-    await hitRateLimit(ctx.services.kv, `signup:ip:${ctx.clientIp}`, 20, 60 * 60);
+    await hitRateLimit(ctx.services.kv, `signup:ip:${addressNetwork(ctx.clientIp)}`, ctx.services.settings.signupsPerAddressPerHour, 60 * 60);
     const passwordHash = await hashPassword(input.password);
     const payload = await ctx.em.transactional(async (em) => {
       if (await em.count(User, { email })) {

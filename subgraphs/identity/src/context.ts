@@ -4,12 +4,25 @@ import DataLoader from 'dataloader';
 import { User } from './entities/user.entity';
 import type { TokenService } from './tokens';
 
+/**
+ * What an identity instance can be told (index.ts reads them from the environment;
+ * "address" means the client's IPv4 address or IPv6 /64).
+ */
 export interface IdentitySettings {
   accessTtlSeconds: number;
   refreshTtlDays: number;
   pairingTtlSeconds: number;
   pairingIntervalSeconds: number;
-  verificationUri: string;
+  /** The web portal's public URL; a headset sends its fan to `<it>/pair`. */
+  publicWebUrl: string;
+  /** Sign-ups per address per hour (a venue's Wi-Fi is one address). */
+  signupsPerAddressPerHour: number;
+  /** Headset pairings started per address per hour. */
+  pairingStartsPerAddressPerHour: number;
+  /** Pairing codes one user may try to approve per minute. */
+  pairingApprovalsPerUserPerMinute: number;
+  /** API keys one user may create per hour. */
+  apiKeysPerUserPerHour: number;
   signInMaxFailuresPerAccount: number;
   signInMaxAttemptsPerAddress: number;
 }
@@ -19,6 +32,8 @@ export interface IdentityServices {
   kv: KeyValueStore;
   relay: OutboxRelay;
   settings: IdentitySettings;
+  /** The headset's link, `<publicWebUrl>/pair`. */
+  verificationUri: string;
 }
 
 export interface IdentityContext extends RequestBase {

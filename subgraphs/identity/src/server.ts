@@ -49,10 +49,19 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   refreshTtlDays: 30,
   pairingTtlSeconds: 10 * 60,
   pairingIntervalSeconds: 5,
-  verificationUri: 'http://localhost:4000/pair',
+  publicWebUrl: 'http://localhost:3000',
+  signupsPerAddressPerHour: 1000,
+  pairingStartsPerAddressPerHour: 1000,
+  pairingApprovalsPerUserPerMinute: 10,
+  apiKeysPerUserPerHour: 20,
   signInMaxFailuresPerAccount: 5,
   signInMaxAttemptsPerAddress: 30,
 };
+
+/** The portal's pairing page under its public URL, however that URL ends. */
+export function pairingLink(publicWebUrl: string): string {
+  return `${publicWebUrl.replace(/\/+$/, '')}/pair`;
+}
 
 export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
   const logger = opts.logger ?? createLogger('identity');
@@ -65,7 +74,7 @@ export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
   if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
 
   const schema = await buildIdentitySchema();
-  const services = { tokens, kv, relay, settings };
+  const services = { tokens, kv, relay, settings, verificationUri: pairingLink(settings.publicWebUrl) };
 
   const handle = await startSubgraphServer<IdentityContext>({
     name: 'identity',

@@ -141,6 +141,26 @@ describe('entity references', () => {
   });
 });
 
+describe('limits that fit a stadium (the defaults)', () => {
+  const venue = (ip: string) => signCaller({ principal: null, clientIp: ip }, secret);
+
+  it('lets 25 fans behind one address sign up within the hour', async () => {
+    const header = await venue('192.0.2.50');
+    const signUp = `mutation($e: String!) { signUp(input: { email: $e, password: "a long password", displayName: "Fan" }) { user { id } } }`;
+    const results = [];
+    for (let i = 0; i < 25; i++) results.push(await call(signUp, { e: `${uniqueName('fan')}@example.com` }, { [PRINCIPAL_HEADER]: header }));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+  });
+
+  it('lets 40 headsets behind one address start pairing, each sent to the web portal', async () => {
+    const header = await venue('192.0.2.51');
+    const start = `mutation { startDevicePairing(input: { deviceName: "Quest 3", platform: "quest" }) { verificationUri } }`;
+    for (let i = 0; i < 40; i++) {
+      expect((await call(start, {}, { [PRINCIPAL_HEADER]: header })).data).toEqual({ startDevicePairing: { verificationUri: 'http://localhost:3000/pair' } });
+    }
+  });
+});
+
 describe('API key scopes', () => {
   const CREATE = `mutation($n: String!, $s: [String!]!) { createApiKey(input: { name: $n, scopes: $s }) { apiKey { scopes } } }`;
   const as = async (user: User) => ({ [PRINCIPAL_HEADER]: await signCaller({ principal: { kind: 'user', userId: user.id, roles: ['FAN'], scopes: [] } }, secret) });

@@ -1,0 +1,53 @@
+import { loadConfig, setting } from '@frontrow/kit';
+import type { IdentitySettings } from './context';
+import { DEFAULT_SETTINGS, type IdentityOptions } from './server';
+
+type Env = Record<string, string | undefined>;
+
+const d = DEFAULT_SETTINGS;
+const atLeastOne = (value: number) => setting.int({ default: value, min: 1 });
+
+/**
+ * Everything identity reads from its environment, validated: a missing or malformed
+ * setting stops the start with its name. The limits' defaults suit a crowd behind
+ * one address (a venue's Wi-Fi).
+ */
+export function readIdentityConfig(env: Env = process.env): IdentityOptions & { settings: Partial<IdentitySettings> } {
+  const config = loadConfig(
+    {
+      IDENTITY_PORT: setting.int({ default: 4001, min: 0, max: 65535 }),
+      HOST: setting.string({ default: '127.0.0.1' }),
+      PRINCIPAL_SECRET: setting.string({ minLength: 32 }),
+      DATABASE_URL: setting.url({ optional: true, protocols: ['postgres', 'postgresql'] }),
+      REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
+      AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
+      SEED_ADMIN_EMAIL: setting.optionalString(),
+      SEED_ADMIN_PASSWORD: setting.optionalString(),
+      PUBLIC_WEB_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
+      SIGNUP_RATE_LIMIT_PER_HOUR: atLeastOne(d.signupsPerAddressPerHour),
+      PAIRING_RATE_LIMIT_PER_HOUR: atLeastOne(d.pairingStartsPerAddressPerHour),
+      PAIRING_APPROVE_RATE_LIMIT_PER_MINUTE: atLeastOne(d.pairingApprovalsPerUserPerMinute),
+      API_KEY_RATE_LIMIT_PER_HOUR: atLeastOne(d.apiKeysPerUserPerHour),
+    },
+    env,
+  );
+  const seedAdmin =
+    config.SEED_ADMIN_EMAIL && config.SEED_ADMIN_PASSWORD ? { email: config.SEED_ADMIN_EMAIL, password: config.SEED_ADMIN_PASSWORD } : undefined;
+  return {
+    port: config.IDENTITY_PORT,
+    host: config.HOST,
+    principalSecret: config.PRINCIPAL_SECRET,
+    databaseUrl: config.DATABASE_URL,
+    embeddedDataDir: config.DATABASE_URL ? undefined : '.data/identity',
+    redisUrl: config.REDIS_URL,
+    amqpUrl: config.AMQP_URL,
+    seedAdmin,
+    settings: {
+      publicWebUrl: config.PUBLIC_WEB_URL ?? d.publicWebUrl,
+      signupsPerAddressPerHour: config.SIGNUP_RATE_LIMIT_PER_HOUR,
+      pairingStartsPerAddressPerHour: config.PAIRING_RATE_LIMIT_PER_HOUR,
+      pairingApprovalsPerUserPerMinute: config.PAIRING_APPROVE_RATE_LIMIT_PER_MINUTE,
+      apiKeysPerUserPerHour: config.API_KEY_RATE_LIMIT_PER_HOUR,
+    },
+  };
+}
