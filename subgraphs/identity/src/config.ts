@@ -10,7 +10,7 @@ const atLeastOne = (value: number) => setting.int({ default: value, min: 1 });
 /**
  * Everything identity reads from its environment, validated: a missing or malformed
  * setting stops the start with its name. The limits' defaults suit a crowd behind
- * one address (a venue's Wi-Fi).
+ * one address (a venue's Wi-Fi); docs/decisions/0010-sign-in-throttling.md explains them.
  */
 export function readIdentityConfig(env: Env = process.env): IdentityOptions & { settings: Partial<IdentitySettings> } {
   const config = loadConfig(
@@ -28,6 +28,14 @@ export function readIdentityConfig(env: Env = process.env): IdentityOptions & { 
       PAIRING_RATE_LIMIT_PER_HOUR: atLeastOne(d.pairingStartsPerAddressPerHour),
       PAIRING_APPROVE_RATE_LIMIT_PER_MINUTE: atLeastOne(d.pairingApprovalsPerUserPerMinute),
       API_KEY_RATE_LIMIT_PER_HOUR: atLeastOne(d.apiKeysPerUserPerHour),
+      SIGNIN_FREE_FAILURES: atLeastOne(d.signInFreeFailures),
+      SIGNIN_BASE_DELAY_SECONDS: atLeastOne(d.signInBaseDelaySeconds),
+      // Waits longer than a day would outlive the pair's memory of its failures.
+      SIGNIN_MAX_DELAY_SECONDS: setting.int({ default: d.signInMaxDelaySeconds, min: 1, max: 24 * 60 * 60 }),
+      SIGNIN_ACCOUNT_FAILURES_PER_HOUR: atLeastOne(d.signInAccountFailuresPerHour),
+      SIGNIN_ADDRESS_FAILURES_PER_HOUR: atLeastOne(d.signInAddressFailuresPerHour),
+      SIGNIN_KNOWN_ADDRESS_DAYS: atLeastOne(d.signInKnownAddressDays),
+      SIGNIN_ALERT_FAILURES_PER_HOUR: atLeastOne(d.signInAlertFailuresPerHour),
     },
     env,
   );
@@ -48,6 +56,13 @@ export function readIdentityConfig(env: Env = process.env): IdentityOptions & { 
       pairingStartsPerAddressPerHour: config.PAIRING_RATE_LIMIT_PER_HOUR,
       pairingApprovalsPerUserPerMinute: config.PAIRING_APPROVE_RATE_LIMIT_PER_MINUTE,
       apiKeysPerUserPerHour: config.API_KEY_RATE_LIMIT_PER_HOUR,
+      signInFreeFailures: config.SIGNIN_FREE_FAILURES,
+      signInBaseDelaySeconds: config.SIGNIN_BASE_DELAY_SECONDS,
+      signInMaxDelaySeconds: config.SIGNIN_MAX_DELAY_SECONDS,
+      signInAccountFailuresPerHour: config.SIGNIN_ACCOUNT_FAILURES_PER_HOUR,
+      signInAddressFailuresPerHour: config.SIGNIN_ADDRESS_FAILURES_PER_HOUR,
+      signInKnownAddressDays: config.SIGNIN_KNOWN_ADDRESS_DAYS,
+      signInAlertFailuresPerHour: config.SIGNIN_ALERT_FAILURES_PER_HOUR,
     },
   };
 }

@@ -2,11 +2,13 @@ import type { KeyValueStore, OutboxRelay, RequestBase } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { User } from './entities/user.entity';
+import type { SignInThrottle } from './throttle';
 import type { TokenService } from './tokens';
 
 /**
  * What an identity instance can be told (index.ts reads them from the environment;
- * "address" means the client's IPv4 address or IPv6 /64).
+ * docs/decisions/0010-sign-in-throttling.md explains the limits). "Address" means
+ * the client's IPv4 address or IPv6 /64.
  */
 export interface IdentitySettings {
   accessTtlSeconds: number;
@@ -23,8 +25,20 @@ export interface IdentitySettings {
   pairingApprovalsPerUserPerMinute: number;
   /** API keys one user may create per hour. */
   apiKeysPerUserPerHour: number;
-  signInMaxFailuresPerAccount: number;
-  signInMaxAttemptsPerAddress: number;
+  /** Failed sign-ins for one account from one address before each attempt must wait. */
+  signInFreeFailures: number;
+  /** The first wait; each further failure doubles it. */
+  signInBaseDelaySeconds: number;
+  /** The longest wait. */
+  signInMaxDelaySeconds: number;
+  /** Failed sign-ins per account per hour from addresses it never signed in from; known addresses are exempt. */
+  signInAccountFailuresPerHour: number;
+  /** Failed sign-ins per address per hour, all accounts together; known addresses are exempt. */
+  signInAddressFailuresPerHour: number;
+  /** How long a successful sign-in makes its address known to the account. */
+  signInKnownAddressDays: number;
+  /** Failures per account per hour from unknown addresses that raise an audit alert. */
+  signInAlertFailuresPerHour: number;
 }
 
 export interface IdentityServices {
@@ -34,6 +48,7 @@ export interface IdentityServices {
   settings: IdentitySettings;
   /** The headset's link, `<publicWebUrl>/pair`. */
   verificationUri: string;
+  throttle: SignInThrottle;
 }
 
 export interface IdentityContext extends RequestBase {

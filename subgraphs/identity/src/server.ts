@@ -24,6 +24,7 @@ import { RefreshToken } from './entities/session.entity';
 import { SigningKey } from './entities/signing-key.entity';
 import { Role, User } from './entities/user.entity';
 import { migrations } from './migrations';
+import { SignInThrottle } from './throttle';
 import { TokenService } from './tokens';
 import { buildIdentitySchema } from './schema';
 
@@ -35,6 +36,8 @@ export interface IdentityOptions extends SubgraphOptions {
   kv?: KeyValueStore;
   settings?: Partial<IdentitySettings>;
   seedAdmin?: { email: string; password: string };
+  /** Milliseconds since the epoch, as sign-in throttling sees them (tests let time pass with it). */
+  clock?: () => number;
 }
 
 export interface IdentityHandle extends ServiceHandle {
@@ -54,8 +57,13 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   pairingStartsPerAddressPerHour: 1000,
   pairingApprovalsPerUserPerMinute: 10,
   apiKeysPerUserPerHour: 20,
-  signInMaxFailuresPerAccount: 5,
-  signInMaxAttemptsPerAddress: 30,
+  signInFreeFailures: 5,
+  signInBaseDelaySeconds: 1,
+  signInMaxDelaySeconds: 900,
+  signInAccountFailuresPerHour: 100,
+  signInAddressFailuresPerHour: 2000,
+  signInKnownAddressDays: 30,
+  signInAlertFailuresPerHour: 20,
 };
 
 /** The portal's pairing page under its public URL, however that URL ends. */
@@ -74,7 +82,8 @@ export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
   if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
 
   const schema = await buildIdentitySchema();
-  const services = { tokens, kv, relay, settings, verificationUri: pairingLink(settings.publicWebUrl) };
+  const throttle = new SignInThrottle(kv, settings, opts.principalSecret, opts.clock ?? Date.now);
+  const services = { tokens, kv, relay, settings, throttle, verificationUri: pairingLink(settings.publicWebUrl) };
 
   const handle = await startSubgraphServer<IdentityContext>({
     name: 'identity',

@@ -14,6 +14,13 @@ describe('identity settings read from the environment', () => {
       pairingStartsPerAddressPerHour: 1000,
       pairingApprovalsPerUserPerMinute: 10,
       apiKeysPerUserPerHour: 20,
+      signInFreeFailures: 5,
+      signInBaseDelaySeconds: 1,
+      signInMaxDelaySeconds: 900,
+      signInAccountFailuresPerHour: 100,
+      signInAddressFailuresPerHour: 2000,
+      signInKnownAddressDays: 30,
+      signInAlertFailuresPerHour: 20,
     });
   });
 
@@ -25,6 +32,13 @@ describe('identity settings read from the environment', () => {
         PAIRING_RATE_LIMIT_PER_HOUR: '4000',
         PAIRING_APPROVE_RATE_LIMIT_PER_MINUTE: '3',
         API_KEY_RATE_LIMIT_PER_HOUR: '7',
+        SIGNIN_FREE_FAILURES: '3',
+        SIGNIN_BASE_DELAY_SECONDS: '2',
+        SIGNIN_MAX_DELAY_SECONDS: '600',
+        SIGNIN_ACCOUNT_FAILURES_PER_HOUR: '50',
+        SIGNIN_ADDRESS_FAILURES_PER_HOUR: '9000',
+        SIGNIN_KNOWN_ADDRESS_DAYS: '90',
+        SIGNIN_ALERT_FAILURES_PER_HOUR: '10',
       }),
     );
     expect(settings).toEqual({
@@ -33,12 +47,20 @@ describe('identity settings read from the environment', () => {
       pairingStartsPerAddressPerHour: 4000,
       pairingApprovalsPerUserPerMinute: 3,
       apiKeysPerUserPerHour: 7,
+      signInFreeFailures: 3,
+      signInBaseDelaySeconds: 2,
+      signInMaxDelaySeconds: 600,
+      signInAccountFailuresPerHour: 50,
+      signInAddressFailuresPerHour: 9000,
+      signInKnownAddressDays: 90,
+      signInAlertFailuresPerHour: 10,
     });
   });
 
   it('stops with the name of a malformed setting', () => {
     expect(() => readIdentityConfig(env({ SIGNUP_RATE_LIMIT_PER_HOUR: 'lots' }))).toThrow(/SIGNUP_RATE_LIMIT_PER_HOUR/);
-    expect(() => readIdentityConfig(env({ SIGNUP_RATE_LIMIT_PER_HOUR: '0' }))).toThrow(/SIGNUP_RATE_LIMIT_PER_HOUR must be at least 1/);
+    expect(() => readIdentityConfig(env({ SIGNIN_FREE_FAILURES: '0' }))).toThrow(/SIGNIN_FREE_FAILURES must be at least 1/);
+    expect(() => readIdentityConfig(env({ SIGNIN_MAX_DELAY_SECONDS: '100000' }))).toThrow(/SIGNIN_MAX_DELAY_SECONDS must be at most 86400/);
     expect(() => readIdentityConfig(env({ PUBLIC_WEB_URL: 'fans.example.com' }))).toThrow(ConfigError);
     expect(() => readIdentityConfig(env({ PUBLIC_WEB_URL: 'ftp://fans.example.com' }))).toThrow(/PUBLIC_WEB_URL/);
     expect(() => readIdentityConfig({})).toThrow(/PRINCIPAL_SECRET/);
