@@ -9,6 +9,8 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, setting } from '@frontrow/kit';
+import { readGatewaySettings } from '@frontrow/gateway/src/settings';
+import { readIdentitySettings } from '@frontrow/identity/src/config';
 import { launchPlatform } from '@frontrow/platform/src/launch';
 
 const ROOT = join(__dirname, '..');
@@ -66,6 +68,11 @@ async function main(): Promise<void> {
         ? DEMO_ADMIN
         : undefined;
 
+  // Every limit is a setting, honoured here as by each service started alone.
+  const gatewaySettings = readGatewaySettings();
+  const identitySettings = readIdentitySettings();
+  // Links in pairing codes point at the web portal: on its port here unless set.
+  if (!process.env.PUBLIC_WEB_URL) identitySettings.publicWebUrl = `http://localhost:${config.WEB_PORT}`;
   const kv = createKeyValueStore(config.REDIS_URL, logger);
   const transport = createTransport(config.AMQP_URL, logger, 'frontrow');
   const platform = await launchPlatform({
@@ -83,6 +90,8 @@ async function main(): Promise<void> {
     rtpHost: config.MEDIA_RTP_HOST,
     seedAdmin,
     seedDemo: embedded,
+    identitySettings,
+    gateway: gatewaySettings,
     logger,
   });
 

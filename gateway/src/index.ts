@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, createLogger, loadConfig, setting } from '@frontrow/kit';
 import { startGateway } from './server';
+import { readGatewaySettings } from './settings';
 import { routingUrls } from './supergraph';
 
 const logger = createLogger('gateway');
@@ -16,11 +17,8 @@ async function main(): Promise<void> {
     PRINCIPAL_SECRET: setting.string({ minLength: 32 }),
     IDENTITY_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
-    TRUST_PROXY: setting.int({ default: 0, min: 0, max: 10 }),
-    CORS_ORIGINS: setting.string({ default: '*' }),
-    RATE_LIMIT_PER_MINUTE: setting.int({ default: 600, min: 1 }),
-    ANONYMOUS_RATE_LIMIT_PER_MINUTE: setting.int({ default: 300, min: 1 }),
   });
+  const limits = readGatewaySettings();
   let supergraphSdl: string;
   try {
     supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
@@ -37,9 +35,7 @@ async function main(): Promise<void> {
     principalSecret: config.PRINCIPAL_SECRET,
     identityUrl: config.IDENTITY_URL,
     redisUrl: config.REDIS_URL,
-    trustProxy: config.TRUST_PROXY || undefined,
-    corsOrigins: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
-    rateLimits: { perPrincipalPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE },
+    ...limits,
     logger,
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void handle.stop().then(() => process.exit(0)));

@@ -1,14 +1,16 @@
-import { Access, BadInputError, NotFoundError, hasRole, hitRateLimit, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, SCOPES, hasRole, hitRateLimit, isScope, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { randomToken, sha256 } from './crypto';
 import { ApiKey, ApiKeyCreated } from './entities/api-key.entity';
 import { ApiKeyInput } from './types';
 import { isUuid } from './user.resolver';
-import { checkText } from './validate';
+import { checkText, quoteInput } from './validate';
 
-const SCOPE = /^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/;
 export const API_KEY_PREFIX = 'fr_';
+
+/** The one scope vocabulary (docs/scopes.md); a key is created with some of these and no others. */
+const SCOPE_NAMES = Object.keys(SCOPES);
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
@@ -17,12 +19,12 @@ export class ApiKeyResolver {
   async createApiKey(@Arg('input', () => ApiKeyInput) input: ApiKeyInput, @Ctx() ctx: IdentityContext): Promise<ApiKeyCreated> {
     const owner = requireUser(ctx.principal);
     const name = checkText(input.name, 'name', 80);
-    if (input.scopes.length > 20) throw new BadInputError('At most 20 scopes.', 'scopes');
+    if (input.scopes.length > SCOPE_NAMES.length) throw new BadInputError(`At most ${SCOPE_NAMES.length} scopes.`, 'scopes');
     const scopes = [...new Set(input.scopes.map((s) => s.trim()))];
     for (const s of scopes) {
-      if (!SCOPE.test(s)) throw new BadInputError(`"${s}" is not a scope (expected e.g. "creative:write").`, 'scopes');
+      if (!isScope(s)) throw new BadInputError(`Unknown scope ${quoteInput(s)}; the scopes are: ${SCOPE_NAMES.join(', ')} (docs/scopes.md).`, 'scopes');
     }
-    await hitRateLimit(ctx.services.kv, `apikey:create:${owner.userId}`, 20, 60 * 60);
+    await hitRateLimit(ctx.services.kv, `apikey:create:${owner.userId}`, ctx.services.settings.apiKeysPerUserPerHour, 60 * 60);
     const secret = `${API_KEY_PREFIX}${randomToken(32)}`;
     const apiKey = ctx.em.create(ApiKey, { userId: owner.userId, name, scopes, secretHash: sha256(secret) });
     await ctx.em.flush();

@@ -1,15 +1,19 @@
-import { Access, ConflictError, RateLimitedError, UnauthenticatedError, emit, hitRateLimit, isOverLimit } from '@frontrow/kit';
+import { Access, ConflictError, UnauthenticatedError, emit, hitRateLimit } from '@frontrow/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { addressNetwork } from './address';
 import type { IdentityContext } from './context';
-import { dummyPasswordHash, hashPassword, sha256, verifyPassword } from './crypto';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './crypto';
 import { User } from './entities/user.entity';
 import { closeSession, openSession, rotateSession } from './sessions';
+import type { SignInAlert } from './throttle';
 import { AuthPayload, SignInInput, SignUpInput } from './types';
 import { checkPassword, checkText, normalizeEmail } from './validate';
 
 const WRONG_CREDENTIALS = 'The email or password is incorrect.';
-const ACCOUNT_WINDOW_SECONDS = 15 * 60;
-const ADDRESS_WINDOW_SECONDS = 5 * 60;
+/** Longer than any address or password an account can have: refused before any work. */
+const MAX_EMAIL = 254;
+const MAX_PASSWORD = 1024;
 
 @Resolver()
 export class AuthResolver {
@@ -19,7 +23,7 @@ export class AuthResolver {
     const email = normalizeEmail(input.email);
     checkPassword(input.password);
     const displayName = checkText(input.displayName, 'displayName', 50);
-    await hitRateLimit(ctx.services.kv, `signup:ip:${ctx.clientIp}`, 20, 60 * 60);
+    await hitRateLimit(ctx.services.kv, `signup:ip:${addressNetwork(ctx.clientIp)}`, ctx.services.settings.signupsPerAddressPerHour, 60 * 60);
     const passwordHash = await hashPassword(input.password);
     const payload = await ctx.em.transactional(async (em) => {
       if (await em.count(User, { email })) {
@@ -30,6 +34,7 @@ export class AuthResolver {
       return openSession(em, ctx.services, user);
     });
     ctx.services.relay.notify();
+    await ctx.services.throttle.remember(email, ctx.clientIp);
     ctx.sessionUserId = payload.user.id;
     return payload;
   }
@@ -37,24 +42,24 @@ export class AuthResolver {
   @Access({ public: true })
   @Mutation(() => AuthPayload, { description: 'Never tells whether the account exists; throttled per account and per address.' })
   async signIn(@Arg('input', () => SignInInput) input: SignInInput, @Ctx() ctx: IdentityContext): Promise<AuthPayload> {
-    const { kv, settings } = ctx.services;
     const email = input.email.trim().toLowerCase();
-    const accountKey = `signin:fail:${sha256(email)}`;
-    await hitRateLimit(kv, `signin:ip:${ctx.clientIp}`, settings.signInMaxAttemptsPerAddress, ADDRESS_WINDOW_SECONDS);
-    if (await isOverLimit(kv, accountKey, settings.signInMaxFailuresPerAccount)) {
-      const ttl = await kv.ttl(`rl:${accountKey}`);
-      throw new RateLimitedError(ttl > 0 ? ttl : ACCOUNT_WINDOW_SECONDS);
+    if (email.length > MAX_EMAIL || input.password.length > MAX_PASSWORD) throw new UnauthenticatedError(WRONG_CREDENTIALS);
+    const turn = await ctx.services.throttle.begin(email, ctx.clientIp);
+    try {
+      const user = await ctx.em.findOne(User, { email }, { populate: ['passwordHash'] });
+      // Hash even when there is no such account, so the answer takes as long either way.
+      const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
+      if (!user || !ok) {
+        const alert = await turn.failed();
+        if (alert && user) await recordThrottled(ctx, user, alert);
+        throw new UnauthenticatedError(WRONG_CREDENTIALS);
+      }
+      await turn.succeeded();
+      ctx.sessionUserId = user.id;
+      return await openSession(ctx.em, ctx.services, user);
+    } finally {
+      await turn.end();
     }
-    const user = await ctx.em.findOne(User, { email }, { populate: ['passwordHash'] });
-    // Hash even when there is no such account, so the answer takes as long either way.
-    const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
-    if (!user || !ok) {
-      await kv.incr(`rl:${accountKey}`, ACCOUNT_WINDOW_SECONDS);
-      throw new UnauthenticatedError(WRONG_CREDENTIALS);
-    }
-    await kv.del(`rl:${accountKey}`);
-    ctx.sessionUserId = user.id;
-    return openSession(ctx.em, ctx.services, user);
   }
 
   @Access({ public: true })
@@ -71,4 +76,20 @@ export class AuthResolver {
     await closeSession(ctx.em, refreshToken);
     return true;
   }
+}
+
+/** Tells administrators (through the audit log) that someone is guessing this account's password. */
+async function recordThrottled(ctx: IdentityContext, user: User, alert: SignInAlert): Promise<void> {
+  const em: EntityManager = ctx.em.fork();
+  // The system acts here, not a person: no actor. The shape is the kit's AuditPayload.
+  emit(em, 'identity.audit.recorded', {
+    actorId: null,
+    actorRoles: [],
+    action: 'identity.signin.throttled',
+    targetType: 'User',
+    targetId: user.id,
+    details: { reason: alert.reason, failures: alert.failures, ...(alert.reason === 'address' ? { address: ctx.clientIp } : {}) },
+  });
+  await em.flush();
+  ctx.services.relay.notify();
 }

@@ -1,5 +1,6 @@
 import { Access, BadInputError, ConflictError, RateLimitedError, hitRateLimit, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { addressNetwork } from './address';
 import type { IdentityContext } from './context';
 import { normalizeUserCode, randomToken, sha256, userCode } from './crypto';
 import { Device, DevicePairing, DevicePairingRecord } from './entities/device.entity';
@@ -19,8 +20,9 @@ export class DeviceResolver {
   ): Promise<DevicePairing> {
     const deviceName = checkText(input.deviceName, 'deviceName', 60);
     const platform = checkText(input.platform, 'platform', 40);
-    await hitRateLimit(ctx.services.kv, `pairing:ip:${ctx.clientIp}`, 30, 60 * 60);
-    const { pairingTtlSeconds, pairingIntervalSeconds, verificationUri } = ctx.services.settings;
+    const { settings, verificationUri } = ctx.services;
+    await hitRateLimit(ctx.services.kv, `pairing:ip:${addressNetwork(ctx.clientIp)}`, settings.pairingStartsPerAddressPerHour, 60 * 60);
+    const { pairingTtlSeconds, pairingIntervalSeconds } = settings;
     const deviceCode = randomToken();
     const record = ctx.em.create(DevicePairingRecord, {
       deviceCodeHash: sha256(deviceCode),
@@ -38,7 +40,7 @@ export class DeviceResolver {
   @Mutation(() => Device, { description: 'A signed-in fan approves the code their headset shows.' })
   async approveDevicePairing(@Arg('userCode', () => String) code: string, @Ctx() ctx: IdentityContext): Promise<Device> {
     const fan = requireUser(ctx.principal);
-    await hitRateLimit(ctx.services.kv, `pairing:approve:${fan.userId}`, 10, 60);
+    await hitRateLimit(ctx.services.kv, `pairing:approve:${fan.userId}`, ctx.services.settings.pairingApprovalsPerUserPerMinute, 60);
     const record = await ctx.em.findOne(DevicePairingRecord, { userCode: normalizeUserCode(code) });
     if (!record || record.expiresAt.getTime() <= Date.now()) {
       throw new BadInputError('This code is unknown or has expired; start pairing again on the headset.', 'userCode');

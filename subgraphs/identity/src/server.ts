@@ -24,6 +24,7 @@ import { RefreshToken } from './entities/session.entity';
 import { SigningKey } from './entities/signing-key.entity';
 import { Role, User } from './entities/user.entity';
 import { migrations } from './migrations';
+import { SignInThrottle } from './throttle';
 import { TokenService } from './tokens';
 import { buildIdentitySchema } from './schema';
 
@@ -35,6 +36,8 @@ export interface IdentityOptions extends SubgraphOptions {
   kv?: KeyValueStore;
   settings?: Partial<IdentitySettings>;
   seedAdmin?: { email: string; password: string };
+  /** Milliseconds since the epoch, as sign-in throttling sees them (tests let time pass with it). */
+  clock?: () => number;
 }
 
 export interface IdentityHandle extends ServiceHandle {
@@ -49,10 +52,24 @@ export const DEFAULT_SETTINGS: IdentitySettings = {
   refreshTtlDays: 30,
   pairingTtlSeconds: 10 * 60,
   pairingIntervalSeconds: 5,
-  verificationUri: 'http://localhost:4000/pair',
-  signInMaxFailuresPerAccount: 5,
-  signInMaxAttemptsPerAddress: 30,
+  publicWebUrl: 'http://localhost:3000',
+  signupsPerAddressPerHour: 1000,
+  pairingStartsPerAddressPerHour: 1000,
+  pairingApprovalsPerUserPerMinute: 10,
+  apiKeysPerUserPerHour: 20,
+  signInFreeFailures: 5,
+  signInBaseDelaySeconds: 1,
+  signInMaxDelaySeconds: 900,
+  signInAccountFailuresPerHour: 100,
+  signInAddressFailuresPerHour: 2000,
+  signInKnownAddressDays: 30,
+  signInAlertFailuresPerHour: 20,
 };
+
+/** The portal's pairing page under its public URL, however that URL ends. */
+export function pairingLink(publicWebUrl: string): string {
+  return `${publicWebUrl.replace(/\/+$/, '')}/pair`;
+}
 
 export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
   const logger = opts.logger ?? createLogger('identity');
@@ -65,7 +82,8 @@ export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
   if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
 
   const schema = await buildIdentitySchema();
-  const services = { tokens, kv, relay, settings };
+  const throttle = new SignInThrottle(kv, settings, opts.principalSecret, opts.clock ?? Date.now);
+  const services = { tokens, kv, relay, settings, throttle, verificationUri: pairingLink(settings.publicWebUrl) };
 
   const handle = await startSubgraphServer<IdentityContext>({
     name: 'identity',

@@ -19,3 +19,13 @@ export function checkText(value: string, field: string, max: number, min = 1): s
   if (v.length > max) throw new BadInputError(`${field} must have at most ${max} characters.`, field);
   return v;
 }
+
+/**
+ * What an error message may show of a caller's input: a short prefix in quotes,
+ * with anything but printable ASCII replaced, so a message never carries a huge
+ * string or characters that could mislead whoever reads it.
+ */
+export function quoteInput(value: string, max = 32): string {
+  const shown = value.slice(0, max).replace(/[^\x20-\x7e]/g, '?');
+  return JSON.stringify(value.length > max ? `${shown}...` : shown);
+}
