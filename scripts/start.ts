@@ -8,13 +8,14 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, setting } from '@frontrow/kit';
+import { ConfigError, createKeyValueStore, createLogger, logProcessFailures, createTransport, loadConfig, setting } from '@frontrow/kit';
 import { readGatewaySettings } from '@frontrow/gateway/src/settings';
 import { readIdentitySettings } from '@frontrow/identity/src/config';
 import { launchPlatform } from '@frontrow/platform/src/launch';
 
 const ROOT = join(__dirname, '..');
 const logger = createLogger('frontrow');
+logProcessFailures(logger);
 
 /** Embedded mode only: a known admin so a newcomer can try the admin side at once. */
 const DEMO_ADMIN = { email: 'admin@frontrow.local', password: 'frontrow-admin' };

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, createLogger, loadConfig, setting } from '@frontrow/kit';
+import { ConfigError, createLogger, logProcessFailures, loadConfig, setting } from '@frontrow/kit';
 import { startGateway } from './server';
 import { readGatewaySettings } from './settings';
 import { routingUrls } from './supergraph';
 
 const logger = createLogger('gateway');
+logProcessFailures(logger);
 
 /** `npm run start:gateway`: serves any Federation 2 supergraph file, FrontRow's by default. */
 async function main(): Promise<void> {

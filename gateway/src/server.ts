@@ -11,6 +11,7 @@ import {
   MAX_DOCUMENT_TOKENS,
   PRINCIPAL_HEADER,
   createKeyValueStore,
+  apolloLogger,
   createLogger,
   createMetrics,
   formatError,
@@ -140,6 +141,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
+    logger: apolloLogger(logger),
     buildService: ({ name, url }) => new SignedDataSource(opts.subgraphUrls?.[name] ?? url ?? '', opts.principalSecret),
   });
 
@@ -149,6 +151,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const server = createServer(app);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    logger: apolloLogger(logger),
     introspection: true,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },

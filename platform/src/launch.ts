@@ -85,7 +85,8 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     embeddedDataDir: !opts.databaseUrl && opts.embeddedDataRoot ? join(opts.embeddedDataRoot, name) : undefined,
     transport: opts.transport,
     dropSchemaOnStop: opts.dropSchemasOnStop,
-    logger: logger.child({ service: name }),
+    // Each service logs under its own name (a child logger would repeat the `service` key).
+    logger: createLogger(name),
   });
   const started: ServiceHandle[] = [];
   const track = <T extends ServiceHandle>(h: T): T => {
@@ -123,7 +124,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         principalSecret: opts.principalSecret,
         subgraphUrls: Object.fromEntries(Object.entries(services).map(([n, h]) => [n, h.url])),
         kv: opts.kv,
-        logger: logger.child({ service: 'gateway' }),
+        logger: createLogger('gateway'),
         ...opts.gateway,
       }),
     );

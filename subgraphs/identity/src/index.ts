@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { ConfigError, createLogger } from '@frontrow/kit';
+import { ConfigError, createLogger, logProcessFailures } from '@frontrow/kit';
 import { readIdentityConfig } from './config';
 import { start } from './server';
 
 const logger = createLogger('identity');
+logProcessFailures(logger);
 
 async function main(): Promise<void> {
   const handle = await start({ ...readIdentityConfig(), logger });

@@ -15,7 +15,7 @@ import {
  * `_entities` wrapper that the query planner adds).
  */
 export interface OperationLimits {
-  /** Nested fields, fragments followed. */
+  /** Nested selections (a field with fields of its own is a level), fragments followed. */
   maxDepth: number;
   /** Aliased fields, counted each time a fragment is spread. */
   maxAliases: number;
@@ -78,7 +78,11 @@ export function measureOperations(document: DocumentNode): Map<OperationDefiniti
       let m: Measure;
       if (sel.kind === Kind.FIELD) {
         const child = sel.selectionSet ? selectionSet(sel.selectionSet) : ZERO;
-        m = { depth: child.depth + 1, aliases: child.aliases + (sel.alias ? 1 : 0), fields: child.fields + 1 };
+        // A level is a field with a selection of its own. Introspection's `ofType`
+        // unwraps a type's list and non-null wrappers, one object each, bounded by the
+        // schema: the standard introspection query nests it seven times.
+        const level = sel.selectionSet && sel.name.value !== 'ofType' ? 1 : 0;
+        m = { depth: child.depth + level, aliases: child.aliases + (sel.alias ? 1 : 0), fields: child.fields + 1 };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         m = selectionSet(sel.selectionSet);
       } else {

@@ -10,3 +10,28 @@ export function createLogger(service: string): Logger {
     redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', 'secret'], remove: true },
   });
 }
+
+/** Apollo Server's and Apollo Gateway's logger interface, written as JSON lines through pino. */
+export function apolloLogger(logger: Logger): { debug(m: unknown): void; info(m: unknown): void; warn(m: unknown): void; error(m: unknown): void } {
+  const line = (level: 'debug' | 'info' | 'warn' | 'error') => (m: unknown) => {
+    if (m instanceof Error) logger[level]({ err: m }, m.message);
+    else logger[level](String(m));
+  };
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/**
+ * A process's last words as one JSON line, not a raw stack among them: an uncaught
+ * exception or an unhandled rejection is logged with its error serialized, then the
+ * process ends as Node would have ended it.
+ */
+export function logProcessFailures(logger: Logger): void {
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+}

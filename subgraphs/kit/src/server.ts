@@ -12,7 +12,7 @@ import { formatError, isDomainError } from './errors';
 import { inputGuard, isServiceSdlQuery } from './guard';
 import { errorBody, jsonErrorHandlers } from './http';
 import { DEFAULT_OPERATION_LIMITS, MAX_DOCUMENT_TOKENS, SUBGRAPH_DEPTH_ALLOWANCE, type OperationLimits } from './limits';
-import type { Logger } from './logger';
+import { apolloLogger, type Logger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyCaller, type Caller, type Principal } from './principal';
 
@@ -107,6 +107,7 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
   const gatewayLimits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
   const apollo = new ApolloServer<C>({
     schema: opts.schema,
+    logger: apolloLogger(opts.logger),
     // The gateway's fetches are no bigger than what clients may send it, but the
     // planner adds the `_entities` wrapper and repeats selections per type condition.
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS * 2 },

@@ -118,6 +118,15 @@ describe('operation limits', () => {
     expect(ms).toBeLessThan(500);
   });
 
+  it('lets the standard introspection query through: ofType unwraps wrappers and costs no depth', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    const [m] = [...measureOperations(parse(getIntrospectionQuery({ inputValueDeprecation: true, specifiedByUrl: true }))).values()];
+    expect(m.depth).toBeLessThanOrEqual(DEFAULT_OPERATION_LIMITS.maxDepth);
+    expect(m.fields).toBeLessThanOrEqual(DEFAULT_OPERATION_LIMITS.maxFields);
+    const nested = parse(`{ __schema { types { ${'fields { type { '.repeat(8)} name ${'} } '.repeat(8)} } } }`);
+    expect([...measureOperations(nested).values()][0].depth).toBeGreaterThan(DEFAULT_OPERATION_LIMITS.maxDepth);
+  });
+
   it('counts depth, aliases and root fields through fragments, and survives a cycle', () => {
     const doc = parse(`
       query { a: event(id: "1") { ...F } b: event(id: "2") { ...F } }
@@ -125,9 +134,9 @@ describe('operation limits', () => {
       fragment C1 on Event { ...C2 } fragment C2 on Event { ...C1 }
     `);
     const [m] = [...measureOperations(doc).values()];
-    expect(m).toEqual({ depth: 4, aliases: 4, fields: 10, rootFields: 2 });
+    expect(m).toEqual({ depth: 3, aliases: 4, fields: 10, rootFields: 2 });
     const cyclic = parse('query { event(id: "1") { ...C1 } } fragment C1 on Event { ...C2 } fragment C2 on Event { id ...C1 }');
-    expect([...measureOperations(cyclic).values()][0].depth).toBe(2);
+    expect([...measureOperations(cyclic).values()][0].depth).toBe(1);
   });
 });
 

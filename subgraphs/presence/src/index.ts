@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { ConfigError, createLogger, loadConfig, setting } from '@frontrow/kit';
+import { ConfigError, createLogger, logProcessFailures, loadConfig, setting } from '@frontrow/kit';
 import { start } from './server';
 
 const logger = createLogger('presence');
+logProcessFailures(logger);
 
 async function main(): Promise<void> {
   const config = loadConfig({
