@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     JANUS_ADMIN_SECRET: setting.optionalString(),
     JANUS_STREAMING_ADMIN_KEY: setting.optionalString(),
     JANUS_PUBLIC_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
+    PUBLIC_GATEWAY_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
     MEDIA_RTP_HOST: setting.optionalString(),
     SEED_ADMIN_EMAIL: setting.optionalString(),
     SEED_ADMIN_PASSWORD: setting.optionalString(),
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     seedDemo: embedded,
     identitySettings,
     gateway: gatewaySettings,
+    publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
     logger,
   });
 

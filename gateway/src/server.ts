@@ -33,6 +33,7 @@ import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import { Gauge } from 'prom-client';
 import { Authenticator } from './auth';
 import { mountExplorer } from './explorer';
+import { mountSignedDownloads } from './files';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
 
@@ -217,6 +218,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   mountExplorer(app);
+  mountSignedDownloads(app, urls, logger);
   app.use('/graphql', cors(opts.corsOrigins ?? '*'));
   app.use(
     '/graphql',

@@ -48,6 +48,8 @@ export interface PlatformOptions {
   identitySettings?: Partial<IdentitySettings>;
   gateway?: Partial<GatewayOptions>;
   presenceSettings?: Partial<PresenceSettings>;
+  /** Where the public reaches the gateway (PUBLIC_GATEWAY_URL): the base of signed download links. */
+  publicGatewayUrl?: string;
   /** Media grants' lifetime (tests shorten it). */
   grantTtlSeconds?: number;
   logger?: Logger;
@@ -89,6 +91,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     logger: createLogger(name),
   });
   const started: ServiceHandle[] = [];
+  let gatewayBase: string | undefined;
   const track = <T extends ServiceHandle>(h: T): T => {
     started.push(h);
     return h;
@@ -108,7 +111,13 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
           ...(opts.grantTtlSeconds ? { grantTtlSeconds: opts.grantTtlSeconds } : {}),
         },
       }).then(track),
-      startCommerce({ ...common('commerce'), kv: opts.kv, paymentsWebhookSecret: opts.paymentsWebhookSecret }).then(track),
+      startCommerce({
+        ...common('commerce'),
+        kv: opts.kv,
+        paymentsWebhookSecret: opts.paymentsWebhookSecret,
+        // Export links point at the gateway, which starts after the subgraphs.
+        publicGatewayUrl: () => opts.publicGatewayUrl ?? gatewayBase,
+      }).then(track),
       startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track),
     ]);
     const services = { identity, events, media, commerce, presence };
@@ -128,6 +137,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         ...opts.gateway,
       }),
     );
+    gatewayBase = gateway.url.replace(/\/graphql$/, '');
     const web = opts.webPort === false ? undefined : await startWeb({ port: opts.webPort ?? 0, host: opts.host, gatewayUrl: gateway.url });
     return {
       gateway,

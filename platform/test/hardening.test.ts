@@ -396,3 +396,30 @@ describe('bodies that never reach GraphQL', () => {
     }
   });
 });
+
+describe('links point where a person can follow them', () => {
+  it('serves the finance export through the gateway\'s public URL, signature checked by commerce', async () => {
+    const r = await gql(`{ financeExportUrl(from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z") }`, {}, bearer(adminToken));
+    const link = new URL(r.data!.financeExportUrl as string);
+    const gateway = new URL(platform.gateway.url);
+    expect(link.origin).toBe(gateway.origin);
+    expect(link.pathname).toBe('/files/commerce/exports/orders.csv');
+    const csv = await fetch(link);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect((await csv.text()).split('\r\n')[0]).toBe('id,created_at,user_id,status,currency,amount');
+    const tampered = new URL(link);
+    tampered.searchParams.set("to", "2026-12-31T12:00:00.000Z");
+    expect((await fetch(tampered)).status).toBeGreaterThanOrEqual(400);
+    // Nothing but a subgraph's downloads is reachable through /files.
+    for (const path of ['/files/commerce/internal/anything', '/files/identity/internal/api-keys/verify', '/files/commerce/metrics', '/files/nowhere/exports/x']) {
+      const res = await fetch(new URL(path, gateway));
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+  });
+
+  it('sends a headset to the web portal\'s /pair', async () => {
+    const r = await gql(`mutation { startDevicePairing(input: { deviceName: "Quest", platform: "quest" }) { verificationUri } }`);
+    expect(r.data?.startDevicePairing.verificationUri).toBe('http://localhost:3000/pair');
+  });
+});

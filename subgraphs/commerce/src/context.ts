@@ -21,7 +21,7 @@ export interface CommerceServices {
   kv: KeyValueStore;
   settings: CommerceSettings;
   logger: Logger;
-  /** The base URL signed export links point at (COMMERCE_PUBLIC_URL or the service's own). */
+  /** The base URL signed export links point at (the gateway's /files/commerce, or the service's own). */
   publicUrl(): string;
   /** Key for signing export URLs. */
   exportKey: Buffer;

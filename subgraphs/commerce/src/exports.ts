@@ -14,9 +14,12 @@ function signature(key: Buffer, from: string, to: string, expires: string): Buff
   return createHmac('sha256', key).update(`GET ${EXPORT_PATH}\n${from}\n${to}\n${expires}`).digest();
 }
 
-/** `<base>/exports/orders.csv?from=&to=&expires=&sig=`, valid for `ttlSeconds`. */
+/**
+ * `<base>/exports/orders.csv?from=&to=&expires=&sig=`, valid for `ttlSeconds`. The base is
+ * where the public reaches commerce's downloads: the gateway's `/files/commerce`.
+ */
 export function signExportUrl(baseUrl: string, key: Buffer, from: Date, to: Date, ttlSeconds: number, now = Date.now()): string {
-  const url = new URL(EXPORT_PATH, baseUrl);
+  const url = new URL(`${baseUrl.replace(/\/+$/, '')}${EXPORT_PATH}`);
   const f = from.toISOString();
   const t = to.toISOString();
   const expires = String(Math.floor(now / 1000) + ttlSeconds);

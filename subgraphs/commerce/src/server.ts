@@ -39,8 +39,12 @@ export interface CommerceOptions extends SubgraphOptions {
   testProvider?: { settleDelayMs?: number; delayedSettleMs?: number };
   /** PENDING orders older than this are cancelled (default 900; fractions allowed, for tests). */
   reservationTtlSeconds?: number;
-  /** The base URL of signed export links (COMMERCE_PUBLIC_URL); by default the service's own. */
-  publicUrl?: string;
+  /**
+   * The gateway's public URL (PUBLIC_GATEWAY_URL): signed export links point at its
+   * `/files/commerce/...`, which forwards them here. Without it, at the service's own URL
+   * (commerce run alone, for development).
+   */
+  publicGatewayUrl?: string | (() => string | undefined);
   settings?: Partial<CommerceSettings>;
 }
 
@@ -86,7 +90,10 @@ export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
     kv,
     settings,
     logger,
-    publicUrl: () => opts.publicUrl ?? ownBaseUrl,
+    publicUrl: () => {
+      const gateway = typeof opts.publicGatewayUrl === 'function' ? opts.publicGatewayUrl() : opts.publicGatewayUrl;
+      return gateway ? `${gateway.replace(/\/+$/, '')}/files/commerce` : ownBaseUrl;
+    },
     exportKey: deriveExportKey(opts.principalSecret),
   };
   const schema = await buildCommerceSchema();
