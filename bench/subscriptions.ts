@@ -96,7 +96,6 @@ async function main(): Promise<void> {
     dropSchemaOnStop: true,
     kv,
     transport,
-    poolSize: embedded ? 2 : 10,
     settings: { maxPartySize: maxSize + 1, playbackRateLimit: { max: 1000, windowSeconds: 10 } },
   });
   // A fresh gateway process for each measurement: its memory is that measurement's alone.

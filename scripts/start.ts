@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform in one process. Without service URLs it runs on
- * embedded defaults (PGlite for Postgres, in-process stand-ins for Redis and the
- * bus, media unavailable unless a Janus is configured) and seeds demo data; with
+ * embedded defaults (one embedded PostgreSQL server with its files in .data/postgres,
+ * in-process stand-ins for Redis and the bus, media unavailable unless a Janus is
+ * configured) and seeds demo data; with
  * DATABASE_URL, REDIS_URL, AMQP_URL and JANUS_URL it uses the real servers. Prints the
  * URLs when everything is up.
  */
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     PRINCIPAL_SECRET: setting.optionalString(),
     PAYMENTS_WEBHOOK_SECRET: setting.optionalString(),
     DATABASE_URL: setting.url({ optional: true, protocols: ['postgres', 'postgresql'] }),
+    // Embedded mode: the embedded PostgreSQL's port on 127.0.0.1 (0: a free one).
+    EMBEDDED_POSTGRES_PORT: setting.int({ default: 0, min: 0, max: 65535 }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
     JANUS_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
     embeddedDataRoot: embedded ? join(ROOT, '.data') : undefined,
+    embeddedPostgresPort: config.EMBEDDED_POSTGRES_PORT,
     kv,
     transport,
     janus,
@@ -97,7 +101,11 @@ async function main(): Promise<void> {
     ...Object.entries(platform.services).map(([name, h]) => `  ${name.padEnd(11)} ${h.url}`),
     janus ? `  Janus       ${janus.url}` : '  Media       unavailable (no JANUS_URL): ingest and playback will say so',
     ...(embedded
-      ? [`  Demo admin  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (embedded mode only)`, '  Data        .data/ (delete it to start afresh)']
+      ? [
+          `  Demo admin  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (embedded mode only)`,
+          `  PostgreSQL  127.0.0.1:${platform.database?.port} (embedded; a role and a schema per subgraph)`,
+          '  Data        .data/ (delete it to start afresh)',
+        ]
       : []),
     '',
   ];
@@ -107,9 +115,11 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    logger.info('stopping: services first, then the database');
     await platform.stop();
     await transport.close();
     await kv.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -114,6 +114,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     gateway,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Whoever runs the gateway stops it (index.ts, npm start); Apollo's own signal
+    // handler would end the process before the others have stopped.
+    stopOnTerminationSignals: false,
     validationRules: [operationLimitsRule(limits)],
     formatError: (formatted, error) => {
       // A subgraph's error was already made safe by the subgraph's own formatError

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 const CODES = new Set<string>([
@@ -17,6 +18,7 @@ const CODES = new Set<string>([
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ]);
 
@@ -70,6 +72,50 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** A dependency (the database) cannot serve right now; the same request may succeed on a retry. */
+export class ServiceUnavailableError extends DomainError {
+  constructor(retryAfterSeconds = 2) {
+    super('SERVICE_UNAVAILABLE', `The service is busy or briefly unavailable; retry in ${retryAfterSeconds}s.`, { retryAfterSeconds });
+  }
+}
+
+/** Network and server codes that say the database could not be reached or let us in right now. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '53300', // too_many_connections
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+]);
+const UNAVAILABLE_MESSAGES = /^(Knex: Timeout acquiring a connection|Connection terminated|Client has encountered a connection error)/;
+
+/**
+ * Whether an error means the database could not give a connection in time (the pool's
+ * acquire timeout, knex's KnexTimeoutError, which MikroORM wraps in a DriverException)
+ * or could not be reached: conditions a retry may cure, unlike a bug.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current = error;
+  for (let i = 0; i < 5 && current instanceof Error; i++) {
+    const { code, name, message } = current as Error & { code?: unknown };
+    if (name === 'KnexTimeoutError' || UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    current = current instanceof GraphQLError && current.originalError ? current.originalError : (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * The one place where errors become what a client sees. Domain errors keep their
  * message and code; validation errors from GraphQL itself keep theirs; anything
@@ -80,7 +126,8 @@ export function formatError(
   error: unknown,
   options: { exposeInternals?: boolean } = {},
 ): GraphQLFormattedError {
-  const original = unwrap(error);
+  let original = unwrap(error);
+  if (!(original instanceof DomainError) && isDatabaseUnavailable(original)) original = new ServiceUnavailableError();
   if (original instanceof DomainError) {
     return {
       message: original.message,
