@@ -1,3 +1,4 @@
+import { DriverException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** The error codes of the public contract (DESIGN.md). */
@@ -103,14 +104,18 @@ const UNAVAILABLE_MESSAGES = /^(Knex: Timeout acquiring a connection|Connection 
 /**
  * Whether an error means the database could not give a connection in time (the pool's
  * acquire timeout, knex's KnexTimeoutError, which MikroORM wraps in a DriverException)
- * or could not be reached: conditions a retry may cure, unlike a bug.
+ * or could not be reached: conditions a retry may cure, unlike a bug. Only the
+ * database driver's errors count (a subgraph the gateway cannot reach is another matter).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current = error;
   for (let i = 0; i < 5 && current instanceof Error; i++) {
     const { code, name, message } = current as Error & { code?: unknown };
-    if (name === 'KnexTimeoutError' || UNAVAILABLE_MESSAGES.test(message)) return true;
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (name === 'KnexTimeoutError') return true;
+    // MikroORM's wrapper, or pg's own error for what the server said (it has a severity).
+    const fromDriver = current instanceof DriverException || typeof (current as { severity?: unknown }).severity === 'string';
+    if (fromDriver && UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (fromDriver && typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     current = current instanceof GraphQLError && current.originalError ? current.originalError : (current as { cause?: unknown }).cause;
   }
   return false;

