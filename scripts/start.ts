@@ -8,7 +8,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, setting } from '@frontrow/kit';
 import { launchPlatform } from '@frontrow/platform/src/launch';
 
@@ -26,8 +26,10 @@ async function main(): Promise<void> {
     PRINCIPAL_SECRET: setting.optionalString(),
     PAYMENTS_WEBHOOK_SECRET: setting.optionalString(),
     DATABASE_URL: setting.url({ optional: true, protocols: ['postgres', 'postgresql'] }),
-    // Embedded mode: the embedded PostgreSQL's port on 127.0.0.1 (0: a free one).
+    // Embedded mode: the embedded PostgreSQL's port on 127.0.0.1 (0: a free one), and
+    // where its files are (.data/ at the repository's root by default).
     EMBEDDED_POSTGRES_PORT: setting.int({ default: 0, min: 0, max: 65535 }),
+    DATA_DIR: setting.string({ default: join(ROOT, '.data') }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
     JANUS_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
-    embeddedDataRoot: embedded ? join(ROOT, '.data') : undefined,
+    embeddedDataRoot: embedded ? resolve(config.DATA_DIR) : undefined,
     embeddedPostgresPort: config.EMBEDDED_POSTGRES_PORT,
     kv,
     transport,
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
       ? [
           `  Demo admin  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (embedded mode only)`,
           `  PostgreSQL  127.0.0.1:${platform.database?.port} (embedded; a role and a schema per subgraph)`,
-          '  Data        .data/ (delete it to start afresh)',
+          `  Data        ${relative(process.cwd(), resolve(config.DATA_DIR)) || '.'}/ (delete it to start afresh)`,
         ]
       : []),
     '',

@@ -9,6 +9,7 @@ import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/
 import type { IdentitySettings } from '@frontrow/identity/src/context';
 import {
   createLogger,
+  poolSettings,
   provisionSubgraphRole,
   startEmbeddedPostgres,
   type BusTransport,
@@ -106,6 +107,9 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     database = await startEmbeddedPostgres({
       dataDir,
       port: opts.embeddedPostgresPort,
+      // Room for every subgraph's full pool and more: a server out of connection slots
+      // refuses new ones, which clients would see as SERVICE_UNAVAILABLE.
+      maxConnections: Math.max(200, SUBGRAPHS.length * poolSettings().poolSize + 50),
       logger: logger.child({ service: 'postgres' }),
       onPhase: (phase) =>
         logger.info(

