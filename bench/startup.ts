@@ -17,8 +17,8 @@
  *
  * The second form measures another checkout's `scripts/start.ts` (the PGlite figures were
  * taken so, on an export of the commit before the embedded PostgreSQL), using and
- * deleting `.data/` inside that checkout. The gateway and web client take free ports; the
- * subgraphs take the ports supergraph.yaml names (4001-4006), which must be free.
+ * deleting `.data/` inside that checkout. Every service takes a free port (a checkout
+ * whose `npm start` has no `<NAME>_PORT` settings uses supergraph.yaml's 4001-4006).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -111,7 +111,7 @@ async function startOnce(root: string, env: NodeJS.ProcessEnv): Promise<Start> {
   const began = Date.now();
   const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], {
     cwd: root,
-    env: { ...env, PORT: '0', WEB_PORT: '0', LOG_LEVEL: 'info' },
+    env: { ...env, PORT: '0', WEB_PORT: '0', IDENTITY_PORT: '0', EVENTS_PORT: '0', MEDIA_PORT: '0', COMMERCE_PORT: '0', PRESENCE_PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   const root = resolve(process.env.BENCH_STARTUP_ROOT ?? ROOT);
   const foreign = root !== resolve(ROOT);
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET']) delete env[name];
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET', 'DATA_DIR']) delete env[name];
   let dataDir: string;
   if (foreign) {
     dataDir = join(root, '.data');

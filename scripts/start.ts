@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, setting } from '@frontrow/kit';
-import { launchPlatform } from '@frontrow/platform/src/launch';
+import { defaultPorts, launchPlatform } from '@frontrow/platform/src/launch';
 
 const ROOT = join(__dirname, '..');
 const logger = createLogger('frontrow');
@@ -19,6 +19,8 @@ const logger = createLogger('frontrow');
 const DEMO_ADMIN = { email: 'admin@frontrow.local', password: 'frontrow-admin' };
 
 async function main(): Promise<void> {
+  // The ports of the routing URLs in supergraph.yaml.
+  const routing = defaultPorts();
   const config = loadConfig({
     PORT: setting.int({ default: 4000, min: 0, max: 65535 }),
     WEB_PORT: setting.int({ default: 3000, min: 0, max: 65535 }),
@@ -40,7 +42,20 @@ async function main(): Promise<void> {
     MEDIA_RTP_HOST: setting.optionalString(),
     SEED_ADMIN_EMAIL: setting.optionalString(),
     SEED_ADMIN_PASSWORD: setting.optionalString(),
+    // The subgraphs' ports, named as each reads its own when run alone (0: a free one).
+    IDENTITY_PORT: setting.int({ default: routing.identity, min: 0, max: 65535 }),
+    EVENTS_PORT: setting.int({ default: routing.events, min: 0, max: 65535 }),
+    MEDIA_PORT: setting.int({ default: routing.media, min: 0, max: 65535 }),
+    COMMERCE_PORT: setting.int({ default: routing.commerce, min: 0, max: 65535 }),
+    PRESENCE_PORT: setting.int({ default: routing.presence, min: 0, max: 65535 }),
   });
+  const ports = {
+    identity: config.IDENTITY_PORT,
+    events: config.EVENTS_PORT,
+    media: config.MEDIA_PORT,
+    commerce: config.COMMERCE_PORT,
+    presence: config.PRESENCE_PORT,
+  };
   const embedded = !config.DATABASE_URL;
   const secret = (name: 'PRINCIPAL_SECRET' | 'PAYMENTS_WEBHOOK_SECRET'): string => {
     const value = config[name];
@@ -76,6 +91,7 @@ async function main(): Promise<void> {
   const platform = await launchPlatform({
     host: config.HOST,
     gatewayPort: config.PORT,
+    ports,
     webPort: config.WEB_PORT,
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
