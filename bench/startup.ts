@@ -21,7 +21,7 @@
  * whose `npm start` has no `<NAME>_PORT` settings uses supergraph.yaml's 4001-4006).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { machine, readSection, writeSection } from './report';
@@ -181,7 +181,10 @@ async function main(): Promise<void> {
   if (foreign) {
     dataDir = join(root, '.data');
   } else {
-    dataDir = join(mkdtempSync(join(tmpdir(), 'frontrow-startup-')), 'data');
+    const temp = mkdtempSync(join(tmpdir(), 'frontrow-startup-'));
+    // Run as root, the database is the postgres user's: it must be able to pass through.
+    chmodSync(temp, 0o711);
+    dataDir = join(temp, 'data');
     env.DATA_DIR = dataDir;
   }
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ let dataRoot: string;
 
 beforeAll(() => {
   dataRoot = mkdtempSync(join(tmpdir(), 'frontrow-start-'));
+  // Run as root, the database is the postgres user's: it must be able to pass through.
+  chmodSync(dataRoot, 0o711);
 });
 
 afterAll(() => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +82,8 @@ describe('the embedded server', () => {
 
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'frontrow-pg-test-'));
+    // Run as root, the server is the postgres user's: it must be able to pass through.
+    chmodSync(root, 0o711);
   });
 
   afterAll(() => {
@@ -91,6 +93,7 @@ describe('the embedded server', () => {
   it('listens on 127.0.0.1 only, asks for a password, and keeps its data across restarts', async () => {
     const dataDir = join(root, 'postgres');
     const first = await startEmbeddedPostgres({ dataDir });
+    expect(first.dataDir).toBe(dataDir);
     try {
       const [settings] = await query<{ listen: string; sockets: string }>(
         first.url,
@@ -112,6 +115,19 @@ describe('the embedded server', () => {
       expect(await query(second.url, 'select v from kept')).toEqual([{ v: 'still here' }]);
     } finally {
       await second.stop();
+    }
+  });
+
+  (process.getuid?.() === 0 ? it : it.skip)('run as root, keeps its files where the postgres user can reach them', async () => {
+    const hidden = join(root, 'private');
+    mkdirSync(hidden, { mode: 0o700 });
+    const server = await startEmbeddedPostgres({ dataDir: join(hidden, 'postgres') });
+    try {
+      expect(server.dataDir).not.toContain(hidden);
+      expect(await query(server.url, 'select 1 as one')).toEqual([{ one: 1 }]);
+    } finally {
+      await server.stop();
+      rmSync(server.dataDir, { recursive: true, force: true });
     }
   });
 
