@@ -146,7 +146,7 @@ async function main() {
     onLog: (message) => {
       for (const line of String(message).split('\n')) {
         if (!line.trim()) continue;
-        const level = /\b(PANIC|FATAL|ERROR)\b/.test(line) ? 'error' : /\bWARNING\b/.test(line) ? 'warn' : 'debug';
+        const level = /\b(PANIC|FATAL|ERROR)\b|error while loading shared libraries/.test(line) ? 'error' : /\bWARNING\b/.test(line) ? 'warn' : 'debug';
         log(level, line.trim());
       }
     },
