@@ -19,7 +19,7 @@
 // FRONTROW_PG_MAX_CONNECTIONS.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,8 +158,16 @@ async function main() {
     stopping ??= server
       .stop()
       .then(() => {
-        // A throw-away cluster goes with its server, even when the parent died first.
-        if (ephemeral) rmSync(dataDir, { recursive: true, force: true });
+        // A throw-away cluster goes with its server, even when the parent died first,
+        // and so does the temporary folder made for it once empty.
+        if (ephemeral) {
+          rmSync(dataDir, { recursive: true, force: true });
+          try {
+            rmdirSync(dirname(requestedDir));
+          } catch {
+            // not empty, or already removed by the parent
+          }
+        }
       })
       .catch((err) => log('error', `stopping PostgreSQL failed: ${err?.message ?? err}`))
       .finally(() => process.exit(0));
