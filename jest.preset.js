@@ -17,6 +17,8 @@ function project(dir, name, suffix, extra = {}) {
     transform,
     testMatch: [`<rootDir>/{src,test}/**/*${suffix}`],
     setupFiles: [path.join(__dirname, 'jest.setup.js')],
+    globalSetup: path.join(__dirname, 'jest.global-setup.js'),
+    globalTeardown: path.join(__dirname, 'jest.global-teardown.js'),
     ...extra,
   };
 }

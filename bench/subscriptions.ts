@@ -78,7 +78,13 @@ async function main(): Promise<void> {
   const kv = createKeyValueStore(redisUrl, logger);
   const transport = createTransport(process.env.AMQP_URL || undefined, logger, 'bench');
   const tag = Date.now().toString(36);
+  // The fans, presence and identity share this process and 2 cores: opening 1,000
+  // streams in bursts, or 1,000 entity fetches per event, can keep a query waiting for
+  // a connection longer than the default acquire timeout (5 s), and presence would
+  // answer SERVICE_UNAVAILABLE. What is measured here is fan-out, not admission.
+  const acquireTimeoutMs = 60_000;
   const identity = await startIdentity({
+    acquireTimeoutMs,
     port: 0,
     principalSecret: secret,
     databaseUrl: databaseUrl ?? embedded!.url,
@@ -89,6 +95,7 @@ async function main(): Promise<void> {
   });
   const maxSize = Math.max(...SIZES);
   const presence = await startPresence({
+    acquireTimeoutMs,
     port: 0,
     principalSecret: secret,
     databaseUrl: databaseUrl ?? embedded!.url,
@@ -96,7 +103,6 @@ async function main(): Promise<void> {
     dropSchemaOnStop: true,
     kv,
     transport,
-    poolSize: embedded ? 2 : 10,
     settings: { maxPartySize: maxSize + 1, playbackRateLimit: { max: 1000, windowSeconds: 10 } },
   });
   // A fresh gateway process for each measurement: its memory is that measurement's alone.

@@ -1,17 +1,18 @@
 /**
  * `npm start`: the whole platform in one process. Without service URLs it runs on
- * embedded defaults (PGlite for Postgres, in-process stand-ins for Redis and the
- * bus, media unavailable unless a Janus is configured) and seeds demo data; with
+ * embedded defaults (one embedded PostgreSQL server with its files in .data/postgres,
+ * in-process stand-ins for Redis and the bus, media unavailable unless a Janus is
+ * configured) and seeds demo data; with
  * DATABASE_URL, REDIS_URL, AMQP_URL and JANUS_URL it uses the real servers. Prints the
  * URLs when everything is up.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { ConfigError, createKeyValueStore, createLogger, logProcessFailures, createTransport, loadConfig, setting } from '@frontrow/kit';
+import { join, relative, resolve } from 'node:path';
+import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, logProcessFailures, setting } from '@frontrow/kit';
 import { readGatewaySettings } from '@frontrow/gateway/src/settings';
 import { readIdentitySettings } from '@frontrow/identity/src/config';
-import { launchPlatform } from '@frontrow/platform/src/launch';
+import { defaultPorts, launchPlatform } from '@frontrow/platform/src/launch';
 
 const ROOT = join(__dirname, '..');
 const logger = createLogger('frontrow');
@@ -21,6 +22,8 @@ logProcessFailures(logger);
 const DEMO_ADMIN = { email: 'admin@frontrow.local', password: 'frontrow-admin' };
 
 async function main(): Promise<void> {
+  // The ports of the routing URLs in supergraph.yaml.
+  const routing = defaultPorts();
   const config = loadConfig({
     PORT: setting.int({ default: 4000, min: 0, max: 65535 }),
     WEB_PORT: setting.int({ default: 3000, min: 0, max: 65535 }),
@@ -28,6 +31,10 @@ async function main(): Promise<void> {
     PRINCIPAL_SECRET: setting.optionalString(),
     PAYMENTS_WEBHOOK_SECRET: setting.optionalString(),
     DATABASE_URL: setting.url({ optional: true, protocols: ['postgres', 'postgresql'] }),
+    // Embedded mode: the embedded PostgreSQL's port on 127.0.0.1 (0: a free one), and
+    // where its files are (.data/ at the repository's root by default).
+    EMBEDDED_POSTGRES_PORT: setting.int({ default: 0, min: 0, max: 65535 }),
+    DATA_DIR: setting.string({ default: join(ROOT, '.data') }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
     JANUS_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
@@ -39,7 +46,20 @@ async function main(): Promise<void> {
     MEDIA_RTP_HOST: setting.optionalString(),
     SEED_ADMIN_EMAIL: setting.optionalString(),
     SEED_ADMIN_PASSWORD: setting.optionalString(),
+    // The subgraphs' ports, named as each reads its own when run alone (0: a free one).
+    IDENTITY_PORT: setting.int({ default: routing.identity, min: 0, max: 65535 }),
+    EVENTS_PORT: setting.int({ default: routing.events, min: 0, max: 65535 }),
+    MEDIA_PORT: setting.int({ default: routing.media, min: 0, max: 65535 }),
+    COMMERCE_PORT: setting.int({ default: routing.commerce, min: 0, max: 65535 }),
+    PRESENCE_PORT: setting.int({ default: routing.presence, min: 0, max: 65535 }),
   });
+  const ports = {
+    identity: config.IDENTITY_PORT,
+    events: config.EVENTS_PORT,
+    media: config.MEDIA_PORT,
+    commerce: config.COMMERCE_PORT,
+    presence: config.PRESENCE_PORT,
+  };
   const embedded = !config.DATABASE_URL;
   const secret = (name: 'PRINCIPAL_SECRET' | 'PAYMENTS_WEBHOOK_SECRET'): string => {
     const value = config[name];
@@ -80,11 +100,13 @@ async function main(): Promise<void> {
   const platform = await launchPlatform({
     host: config.HOST,
     gatewayPort: config.PORT,
+    ports,
     webPort: config.WEB_PORT,
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
-    embeddedDataRoot: embedded ? join(ROOT, '.data') : undefined,
+    embeddedDataRoot: embedded ? resolve(config.DATA_DIR) : undefined,
+    embeddedPostgresPort: config.EMBEDDED_POSTGRES_PORT,
     kv,
     transport,
     janus,
@@ -109,7 +131,11 @@ async function main(): Promise<void> {
     ...Object.entries(platform.services).map(([name, h]) => `  ${name.padEnd(11)} ${h.url}`),
     janus ? `  Janus       ${janus.url}` : '  Media       unavailable (no JANUS_URL): ingest and playback will say so',
     ...(embedded
-      ? [`  Demo admin  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (embedded mode only)`, '  Data        .data/ (delete it to start afresh)']
+      ? [
+          `  Demo admin  ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password} (embedded mode only)`,
+          `  PostgreSQL  127.0.0.1:${platform.database?.port} (embedded; a role and a schema per subgraph)`,
+          `  Data        ${relative(process.cwd(), resolve(config.DATA_DIR)) || '.'}/ (delete it to start afresh)`,
+        ]
       : []),
     '',
   ];
@@ -119,9 +145,11 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    logger.info('stopping: services first, then the database');
     await platform.stop();
     await transport.close();
     await kv.close();
+    logger.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -156,6 +156,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     introspection: true,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
+    // Whoever runs the gateway stops it (index.ts, npm start); Apollo's own signal
+    // handler would end the process before the others have stopped.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       // A subgraph's error was already made safe by the subgraph's own formatError
       // (internal details hidden there); keep its message and reason.

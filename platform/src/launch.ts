@@ -7,7 +7,17 @@ import { start as startEvents, type EventsHandle } from '@frontrow/events/src/se
 import { startGateway, type GatewayHandle, type GatewayOptions } from '@frontrow/gateway/src/server';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import type { IdentitySettings } from '@frontrow/identity/src/context';
-import { createLogger, type BusTransport, type KeyValueStore, type Logger, type ServiceHandle } from '@frontrow/kit';
+import {
+  createLogger,
+  poolSettings,
+  provisionSubgraphRole,
+  startEmbeddedPostgres,
+  type BusTransport,
+  type EmbeddedPostgres,
+  type KeyValueStore,
+  type Logger,
+  type ServiceHandle,
+} from '@frontrow/kit';
 import type { JanusSettings } from '@frontrow/media/src/janus-client';
 import { start as startMedia, type MediaHandle } from '@frontrow/media/src/server';
 import type { PresenceSettings } from '@frontrow/presence/src/context';
@@ -29,12 +39,17 @@ export interface PlatformOptions {
   principalSecret: string;
   /** The secret the payment provider signs commerce's webhooks with. */
   paymentsWebhookSecret: string;
-  /** Real Postgres; absent runs each subgraph on its own embedded PGlite. */
+  /**
+   * Real Postgres; absent starts one embedded PostgreSQL for the whole platform, with a
+   * login role and a schema per subgraph, stopped with the platform.
+   */
   databaseUrl?: string;
   /** Schema names are `<prefix><subgraph>` (tests give each run its own prefix). */
   schemaPrefix?: string;
-  /** Embedded mode: where the PGlite files live (absent keeps them in memory). */
+  /** Embedded mode: the embedded PostgreSQL's files are in `<root>/postgres` (absent: a temporary folder). */
   embeddedDataRoot?: string;
+  /** Embedded mode: the embedded PostgreSQL's port (absent or 0: a free one). */
+  embeddedPostgresPort?: number;
   kv: KeyValueStore;
   transport: BusTransport;
   janus?: JanusSettings;
@@ -59,6 +74,8 @@ export interface Platform {
   gateway: GatewayHandle;
   web?: WebHandle;
   services: { identity: IdentityHandle; events: EventsHandle; media: MediaHandle; commerce: CommerceHandle; presence: PresenceHandle };
+  /** The embedded PostgreSQL, when the platform started one. */
+  database?: EmbeddedPostgres;
   stop(): Promise<void>;
 }
 
@@ -78,13 +95,50 @@ export function defaultPorts(): Record<string, number> {
 export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   const logger = opts.logger ?? createLogger('frontrow');
   const ports = { ...defaultPorts(), ...opts.ports } as Record<SubgraphName, number>;
+  const began = Date.now();
+  const since = () => Date.now() - began;
+  let database: EmbeddedPostgres | undefined;
+  const databaseUrls: Partial<Record<SubgraphName, string>> = {};
+  const schemaOf = (name: SubgraphName) => (opts.schemaPrefix ? `${opts.schemaPrefix}${name}` : undefined);
+  if (!opts.databaseUrl) {
+    const dataDir = opts.embeddedDataRoot ? join(opts.embeddedDataRoot, 'postgres') : undefined;
+    logger.info(
+      { step: 'database', dataDir: dataDir ?? 'temporary' },
+      'DATABASE_URL is not set: starting the embedded PostgreSQL, a stand-in for the quick start only (set DATABASE_URL for a real server)',
+    );
+    database = await startEmbeddedPostgres({
+      dataDir,
+      port: opts.embeddedPostgresPort,
+      // Room for every subgraph's full pool and more: a server out of connection slots
+      // refuses new ones, which clients would see as SERVICE_UNAVAILABLE.
+      maxConnections: Math.max(200, SUBGRAPHS.length * poolSettings().poolSize + 50),
+      logger: createLogger('postgres'),
+      onPhase: (phase) =>
+        logger.info(
+          { step: 'database', phase, ms: since() },
+          phase === 'initialising' ? 'embedded PostgreSQL: initialising a new cluster (first start only)' : 'embedded PostgreSQL: starting the server',
+        ),
+    });
+    try {
+      for (const name of SUBGRAPHS) {
+        const schema = schemaOf(name) ?? name;
+        databaseUrls[name] = await provisionSubgraphRole(database.url, { database: 'frontrow', role: schema, schema });
+      }
+    } catch (e) {
+      await database.stop();
+      throw e;
+    }
+    logger.info(
+      { step: 'database', port: database.port, dataDir: database.dataDir, ms: since() },
+      `embedded PostgreSQL ready on 127.0.0.1:${database.port}: a login role and a schema for each of ${SUBGRAPHS.length} subgraphs`,
+    );
+  }
   const common = (name: SubgraphName) => ({
     host: opts.host,
     port: ports[name] ?? 0,
     principalSecret: opts.principalSecret,
-    databaseUrl: opts.databaseUrl,
-    databaseSchema: opts.schemaPrefix ? `${opts.schemaPrefix}${name}` : undefined,
-    embeddedDataDir: !opts.databaseUrl && opts.embeddedDataRoot ? join(opts.embeddedDataRoot, name) : undefined,
+    databaseUrl: opts.databaseUrl ?? databaseUrls[name],
+    databaseSchema: schemaOf(name),
     transport: opts.transport,
     dropSchemaOnStop: opts.dropSchemasOnStop,
     // Each service logs under its own name (a child logger would repeat the `service` key).
@@ -92,15 +146,24 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   });
   const started: ServiceHandle[] = [];
   let gatewayBase: string | undefined;
-  const track = <T extends ServiceHandle>(h: T): T => {
-    started.push(h);
-    return h;
+  const total = SUBGRAPHS.length + 1;
+  const track =
+    (name: string) =>
+    <T extends ServiceHandle>(h: T): T => {
+      started.push(h);
+      logger.info({ step: 'services', ready: name, count: started.length, of: total, ms: since() }, `${name} ready (${started.length}/${total})`);
+      return h;
+    };
+  const stopAll = async () => {
+    for (const h of [...started].reverse()) await h.stop().catch((err: unknown) => logger.error({ err }, 'a service failed to stop'));
+    await database?.stop();
   };
   try {
+    logger.info({ step: 'services', ms: since() }, `starting ${SUBGRAPHS.length} subgraphs (migrations first), then the gateway`);
     // The subgraphs do not depend on one another to start: start them together.
     const [identity, events, media, commerce, presence] = await Promise.all([
-      startIdentity({ ...common('identity'), kv: opts.kv, seedAdmin: opts.seedAdmin, settings: opts.identitySettings }).then(track),
-      startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track),
+      startIdentity({ ...common('identity'), kv: opts.kv, seedAdmin: opts.seedAdmin, settings: opts.identitySettings }).then(track('identity')),
+      startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track('events')),
       startMedia({
         ...common('media'),
         janus: opts.janus,
@@ -110,22 +173,23 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
           ...(opts.rtpHost ? { rtpHost: opts.rtpHost } : {}),
           ...(opts.grantTtlSeconds ? { grantTtlSeconds: opts.grantTtlSeconds } : {}),
         },
-      }).then(track),
+      }).then(track('media')),
       startCommerce({
         ...common('commerce'),
         kv: opts.kv,
         paymentsWebhookSecret: opts.paymentsWebhookSecret,
         // Export links point at the gateway, which starts after the subgraphs.
         publicGatewayUrl: () => opts.publicGatewayUrl ?? gatewayBase,
-      }).then(track),
-      startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track),
+      }).then(track('commerce')),
+      startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track('presence')),
     ]);
     const services = { identity, events, media, commerce, presence };
     if (opts.seedDemo) {
+      logger.info({ step: 'seed', ms: since() }, 'seeding the demo catalog');
       const products = await seedDemoCatalog(commerce.em, demoEventIds());
-      if (products) logger.info({ products }, 'seeded the demo catalog');
+      if (products) logger.info({ step: 'seed', products, ms: since() }, 'seeded the demo catalog');
     }
-    const gateway = track(
+    const gateway = track('gateway')(
       await startGateway({
         port: opts.gatewayPort,
         host: opts.host,
@@ -139,17 +203,23 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     );
     gatewayBase = gateway.url.replace(/\/graphql$/, '');
     const web = opts.webPort === false ? undefined : await startWeb({ port: opts.webPort ?? 0, host: opts.host, gatewayUrl: gateway.url });
+    logger.info({ step: 'ready', ms: since() }, `the platform is ready in ${(since() / 1000).toFixed(1)}s`);
+    let stopping: Promise<void> | undefined;
     return {
       gateway,
       web,
       services,
-      async stop() {
-        await web?.stop();
-        for (const h of [...started].reverse()) await h.stop();
+      database,
+      stop() {
+        stopping ??= (async () => {
+          await web?.stop();
+          await stopAll();
+        })();
+        return stopping;
       },
     };
   } catch (e) {
-    for (const h of [...started].reverse()) await h.stop().catch(() => undefined);
+    await stopAll();
     throw e;
   }
 }

@@ -1,12 +1,10 @@
-import { fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { DataloaderType, MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Migration } from '@mikro-orm/migrations';
 import { Client } from 'pg';
+import { loadConfig, setting } from './config';
+import { startEmbeddedPostgres } from './embedded-postgres';
 import type { Logger } from './logger';
-import { freePort } from './net';
 
 export type { EntityManager };
 
@@ -19,18 +17,37 @@ export interface MigrationEntry {
 export interface DatabaseOptions {
   /** The subgraph's name; also its schema in a shared Postgres. */
   service: string;
-  /** postgres://... ; absent means the embedded PGlite stand-in. */
+  /** postgres://... ; absent starts an embedded PostgreSQL for this service alone. */
   url?: string;
   /** The Postgres schema that holds this service's tables (defaults to the service name). */
   schema?: string;
-  /** Where the embedded database keeps its files; absent keeps it in memory. */
+  /** Where that embedded PostgreSQL keeps its files; absent: a temporary folder. */
   embeddedDataDir?: string;
   entities: Options['entities'];
   migrations: MigrationEntry[];
   logger: Logger;
   /** Receives every SQL statement (tests count queries with it). */
   onQuery?: (sql: string) => void;
+  /** Connections at most (default: DATABASE_POOL_SIZE). */
   poolSize?: number;
+  /** How long a query waits for a free connection before failing (default: DATABASE_ACQUIRE_TIMEOUT_MS). */
+  acquireTimeoutMs?: number;
+}
+
+/**
+ * The pool's settings. Requests beyond the pool's size queue for a connection (no
+ * connection storm on the server) and give up after the acquire timeout with an
+ * error the client sees as SERVICE_UNAVAILABLE (errors.ts), instead of hanging.
+ */
+export function poolSettings(env: Record<string, string | undefined> = process.env): { poolSize: number; acquireTimeoutMs: number } {
+  const config = loadConfig(
+    {
+      DATABASE_POOL_SIZE: setting.int({ default: 10, min: 1, max: 500 }),
+      DATABASE_ACQUIRE_TIMEOUT_MS: setting.int({ default: 5000, min: 50, max: 120_000 }),
+    },
+    env,
+  );
+  return { poolSize: config.DATABASE_POOL_SIZE, acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS };
 }
 
 export interface Database {
@@ -45,72 +62,95 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Opens the service's database through MikroORM and applies pending migrations.
- * Nothing is ever reset at boot. Without a URL, an embedded PGlite is started and
- * served over the Postgres wire protocol on a loopback port, so the same driver and
- * the same SQL run in both modes.
+ * Nothing is ever reset at boot. Without a URL, an embedded PostgreSQL is started for
+ * this service alone (a subgraph run by itself; the platform starts one for all).
  */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const schema = opts.schema ?? opts.service;
   if (!SCHEMA_NAME.test(schema)) throw new Error(`Invalid schema name "${schema}"`);
+  const settings = poolSettings();
+  const poolSize = opts.poolSize ?? settings.poolSize;
+  const acquireTimeoutMs = opts.acquireTimeoutMs ?? settings.acquireTimeoutMs;
   let url = opts.url;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
-    const embedded = await startEmbeddedPostgres(opts.embeddedDataDir);
+    opts.logger.info(
+      { dataDir: opts.embeddedDataDir ?? 'temporary' },
+      'DATABASE_URL is not set: starting an embedded PostgreSQL for this service (a stand-in for the quick start only)',
+    );
+    const embedded = await startEmbeddedPostgres({ dataDir: opts.embeddedDataDir, logger: opts.logger });
     url = embedded.url;
     stopEmbedded = embedded.stop;
-    opts.logger.info(
-      { service: opts.service, dataDir: opts.embeddedDataDir ?? 'memory' },
-      'DATABASE_URL is not set: using the embedded PGlite stand-in for PostgreSQL (quick start only)',
-    );
   }
-  await ensureSchema(url, schema);
-  const onQuery = opts.onQuery;
-  const orm = await MikroORM.init({
-    clientUrl: url,
-    schema,
-    entities: opts.entities,
-    extensions: [Migrator],
-    discovery: { warnWhenNoEntities: false },
-    pool: {
-      min: 0,
-      max: stopEmbedded ? 1 : (opts.poolSize ?? 10),
-      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        conn.query(`SET search_path TO "${schema}"`, (err) => done(err, conn));
+  const started = Date.now();
+  try {
+    await ensureSchema(url, schema);
+    const onQuery = opts.onQuery;
+    const orm = await MikroORM.init({
+      clientUrl: url,
+      schema,
+      entities: opts.entities,
+      extensions: [Migrator],
+      discovery: { warnWhenNoEntities: false },
+      pool: {
+        min: 0,
+        max: poolSize,
+        // A query waits this long for a connection, then fails with a retryable error.
+        acquireTimeoutMillis: acquireTimeoutMs,
+        createTimeoutMillis: acquireTimeoutMs,
+        afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+          conn.query(`SET search_path TO "${schema}"`, (err) => done(err, conn));
+        },
       },
-    },
-    migrations: {
-      migrationsList: opts.migrations,
-      tableName: 'mikro_orm_migrations',
-      transactional: true,
-      allOrNothing: true,
-      disableForeignKeys: false,
-      snapshot: false,
-    },
-    allowGlobalContext: false,
-    // Several services share a process in the quick start and in tests: each ORM keeps
-    // its own transaction context, or a handler called from inside another service's
-    // transaction (the in-process bus) would be handed that service's EntityManager.
-    contextName: `frontrow:${schema}`,
-    // References and collections loaded in one tick are fetched in one query.
-    dataloader: DataloaderType.ALL,
-    forceUtcTimezone: true,
-    debug: onQuery ? ['query'] : false,
-    logger: onQuery ? (message: string) => onQuery(message) : () => undefined,
-    colors: false,
-  });
-  await orm.getMigrator().up();
-  return {
-    orm,
-    schema,
-    embedded: Boolean(stopEmbedded),
-    async close(closeOpts) {
-      if (closeOpts?.dropSchema) {
-        await orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      }
+      migrations: {
+        migrationsList: opts.migrations,
+        tableName: 'mikro_orm_migrations',
+        transactional: true,
+        allOrNothing: true,
+        disableForeignKeys: false,
+        snapshot: false,
+      },
+      allowGlobalContext: false,
+      // Several services share a process in the quick start and in tests: each ORM keeps
+      // its own transaction context, or a handler called from inside another service's
+      // transaction (the in-process bus) would be handed that service's EntityManager.
+      contextName: `frontrow:${schema}`,
+      // References and collections loaded in one tick are fetched in one query.
+      dataloader: DataloaderType.ALL,
+      forceUtcTimezone: true,
+      debug: onQuery ? ['query'] : false,
+      logger: onQuery ? (message: string) => onQuery(message) : () => undefined,
+      colors: false,
+    });
+    try {
+      const migrator = orm.getMigrator();
+      const pending = await migrator.getPendingMigrations();
+      if (pending.length) opts.logger.info({ schema, pending: pending.length }, `applying ${pending.length} migration(s) to schema ${schema}`);
+      await migrator.up();
+    } catch (e) {
       await orm.close(true);
-      if (stopEmbedded) await stopEmbedded();
-    },
-  };
+      throw e;
+    }
+    opts.logger.info({ schema, poolSize, ms: Date.now() - started }, 'database ready');
+    return {
+      orm,
+      schema,
+      embedded: Boolean(stopEmbedded),
+      async close(closeOpts) {
+        try {
+          if (closeOpts?.dropSchema) {
+            await orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          }
+        } finally {
+          await orm.close(true);
+          if (stopEmbedded) await stopEmbedded();
+        }
+      },
+    };
+  } catch (e) {
+    if (stopEmbedded) await stopEmbedded();
+    throw e;
+  }
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {
@@ -121,27 +161,4 @@ async function ensureSchema(url: string, schema: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** Starts PGlite behind a Postgres wire-protocol socket on a free loopback port, in a child process. */
-export async function startEmbeddedPostgres(dataDir?: string): Promise<{ url: string; stop(): Promise<void> }> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
-  const child = fork(join(__dirname, 'embedded-postgres.cjs'), [], {
-    env: { ...process.env, PGLITE_PORT: String(port), PGLITE_DATA_DIR: dataDir ?? '' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', (m: { ready?: number; error?: string }) => (m.ready ? resolve() : reject(new Error(`embedded Postgres failed: ${m.error}`))));
-    child.once('exit', (code) => reject(new Error(`embedded Postgres exited with code ${code}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }

@@ -1,3 +1,4 @@
+import { DriverException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /** The error codes of the public contract (DESIGN.md). */
@@ -8,6 +9,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 const CODES = new Set<string>([
@@ -17,6 +19,7 @@ const CODES = new Set<string>([
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ]);
 
@@ -70,6 +73,54 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** A dependency (the database) cannot serve right now; the same request may succeed on a retry. */
+export class ServiceUnavailableError extends DomainError {
+  constructor(retryAfterSeconds = 2) {
+    super('SERVICE_UNAVAILABLE', `The service is busy or briefly unavailable; retry in ${retryAfterSeconds}s.`, { retryAfterSeconds });
+  }
+}
+
+/** Network and server codes that say the database could not be reached or let us in right now. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '53300', // too_many_connections
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000', // connection_exception
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+]);
+const UNAVAILABLE_MESSAGES = /^(Knex: Timeout acquiring a connection|Connection terminated|Client has encountered a connection error)/;
+
+/**
+ * Whether an error means the database could not give a connection in time (the pool's
+ * acquire timeout, knex's KnexTimeoutError, which MikroORM wraps in a DriverException)
+ * or could not be reached: conditions a retry may cure, unlike a bug. Only the
+ * database driver's errors count (a subgraph the gateway cannot reach is another matter).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current = error;
+  for (let i = 0; i < 5 && current instanceof Error; i++) {
+    const { code, name, message } = current as Error & { code?: unknown };
+    if (name === 'KnexTimeoutError') return true;
+    // MikroORM's wrapper, or pg's own error for what the server said (it has a severity).
+    const fromDriver = current instanceof DriverException || typeof (current as { severity?: unknown }).severity === 'string';
+    if (fromDriver && UNAVAILABLE_MESSAGES.test(message)) return true;
+    if (fromDriver && typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    current = current instanceof GraphQLError && current.originalError ? current.originalError : (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * The one place where errors become what a client sees. Domain errors keep their
  * message and code; validation errors from GraphQL itself keep theirs; anything
@@ -80,7 +131,8 @@ export function formatError(
   error: unknown,
   options: { exposeInternals?: boolean } = {},
 ): GraphQLFormattedError {
-  const original = unwrap(error);
+  let original = unwrap(error);
+  if (!(original instanceof DomainError) && isDatabaseUnavailable(original)) original = new ServiceUnavailableError();
   if (original instanceof DomainError) {
     return {
       message: original.message,

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './config';
 export * from './logger';
 export * from './db';
+export * from './embedded-postgres';
 export * from './net';
 export * from './principal';
 export * from './schema';

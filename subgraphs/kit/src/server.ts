@@ -8,7 +8,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { formatError, isDomainError } from './errors';
+import { formatError, isDatabaseUnavailable, isDomainError } from './errors';
 import { inputGuard, isServiceSdlQuery } from './guard';
 import { errorBody, jsonErrorHandlers } from './http';
 import { DEFAULT_OPERATION_LIMITS, MAX_DOCUMENT_TOKENS, SUBGRAPH_DEPTH_ALLOWANCE, type OperationLimits } from './limits';
@@ -26,8 +26,9 @@ export interface RequestBase {
 
 /**
  * What every subgraph's `start()` takes; each adds its own settings. Without
- * `databaseUrl` a subgraph runs on an embedded PGlite (in `embeddedDataDir`, or in
- * memory); without `amqpUrl` or `transport` on the in-process bus stand-in.
+ * `databaseUrl` a subgraph starts an embedded PostgreSQL of its own (in
+ * `embeddedDataDir`, or a temporary folder); without `amqpUrl` or `transport` it runs
+ * on the in-process bus stand-in.
  */
 export interface SubgraphOptions {
   /** 0 picks a free port. */
@@ -48,8 +49,10 @@ export interface SubgraphOptions {
   dropSchemaOnStop?: boolean;
   /** Receives every SQL statement (tests count queries). */
   onQuery?: (sql: string) => void;
-  /** Database connections at most. */
+  /** Database connections at most (default: DATABASE_POOL_SIZE, 10). */
   poolSize?: number;
+  /** How long a query waits for a database connection (default: DATABASE_ACQUIRE_TIMEOUT_MS, 5000). */
+  acquireTimeoutMs?: number;
 }
 
 export interface ServiceHandle {
@@ -112,6 +115,10 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
     // planner adds the `_entities` wrapper and repeats selections per type condition.
     parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS * 2 },
     includeStacktraceInErrorResponses: false,
+    // The process's owner stops services in order (npm start: services, then the
+    // database); Apollo's own handler would re-raise the signal and end the process
+    // before that is done.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, { exposeInternals: opts.exposeInternals }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
@@ -204,7 +211,9 @@ function observe<C extends RequestBase>(metrics: ServiceMetrics): ApolloServerPl
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const err of errors) {
-            if (!isDomainError(err) && !err.extensions?.code) {
+            if (!isDomainError(err) && isDatabaseUnavailable(err.originalError)) {
+              contextValue.log?.warn({ err: err.originalError, path: err.path }, 'database unavailable: answered SERVICE_UNAVAILABLE');
+            } else if (!isDomainError(err) && !err.extensions?.code) {
               contextValue.log?.error({ err: err.originalError ?? err, path: err.path }, 'internal error');
             } else if (!isDomainError(err) && err.extensions?.code === 'INTERNAL_SERVER_ERROR') {
               contextValue.log?.error({ err: err.originalError ?? err, path: err.path }, 'internal error');

@@ -34,6 +34,7 @@ export async function openSubgraphStorage(
     logger: parts.logger,
     onQuery: opts.onQuery,
     poolSize: opts.poolSize,
+    acquireTimeoutMs: opts.acquireTimeoutMs,
   });
   const em = db.orm.em as EntityManager;
   const transport = opts.transport ?? createTransport(opts.amqpUrl, parts.logger, service);

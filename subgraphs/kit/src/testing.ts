@@ -1,7 +1,9 @@
 /**
  * What tests share: the real servers when their URLs are set (as in CI), the
  * embedded stand-ins otherwise; and names that keep each suite apart (its own
- * Postgres schema, Redis prefix and queue names).
+ * Postgres schema, Redis prefix and queue names). Without DATABASE_URL, each Jest run
+ * starts one embedded PostgreSQL (jest.global-setup.js at the root) and its suites
+ * share it, each in schemas of its own.
  */
 import { randomBytes } from 'node:crypto';
 import type { BusTransport } from './bus/types';
@@ -11,7 +13,10 @@ import { MemoryStore, RedisStore, type KeyValueStore } from './kv';
 import { createLogger } from './logger';
 
 export const testEnv = {
-  databaseUrl: process.env.DATABASE_URL || undefined,
+  /** The real server's URL, or the embedded PostgreSQL of this Jest run. */
+  databaseUrl: process.env.DATABASE_URL || process.env.FRONTROW_TEST_EMBEDDED_DATABASE_URL || undefined,
+  /** True when the database is the embedded one (no DATABASE_URL). */
+  embeddedDatabase: !process.env.DATABASE_URL,
   redisUrl: process.env.REDIS_URL || undefined,
   amqpUrl: process.env.AMQP_URL || undefined,
 };

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ConnectionException, DriverException } from '@mikro-orm/core';
 import { GraphQLError, GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, type GraphQLFormattedError } from 'graphql';
 import {
   BadInputError,
@@ -6,6 +7,7 @@ import {
   DomainError,
   NotFoundError,
   RateLimitedError,
+  ServiceUnavailableError,
   formatError,
   isDomainError,
 } from '../src/errors';
@@ -176,5 +178,41 @@ describe('formatError', () => {
     expect(isDomainError(wrapped)).toBe(true);
     expect(isDomainError(new GraphQLError('plain', { originalError: new Error('x') }))).toBe(false);
     expect(formatError({ message: 'outer' }, wrapped).extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('the database unavailable', () => {
+  const asClientSees = (e: Error) => formatError({ message: e.message, path: ['venues'] }, new GraphQLError(e.message, { originalError: e }));
+
+  it('turns a pool that gave no connection in time into SERVICE_UNAVAILABLE, with when to retry', () => {
+    // What knex throws when the pool's acquire timeout passes, as MikroORM wraps it.
+    const timeout = Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?'), {
+      name: 'KnexTimeoutError',
+    });
+    for (const e of [timeout, new DriverException(timeout)]) {
+      const out = asClientSees(e);
+      expect(out.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: expect.any(Number) });
+      expect(out.message).toMatch(/retry in \d+s/);
+      expect(out.message).not.toMatch(/knex|pool|transacting/i);
+    }
+  });
+
+  it('turns a refused or dropped database connection into SERVICE_UNAVAILABLE', () => {
+    const refused = new ConnectionException(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    const dropped = new DriverException(new Error('Connection terminated unexpectedly'));
+    const shutdown = new DriverException(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }));
+    // pg's own error, unwrapped, when the server has no connection slot left.
+    const full = Object.assign(new Error('sorry, too many clients already'), { name: 'error', severity: 'FATAL', code: '53300' });
+    for (const e of [refused, dropped, shutdown, full]) {
+      expect(asClientSees(e).extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(JSON.stringify(asClientSees(e))).not.toMatch(/127\.0\.0\.1|5432|ECONNREFUSED|administrator|clients/);
+    }
+    expect(new ServiceUnavailableError(7).message).toBe('The service is busy or briefly unavailable; retry in 7s.');
+  });
+
+  it('leaves other failures internal: a refused connection that is not the database\'s, an SQL error', () => {
+    const elsewhere = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' });
+    const sql = new DriverException(Object.assign(new Error('syntax error at or near "selec"'), { code: '42601' }));
+    for (const e of [elsewhere, sql]) expect(asClientSees(e).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
 });

@@ -1,4 +1,4 @@
-import { PRINCIPAL_HEADER, signCaller, startEmbeddedPostgres } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, signCaller } from '@frontrow/kit';
 import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
 import type { Client } from 'graphql-ws';
 import { start, type PresenceHandle } from '../src/server';
@@ -13,23 +13,20 @@ const GRACE_MS = 400;
 let a: PresenceHandle;
 let b: PresenceHandle;
 let secret: string;
-let embedded: { url: string; stop(): Promise<void> } | undefined;
 const kv = testKv();
 const transport = testTransport();
 const clients: Client[] = [];
 
 beforeAll(async () => {
   secret = testSecret();
-  embedded = testEnv.databaseUrl ? undefined : await startEmbeddedPostgres();
-  const databaseUrl = testEnv.databaseUrl ?? embedded?.url;
   const common = {
     port: 0,
     principalSecret: secret,
-    databaseUrl,
+    databaseUrl: testEnv.databaseUrl,
     databaseSchema: uniqueName('presence_rt'),
     kv,
     transport,
-    poolSize: embedded ? 2 : 5,
+    poolSize: 5,
     settings: { graceMs: GRACE_MS, reactionWindowMs: 1000 },
   };
   a = await start({ ...common, instanceId: 'instance-a' });
@@ -40,7 +37,6 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
   await a.stop();
   await b.stop();
-  await embedded?.stop();
   await transport.close();
   await kv.close();
 });

@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from '@frontrow/kit/src/testing';
+import { ROOT } from '../src/launch';
+
+/**
+ * `npm start` on embedded defaults, as a newcomer runs it: it says what it is doing,
+ * prints its URLs, serves, and on Ctrl-C stops its services and then its database
+ * before it exits, leaving no PostgreSQL behind.
+ */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+let dataRoot: string;
+
+beforeAll(() => {
+  dataRoot = mkdtempSync(join(tmpdir(), 'frontrow-start-'));
+  // Run as root, the database is the postgres user's: it must be able to pass through.
+  chmodSync(dataRoot, 0o711);
+});
+
+afterAll(() => {
+  rmSync(dataRoot, { recursive: true, force: true });
+});
+
+it('starts with progress in the log, serves, and stops everything on SIGINT', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', DATA_DIR: join(dataRoot, 'data'), PORT: '0', WEB_PORT: '0' };
+  // As a person runs it: no service URLs, and not Jest's NODE_ENV=test (under which
+  // Apollo Server leaves signals alone).
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET', 'NODE_ENV']) delete env[name];
+  for (const name of ['IDENTITY', 'EVENTS', 'MEDIA', 'COMMERCE', 'PRESENCE']) env[`${name}_PORT`] = '0';
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  try {
+    await eventually(() => /FrontRow is up\./.test(output) || child.exitCode !== null, 120_000, 100);
+    const gatewayUrl = /GraphQL\s+(\S+)/.exec(output)?.[1];
+    const postgresPort = Number(/PostgreSQL\s+127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+    expect(gatewayUrl).toBeDefined();
+
+    const steps = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg: string; step?: string });
+    const said = steps.map((s) => s.msg).join('\n');
+    expect(said).toMatch(/starting the embedded PostgreSQL, a stand-in for the quick start only/);
+    expect(said).toMatch(/initialising a new cluster/);
+    expect(said).toMatch(/applying \d+ migration\(s\) to schema identity/);
+    expect(said).toMatch(/seeding the demo catalog/);
+    expect(said).toMatch(/gateway ready \(6\/6\)/);
+
+    const res = await fetch(gatewayUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { signUp(input: {email: "ada@example.com", password: "a long password", displayName: "Ada"}) { user { displayName } } }' }),
+    });
+    expect(await res.json()).toEqual({ data: { signUp: { user: { displayName: 'Ada' } } } });
+    expect(await accepts(postgresPort)).toBe(true);
+
+    child.kill('SIGINT');
+    // It stops its services, then the database, then exits by itself with 0.
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(output).toMatch(/"msg":"stopped"/);
+    await eventually(async () => !(await accepts(postgresPort)), 20_000);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+});
