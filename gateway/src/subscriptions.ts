@@ -127,7 +127,6 @@ export class SubscriptionLayer {
   private readonly upstreams = new Map<string, Client>();
   private readonly streams = new Map<string, SharedStream>();
   private wss?: WebSocketServer;
-  private pinger?: NodeJS.Timeout;
   private clients = 0;
 
   constructor(private readonly opts: SubscriptionLayerOptions) {
@@ -148,28 +147,13 @@ export class SubscriptionLayer {
   attach(server: Server): void {
     const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: this.settings.maxMessageBytes });
     this.wss = wss;
-    const alive = new WeakSet<WebSocket>();
-    wss.on('connection', (socket) => {
-      alive.add(socket);
-      socket.on('pong', () => alive.add(socket));
-    });
-    this.pinger = setInterval(() => {
-      for (const socket of wss.clients) {
-        if (!alive.has(socket)) {
-          socket.terminate();
-          continue;
-        }
-        alive.delete(socket);
-        socket.ping();
-      }
-    }, this.settings.keepAliveMs);
-    this.pinger.unref();
-
     const log = this.opts.logger;
     useServer<Record<string, unknown> | undefined, ConnectionState>(
       {
         schema: this.schema,
         connectionInitWaitTimeout: this.settings.connectionInitWaitMs,
+        // Close reasons name no internal error.
+        isProd: true,
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
           const authorization = stringParam(params, 'authorization') ?? stringParam(params, 'Authorization');
@@ -254,6 +238,9 @@ export class SubscriptionLayer {
         onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       },
       wss,
+      // graphql-ws pings every client this often and drops one that missed the last pong.
+      this.settings.keepAliveMs,
+      this.opts.logger,
     );
   }
 
@@ -391,7 +378,6 @@ export class SubscriptionLayer {
   }
 
   async close(): Promise<void> {
-    if (this.pinger) clearInterval(this.pinger);
     for (const s of [...this.streams.values()]) s.end();
     for (const socket of this.wss?.clients ?? []) socket.close(1001, 'Server shutting down');
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));

@@ -142,13 +142,16 @@ describe('connections to the gateway', () => {
     expect((await closeOf(null)).code).toBe(4408);
   });
 
-  it('closes a connection that sends a message over the size limit (64 KiB)', async () => {
+  it('closes a connection that sends a message over the size limit (64 KiB), logging it as JSON, not on the console', async () => {
+    const consoleError = jest.spyOn(console, 'error');
     const closed = await new Promise<number>((resolve) => {
       const socket = new WebSocket(platform.gateway.wsUrl, 'graphql-transport-ws');
       socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(70 * 1024) } })));
       socket.on('close', (code) => resolve(code));
     });
     expect(closed).toBe(1009);
+    expect(consoleError).not.toHaveBeenCalled();
+    consoleError.mockRestore();
   });
 
   it('closes the connection when the access token expires, ending its subscriptions', async () => {

@@ -80,6 +80,8 @@ export function attachWebSocket(server: Server, opts: WebSocketOptions): { dispo
       isProd: !opts.exposeInternals,
     },
     wss,
+    12_000,
+    opts.logger,
   );
   opts.logger.debug('graphql-ws listening at /graphql');
   return {
