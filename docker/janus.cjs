@@ -6,8 +6,9 @@
 // renderJanusConfig (media/src/janus.ts) into a fresh folder under /tmp. This file
 // replaces `npm run janus -w @frontrow/media-plane` (media/src/cli.ts) in a container,
 // because that development launcher:
-//   - binds the Admin API to 127.0.0.1 (it passes no adminIp), where the media
-//     subgraph in its own container cannot reach it;
+//   - binds the Janus API to 127.0.0.1 unless JANUS_BIND_ADDRESS says otherwise, and
+//     the Admin API to 127.0.0.1 always, where the media subgraph and browsers outside
+//     the container cannot reach them;
 //   - uses the launcher's default RTP range, 20000-40000: far more UDP ports than a
 //     container can sensibly publish;
 //   - prints the secrets (made up when unset) on start, so they would end up in the
