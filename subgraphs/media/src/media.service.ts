@@ -255,6 +255,13 @@ export class MediaService {
     );
     if (token) {
       token.expiresAt = expiresAt;
+      // Janus forgets tokens when it restarts: make sure it knows this one before
+      // reconciliation would. Adding a known token changes nothing; Janus being down
+      // does not stop a renewal (reconciliation adds it once Janus is back).
+      await janus.addToken(token.token).catch((err: unknown) => {
+        if (!(err instanceof MediaUnavailableError)) throw err;
+        this.logger.debug({ err: String(err.cause ?? err.message) }, 'renewed a grant while Janus is unreachable');
+      });
     } else {
       token = em.create(PlaybackToken, {
         token: randomBytes(24).toString('base64url'),

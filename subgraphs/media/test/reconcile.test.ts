@@ -177,13 +177,23 @@ janusOrSkip('media reconciling with Janus')('media reconciling with Janus', () =
     });
   });
 
-  it('recreates a lost mountpoint at once when an admin starts the live ingest again', async () => {
+  it('needs no reconciliation after a restart when an admin starts the live ingest again and viewers renew their grants', async () => {
+    // Neither the probe nor the periodic run comes within the test.
     const m = await media({ reconcile: { intervalMs: 3_600_000, probeIntervalMs: 3_600_000 } });
-    const feed = await liveFeed(m);
-    await janus.destroyMountpoint(feed.mountpointId);
+    const feed = await liveFeed(m, { preview: true });
+    const viewer = fanPrincipal();
+    const grant = (await playback(m, feed.feedId, viewer)).data!;
+    await janus.kill();
+    await janus.start();
+    expect(await janus.mountpoint(feed.mountpointId)).toBeNull();
+    expect(await tokenWorks(janus.current.url, grant.token)).toBe(false);
+
     const again = await gql(m, secret, START, { f: feed.feedId, p: 'test-pattern-vp8' }, admin);
     expect(again.data?.startIngest).toMatchObject({ status: 'LIVE', videoPort: feed.ingest.videoPort, audioPort: feed.ingest.audioPort });
     expect(await janus.mountpoint(feed.mountpointId)).toEqual({ videoPort: feed.ingest.videoPort, audioPort: feed.ingest.audioPort });
+    const renewed = (await playback(m, feed.feedId, viewer)).data!;
+    expect(renewed.token).toBe(grant.token);
+    expect(await tokenWorks(janus.current.url, grant.token)).toBe(true);
   });
 
   it('moves an ingest to free ports when its own are taken, and marks it FAILED when Janus cannot recreate it', async () => {
