@@ -22,7 +22,8 @@
 // media/src loads. Settings (the same names as media/src/cli.ts where it has them):
 //   JANUS_ADMIN_SECRET, JANUS_STREAMING_ADMIN_KEY   required; given to the media subgraph too
 //   JANUS_HTTP_PORT (8088), JANUS_ADMIN_PORT (7088), JANUS_WS_PORT (8188)
-//   JANUS_HTTP_IP (0.0.0.0)     the Janus API and its WebSocket transport
+//   JANUS_HTTP_IP (0.0.0.0)     the Janus API and its WebSocket transport (the CLI's
+//                               JANUS_BIND_ADDRESS, which defaults to loopback there)
 //   JANUS_ADMIN_IP (0.0.0.0)    the Admin API (tokens, for the media subgraph only)
 //   JANUS_RTP_PORT_RANGE (20000-20199)   WebRTC media and the encoders' RTP ingest
 //   JANUS_NAT_1_1               the address browsers reach Janus at (Janus' --nat-1-1)

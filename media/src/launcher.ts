@@ -26,7 +26,7 @@ function bindAddress(fallback: string): Setting<string> {
  */
 export function launcherOptions(env: Record<string, string | undefined> = process.env): JanusLaunchOptions & { generatedSecrets: boolean } {
   if (env.JANUS_HTTP_IP?.trim()) {
-    throw new ConfigError('JANUS_HTTP_IP', 'is not read by npm run janus any more: set JANUS_BIND_ADDRESS instead (see media/README.md).');
+    throw new ConfigError('JANUS_HTTP_IP', 'is not read by npm run janus any more: set JANUS_BIND_ADDRESS instead (README, "Watch a test feed locally").');
   }
   const config = loadConfig(
     {
