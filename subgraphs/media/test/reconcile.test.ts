@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,20 +27,24 @@ import {
 function holdUdpPort(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
-    socket.once('error', reject);
+    socket.once('error', (e) => {
+      socket.close();
+      reject(e);
+    });
     socket.bind(port, () => resolve(socket));
   });
 }
 
-/** Two consecutive UDP ports that nothing holds right now. */
+/**
+ * Two consecutive UDP ports that nothing holds right now, the first even (Janus takes RTP
+ * ports in even-odd pairs), above both Janus' default range and Linux's ephemeral ports.
+ */
 async function freeUdpPair(): Promise<number> {
   for (;;) {
-    const first = await holdUdpPort(0);
-    const port = first.address().port;
-    const second = await holdUdpPort(port + 1).catch(() => null);
-    first.close();
-    second?.close();
-    if (second && port + 1 <= 65535) return port;
+    const port = 61_000 + 2 * randomInt(0, 2_000);
+    const held = await Promise.all([port, port + 1].map((p) => holdUdpPort(p).catch(() => null)));
+    for (const s of held) s?.close();
+    if (held.every(Boolean)) return port;
   }
 }
 
