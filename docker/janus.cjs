@@ -6,8 +6,9 @@
 // renderJanusConfig (media/src/janus.ts) into a fresh folder under /tmp. This file
 // replaces `npm run janus -w @frontrow/media-plane` (media/src/cli.ts) in a container,
 // because that development launcher:
-//   - binds the Admin API to 127.0.0.1 (it passes no adminIp), where the media
-//     subgraph in its own container cannot reach it;
+//   - binds the Janus API to 127.0.0.1 unless JANUS_BIND_ADDRESS says otherwise, and
+//     the Admin API to 127.0.0.1 always, where the media subgraph and browsers outside
+//     the container cannot reach them;
 //   - uses the launcher's default RTP range, 20000-40000: far more UDP ports than a
 //     container can sensibly publish;
 //   - prints the secrets (made up when unset) on start, so they would end up in the
@@ -21,7 +22,8 @@
 // media/src loads. Settings (the same names as media/src/cli.ts where it has them):
 //   JANUS_ADMIN_SECRET, JANUS_STREAMING_ADMIN_KEY   required; given to the media subgraph too
 //   JANUS_HTTP_PORT (8088), JANUS_ADMIN_PORT (7088), JANUS_WS_PORT (8188)
-//   JANUS_HTTP_IP (0.0.0.0)     the Janus API and its WebSocket transport
+//   JANUS_HTTP_IP (0.0.0.0)     the Janus API and its WebSocket transport (the CLI's
+//                               JANUS_BIND_ADDRESS, which defaults to loopback there)
 //   JANUS_ADMIN_IP (0.0.0.0)    the Admin API (tokens, for the media subgraph only)
 //   JANUS_RTP_PORT_RANGE (20000-20199)   WebRTC media and the encoders' RTP ingest
 //   JANUS_NAT_1_1               the address browsers reach Janus at (Janus' --nat-1-1)

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     JANUS_STREAMING_ADMIN_KEY: setting.optionalString(),
     JANUS_PUBLIC_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
     PUBLIC_GATEWAY_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
+    MEDIA_RECONCILE_INTERVAL_SECONDS: setting.int({ default: 30, min: 1, max: 86_400 }),
     MEDIA_RTP_HOST: setting.optionalString(),
     SEED_ADMIN_EMAIL: setting.optionalString(),
     SEED_ADMIN_PASSWORD: setting.optionalString(),
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     identitySettings,
     gateway: gatewaySettings,
     publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
+    mediaReconcileIntervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000,
     logger,
   });
 

@@ -1,39 +1,24 @@
 /**
  * Development tools of the media plane.
  *   npm run janus -w @frontrow/media-plane           a local Janus with FrontRow's config;
- *                                                    prints the settings the media subgraph needs
+ *                                                    prints the settings the media subgraph needs.
+ *     JANUS_BIND_ADDRESS (127.0.0.1)   where the Janus API (JANUS_HTTP_PORT, 8088) and its
+ *                                      WebSocket (JANUS_WS_PORT, 8188) listen; 0.0.0.0 lets
+ *                                      other devices on the network watch
+ *     the Admin API (JANUS_ADMIN_PORT, 7088) listens on 127.0.0.1 whatever is set
+ *     JANUS_ADMIN_SECRET, JANUS_STREAMING_ADMIN_KEY (made up per run when unset), JANUS_ICE_ENFORCE
  *   npm run test-source -w @frontrow/media-plane -- <rtpHost> <videoPort> <audioPort> [vp8|h264]
  */
-import { randomBytes } from 'node:crypto';
 import { launchJanus } from './janus';
+import { launcherOptions, launcherReport } from './launcher';
 import { startTestSource } from './test-source';
 
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'janus') {
-    const adminSecret = process.env.JANUS_ADMIN_SECRET ?? randomBytes(16).toString('hex');
-    const streamingAdminKey = process.env.JANUS_STREAMING_ADMIN_KEY ?? randomBytes(16).toString('hex');
-    const janus = await launchJanus({
-      httpPort: Number(process.env.JANUS_HTTP_PORT ?? 8088),
-      adminPort: Number(process.env.JANUS_ADMIN_PORT ?? 7088),
-      wsPort: Number(process.env.JANUS_WS_PORT ?? 8188),
-      httpIp: process.env.JANUS_HTTP_IP ?? '0.0.0.0',
-      adminSecret,
-      streamingAdminKey,
-      iceEnforce: process.env.JANUS_ICE_ENFORCE,
-      onLog: (l) => process.stderr.write(`${l}\n`),
-    });
-    process.stdout.write(
-      [
-        'Janus is running. Give the media subgraph (or npm start) these settings:',
-        `  export JANUS_URL=${janus.url}`,
-        `  export JANUS_ADMIN_URL=${janus.adminUrl}`,
-        `  export JANUS_ADMIN_SECRET=${adminSecret}`,
-        `  export JANUS_STREAMING_ADMIN_KEY=${streamingAdminKey}`,
-        'Browsers on other machines need JANUS_PUBLIC_URL with this machine\'s address.',
-        '',
-      ].join('\n'),
-    );
+    const options = launcherOptions();
+    const janus = await launchJanus({ ...options, onLog: (l) => process.stderr.write(`${l}\n`) });
+    process.stdout.write(`${launcherReport(options, janus).join('\n')}\n`);
     const stop = () => void janus.stop().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

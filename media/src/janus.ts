@@ -7,9 +7,9 @@ export interface JanusLaunchOptions {
   httpPort: number;
   adminPort: number;
   wsPort: number;
-  /** Where the Janus API and WebSocket listen (viewers reach this). */
+  /** Where the Janus API and its WebSocket listen (viewers reach them); loopback by default. */
   httpIp?: string;
-  /** Where the Admin API listens (only the media subgraph reaches this). */
+  /** Where the Admin API listens (only the media subgraph reaches it); loopback by default. */
   adminIp?: string;
   adminSecret: string;
   streamingAdminKey: string;
@@ -98,8 +98,8 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<RunningJanu
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const host = opts.httpIp && opts.httpIp !== '0.0.0.0' ? opts.httpIp : '127.0.0.1';
-  const adminHost = opts.adminIp && opts.adminIp !== '0.0.0.0' ? opts.adminIp : '127.0.0.1';
+  const host = reachAt(opts.httpIp);
+  const adminHost = reachAt(opts.adminIp);
   const url = `http://${host}:${opts.httpPort}/janus`;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 20_000;
@@ -133,6 +133,13 @@ export async function launchJanus(opts: JanusLaunchOptions): Promise<RunningJanu
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The host in a URL that reaches a server listening on `ip` from this machine. */
+function reachAt(ip: string | undefined): string {
+  if (!ip || ip === '0.0.0.0') return '127.0.0.1';
+  if (ip === '::') return '[::1]';
+  return ip.includes(':') ? `[${ip}]` : ip;
 }
 
 /** The first executable named `name` on PATH, or null. */

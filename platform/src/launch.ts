@@ -65,6 +65,8 @@ export interface PlatformOptions {
   presenceSettings?: Partial<PresenceSettings>;
   /** Where the public reaches the gateway (PUBLIC_GATEWAY_URL): the base of signed download links. */
   publicGatewayUrl?: string;
+  /** How often media reconciles its live ingests with Janus, in ms. */
+  mediaReconcileIntervalMs?: number;
   /** Media grants' lifetime (tests shorten it). */
   grantTtlSeconds?: number;
   logger?: Logger;
@@ -167,6 +169,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
       startMedia({
         ...common('media'),
         janus: opts.janus,
+        ...(opts.mediaReconcileIntervalMs ? { reconcile: { intervalMs: opts.mediaReconcileIntervalMs } } : {}),
         queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}media` : undefined,
         settings: {
           ...(opts.janusPublicUrl ? { publicJanusUrl: opts.janusPublicUrl } : {}),

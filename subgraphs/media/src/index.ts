@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     JANUS_STREAMING_ADMIN_KEY: setting.optionalString(),
     JANUS_PUBLIC_URL: setting.url({ optional: true, protocols: ['http', 'https', 'ws', 'wss'] }),
     MEDIA_RTP_HOST: setting.optionalString(),
+    MEDIA_RECONCILE_INTERVAL_SECONDS: setting.int({ default: 30, min: 1, max: 86_400 }),
   });
   let janus;
   if (config.JANUS_URL) {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       ...(config.JANUS_PUBLIC_URL ? { publicJanusUrl: config.JANUS_PUBLIC_URL } : {}),
       ...(config.MEDIA_RTP_HOST ? { rtpHost: config.MEDIA_RTP_HOST } : {}),
     },
+    reconcile: { intervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000 },
     logger,
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void handle.stop().then(() => process.exit(0)));

@@ -14,7 +14,7 @@ import { IngestRecord, IngestStatus, type Ingest } from './entities/ingest.entit
 import { EncoderPreset } from './entities/preset.entity';
 import { EntitlementInfo, FeedInfo } from './entities/projections.entity';
 import { PlaybackToken } from './entities/token.entity';
-import { MediaUnavailableError, type JanusClient } from './janus-client';
+import { JanusPluginError, MediaUnavailableError, type JanusClient, type Mountpoint } from './janus-client';
 import type { PlaybackGrant } from './types';
 
 export interface MediaSettings {
@@ -77,8 +77,11 @@ export class MediaService {
     if (!preset) throw new BadInputError(`Unknown encoder preset "${presetId}".`, 'presetId');
     let rec = await em.findOne(IngestRecord, { feedId });
     if (rec?.status === IngestStatus.LIVE) {
-      if (rec.presetId === presetId) return this.ingestOf(em, feedId);
-      throw new ConflictError('This feed is already live with another preset; stop it first.', { field: 'presetId' });
+      if (rec.presetId !== presetId) throw new ConflictError('This feed is already live with another preset; stop it first.', { field: 'presetId' });
+      // Starting a live ingest again changes nothing, unless Janus lost its mountpoint
+      // (a restart that reconciliation has not caught up with yet): then it is recreated.
+      if (await janus.mountpoint(rec.mountpointId)) return this.ingestOf(em, feedId);
+      this.logger.warn({ feedId, mountpointId: rec.mountpointId }, 'Janus lacks the mountpoint of a LIVE ingest: recreating it');
     }
     if (!rec) {
       const [{ id }] = await em
@@ -87,7 +90,8 @@ export class MediaService {
       rec = em.create(IngestRecord, { feedId, mountpointId: Number(id), status: IngestStatus.IDLE });
     }
     try {
-      const mp = await janus.createMountpoint({ id: rec.mountpointId, name: `${feed.label} (${feedId})`, videoCodec: preset.codec });
+      // The ports the encoder was last told, when there are any (a restart after FAILED).
+      const mp = await this.createMountpoint(janus, rec, feed, preset);
       Object.assign(rec, {
         status: IngestStatus.LIVE,
         presetId,
@@ -116,6 +120,92 @@ export class MediaService {
     await em.flush();
     this.relay.notify();
     return this.ingestOf(em, feedId);
+  }
+
+  /**
+   * Creates the feed's mountpoint on the ports its record holds, so that an encoder
+   * already sending keeps reaching it; when Janus cannot bind them, on ports Janus
+   * picks (the new ones are in `Feed.ingest`, and the encoder must be told).
+   */
+  private async createMountpoint(janus: JanusClient, rec: IngestRecord, feed: FeedInfo | null, preset: EncoderPreset): Promise<Mountpoint> {
+    const spec = { id: rec.mountpointId, name: `${feed?.label ?? 'Feed'} (${rec.feedId})`, videoCodec: preset.codec };
+    if (rec.videoPort && rec.audioPort) {
+      try {
+        return await janus.createMountpoint({ ...spec, ports: { videoPort: rec.videoPort, audioPort: rec.audioPort } });
+      } catch (e) {
+        if (!(e instanceof JanusPluginError)) throw e;
+        this.logger.warn(
+          { feedId: rec.feedId, mountpointId: rec.mountpointId, videoPort: rec.videoPort, audioPort: rec.audioPort, err: e },
+          'Janus cannot listen on the ingest\'s former RTP ports: it picks others, and the encoder must send to the new ones (Feed.ingest)',
+        );
+      }
+    }
+    return janus.createMountpoint(spec);
+  }
+
+  /**
+   * Brings Janus in line with what media recorded, after Janus restarted or lost state:
+   * every LIVE ingest whose mountpoint Janus lacks is recreated (same id, the same RTP
+   * ports when Janus can bind them), or marked FAILED when Janus refuses; every unexpired
+   * playback token Janus lacks is added again, so grants given before keep working.
+   * Janus being unreachable throws MediaUnavailableError and changes nothing.
+   */
+  async reconcile(em: EntityManager): Promise<ReconcileReport> {
+    const janus = this.requireJanus();
+    const report: ReconcileReport = { recreated: 0, moved: 0, failed: 0, tokensRestored: 0 };
+    const present = await janus.listMountpoints();
+    const live = await em.find(IngestRecord, { status: IngestStatus.LIVE }, { orderBy: { mountpointId: 'asc' } });
+    for (const rec of live) {
+      if (present.has(rec.mountpointId)) continue;
+      const preset = rec.presetId ? await em.findOne(EncoderPreset, { id: rec.presetId }) : null;
+      const feed = await em.findOne(FeedInfo, { feedId: rec.feedId });
+      const where = { feedId: rec.feedId, status: IngestStatus.LIVE, mountpointId: rec.mountpointId };
+      let mp: Mountpoint;
+      try {
+        if (!preset) throw new Error(`its encoder preset "${rec.presetId ?? ''}" is unknown`);
+        mp = await this.createMountpoint(janus, rec, feed, preset);
+      } catch (e) {
+        // Janus down again: nothing is decided, the next run tries again.
+        if (e instanceof MediaUnavailableError) throw e;
+        const reason = e instanceof Error ? e.message : String(e);
+        const marked = await em.nativeUpdate(IngestRecord, where, { status: IngestStatus.FAILED, error: `Janus lost the mountpoint and refused to recreate it: ${reason}`, stoppedAt: new Date() });
+        if (marked) {
+          report.failed++;
+          this.logger.error(
+            { feedId: rec.feedId, mountpointId: rec.mountpointId, reason },
+            'ingest FAILED: Janus lacks the mountpoint of this LIVE feed and refused to recreate it; viewers get no grant until an admin starts the ingest again',
+          );
+        }
+        continue;
+      }
+      const moved = mp.videoPort !== rec.videoPort || mp.audioPort !== rec.audioPort;
+      const updated = await em.nativeUpdate(IngestRecord, where, { videoPort: mp.videoPort, audioPort: mp.audioPort, error: null });
+      if (!updated) {
+        // Stopped while we were at it: the mountpoint must not outlive the ingest.
+        await janus.destroyMountpoint(rec.mountpointId);
+        continue;
+      }
+      report.recreated++;
+      if (moved) report.moved++;
+      this.logger.info(
+        { feedId: rec.feedId, mountpointId: rec.mountpointId, videoPort: mp.videoPort, audioPort: mp.audioPort, moved },
+        moved ? 'recreated the mountpoint of a LIVE ingest on new RTP ports' : 'recreated the mountpoint of a LIVE ingest on its RTP ports',
+      );
+    }
+    report.tokensRestored = await this.restoreTokens(em, janus);
+    return report;
+  }
+
+  /** Adds again every unexpired, unrevoked playback token that Janus does not know. */
+  private async restoreTokens(em: EntityManager, janus: JanusClient): Promise<number> {
+    const known = await janus.listTokens();
+    const active = await em.find(PlaybackToken, { removedAt: null, expiresAt: { $gt: new Date() } }, { fields: ['token'] });
+    const missing = active.map((t) => t.token).filter((t) => !known.has(t));
+    for (let i = 0; i < missing.length; i += 16) {
+      await Promise.all(missing.slice(i, i + 16).map((t) => janus.addToken(t)));
+    }
+    if (missing.length) this.logger.info({ count: missing.length }, 'added playback tokens Janus had lost');
+    return missing.length;
   }
 
   async stopIngest(em: EntityManager, feedId: string, actor: Principal | null): Promise<Ingest> {
@@ -165,6 +255,13 @@ export class MediaService {
     );
     if (token) {
       token.expiresAt = expiresAt;
+      // Janus forgets tokens when it restarts: make sure it knows this one before
+      // reconciliation would. Adding a known token changes nothing; Janus being down
+      // does not stop a renewal (reconciliation adds it once Janus is back).
+      await janus.addToken(token.token).catch((err: unknown) => {
+        if (!(err instanceof MediaUnavailableError)) throw err;
+        this.logger.debug({ err: String(err.cause ?? err.message) }, 'renewed a grant while Janus is unreachable');
+      });
     } else {
       token = em.create(PlaybackToken, {
         token: randomBytes(24).toString('base64url'),
@@ -201,13 +298,33 @@ export class MediaService {
   /** Removes expired tokens from Janus: an unrenewed grant stops working. */
   async sweepExpired(em: EntityManager): Promise<number> {
     if (!this.janus) return 0;
-    const expired = await em.find(PlaybackToken, { removedAt: null, expiresAt: { $lte: new Date() } }, { limit: 500 });
+    const expired = await em.find(PlaybackToken, { removedAt: null, expiresAt: { $lte: new Date() } }, { orderBy: { expiresAt: 'asc' }, limit: 500 });
+    let removed = 0;
     for (const t of expired) {
-      await this.janus.removeToken(t.token);
+      try {
+        await this.janus.removeToken(t.token);
+      } catch (err) {
+        // Janus unreachable: the next sweep tries these and the rest again.
+        if (err instanceof MediaUnavailableError && err.janusCode === undefined) break;
+        this.logger.warn({ err }, 'Janus refused to remove an expired playback token');
+        continue;
+      }
       t.removedAt = new Date();
+      removed++;
     }
     await em.flush();
-    if (expired.length) this.logger.debug({ count: expired.length }, 'removed expired playback tokens');
-    return expired.length;
+    if (removed) this.logger.debug({ count: removed }, 'removed expired playback tokens');
+    return removed;
   }
+}
+
+export interface ReconcileReport {
+  /** Mountpoints of LIVE ingests that Janus lacked and that were created again. */
+  recreated: number;
+  /** Of those, the ones on other RTP ports than before. */
+  moved: number;
+  /** LIVE ingests marked FAILED because Janus refused to recreate their mountpoint. */
+  failed: number;
+  /** Unexpired playback tokens added to Janus again. */
+  tokensRestored: number;
 }

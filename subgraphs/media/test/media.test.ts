@@ -1,54 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, freePort, signCaller, type BusTransport, type Principal } from '@frontrow/kit';
-import { eventually, testEnv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
-import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
-import { start, type MediaHandle } from '../src/server';
+import { freePort, type BusTransport } from '@frontrow/kit';
+import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
+import type { MediaHandle } from '../src/server';
+import {
+  FEED,
+  PLAYBACK,
+  START,
+  STOP,
+  adminPrincipal,
+  deleteQueues,
+  fanPrincipal as fan,
+  gql,
+  janusOrSkip,
+  publish,
+  startMedia,
+  tokenWorks,
+} from './helpers';
 
-const hasJanus = Boolean(findOnPath('janus'));
+const admin = adminPrincipal();
 
-const admin: Principal = { kind: 'user', userId: randomUUID(), roles: ['FAN', 'ADMIN'], scopes: [] };
-const fan = (): Principal => ({ kind: 'user', userId: randomUUID(), roles: ['FAN'], scopes: [] });
-
-async function gql(media: MediaHandle, secret: string, query: string, variables: Record<string, unknown> = {}, who?: Principal) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  // The gateway signs every call, an anonymous one too.
-  headers[PRINCIPAL_HEADER] = await signCaller({ principal: who ?? null }, secret);
-  const res = await fetch(media.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  return (await res.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
-}
-
-const FEED = `query($id: ID!) { _entities(representations: [{ __typename: "Feed", id: $id }]) { ... on Feed { ingest { status videoPort audioPort rtpHost preset { id codec } } } } }`;
-const PLAYBACK = `query($id: ID!) { _entities(representations: [{ __typename: "Feed", id: $id }]) { ... on Feed { playback { janusUrl mountpointId token expiresAt hlsUrl } } } }`;
-const START = `mutation($f: ID!, $p: ID!) { startIngest(feedId: $f, presetId: $p) { status videoPort audioPort rtpHost } }`;
-const STOP = `mutation($f: ID!) { stopIngest(feedId: $f) { status videoPort } }`;
-
-async function publish(transport: BusTransport, type: string, payload: unknown) {
-  await transport.publish({ id: randomUUID(), type, occurredAt: new Date().toISOString(), version: 1, payload });
-}
-
-/** Can a Janus session be opened with this token? */
-async function tokenWorks(janusUrl: string, token: string): Promise<boolean> {
-  const res = await fetch(janusUrl, { method: 'POST', body: JSON.stringify({ janus: 'create', token, transaction: randomUUID() }) });
-  const body = (await res.json()) as { janus: string };
-  return body.janus === 'success';
-}
-
-async function startMedia(transport: BusTransport, prefix: string, secret: string, janus: RunningJanus | null, keys?: { adminSecret: string; streamingAdminKey: string }, extra: Partial<Parameters<typeof start>[0]> = {}) {
-  return start({
-    port: 0,
-    principalSecret: secret,
-    databaseUrl: testEnv.databaseUrl,
-    databaseSchema: prefix,
-    dropSchemaOnStop: true,
-    transport,
-    queuePrefix: prefix,
-    janus: janus && keys ? { url: janus.url, adminUrl: janus.adminUrl, ...keys } : undefined,
-    sweepIntervalMs: 100,
-    ...extra,
-  });
-}
-
-(hasJanus ? describe : describe.skip)(hasJanus ? 'media over a real Janus' : 'media over a real Janus (needs the janus binary)', () => {
+janusOrSkip('media over a real Janus')('media over a real Janus', () => {
   let janus: RunningJanus;
   let media: MediaHandle;
   let transport: BusTransport;
@@ -65,7 +37,7 @@ async function startMedia(transport: BusTransport, prefix: string, secret: strin
 
   afterAll(async () => {
     await media?.stop();
-    for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport?.deleteQueue(`${prefix}.${q}`);
+    if (transport) await deleteQueues(transport, prefix);
     await transport?.close();
     await janus?.stop();
   });
@@ -175,7 +147,7 @@ async function startMedia(transport: BusTransport, prefix: string, secret: strin
       await eventually(async () => !(await tokenWorks(janus.url, g[0].playback.token)), 10_000, 100);
     } finally {
       await short.stop();
-      for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${shortPrefix}.${q}`);
+      await deleteQueues(transport, shortPrefix);
     }
   });
 
@@ -224,7 +196,7 @@ describe('media without Janus', () => {
       expect((ingest.data?._entities as Array<{ ingest: { status: string } }>)[0].ingest.status).toBe('FAILED');
     } finally {
       await media.stop();
-      for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}.${q}`);
+      await deleteQueues(transport, prefix);
       await transport.close();
     }
   });
