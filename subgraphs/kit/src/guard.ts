@@ -155,6 +155,7 @@ export function isServiceSdlQuery(query: unknown): boolean {
     (d) =>
       d.kind === Kind.OPERATION_DEFINITION &&
       d.operation === 'query' &&
+      d.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === '_service') &&
       d.selectionSet.selections.every((s) => s.kind === Kind.FIELD && (s.name.value === '_service' || s.name.value === '__typename')),
   );
 }

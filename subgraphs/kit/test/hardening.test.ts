@@ -191,6 +191,7 @@ describe('text at the edge', () => {
     expect(isServiceSdlQuery('{ _service { sdl } me { id } }')).toBe(false);
     expect(isServiceSdlQuery('{ _entities(representations: []) { __typename } }')).toBe(false);
     expect(isServiceSdlQuery('mutation { _service { sdl } }')).toBe(false);
+    expect(isServiceSdlQuery('{ __typename }')).toBe(false);
   });
 });
 
