@@ -22,7 +22,7 @@ export class ExportResolver {
     if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 86_400_000) {
       throw new BadInputError(`The period may span at most ${MAX_PERIOD_DAYS} days.`, 'to');
     }
-    const { exportKey, settings, publicUrl, relay } = ctx.services;
+    const { exportKey, settings, publicUrl } = ctx.services;
     const url = signExportUrl(publicUrl(), exportKey, from, to, settings.exportUrlTtlSeconds);
     emitAudit(ctx.em, 'commerce', {
       actorId: admin.userId,
@@ -33,7 +33,6 @@ export class ExportResolver {
       details: { from: from.toISOString(), to: to.toISOString(), expiresInSeconds: settings.exportUrlTtlSeconds },
     });
     await ctx.em.flush();
-    relay.notify();
     return url;
   }
 }

@@ -34,7 +34,7 @@ export class OrderResolver {
   })
   async checkout(@Arg('input', () => CheckoutInput) input: CheckoutInput, @Ctx() ctx: CommerceContext): Promise<Order> {
     const fan = requireUser(ctx.principal);
-    const { provider, kv, settings, relay } = ctx.services;
+    const { provider, kv, settings } = ctx.services;
     const quantity = input.quantity;
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
       throw new BadInputError(`quantity must be between 1 and ${MAX_QUANTITY}.`, 'quantity');
@@ -86,7 +86,7 @@ export class OrderResolver {
       // No payment was started: the order fails now and its units go back.
       ctx.log.warn({ err, orderId: order.id }, 'the payment provider refused the payment');
       const reason = err instanceof PaymentProviderError ? err.code : 'provider_unavailable';
-      if (await failOrder(ctx.em, order.id, reason)) relay.notify();
+      await failOrder(ctx.em, order.id, reason);
       return (await ctx.em.fork().findOne(Order, { id: order.id }))!;
     }
     return order;
@@ -145,8 +145,7 @@ export class OrderResolver {
       await ctx.em.nativeUpdate(Order, { id: order.id, refundRequestedAt: now }, { refundRequestedAt: null, refundRequestedBy: null, refundReason: null });
       throw new ConflictError('The payment provider did not accept the refund; the order is unchanged.', { field: 'orderId' });
     }
-    const done = await ctx.em.fork().transactional((tx) => completeRefund(tx, order.id, refundId, { id: admin.userId, roles: admin.roles }));
-    if (done) ctx.services.relay.notify();
+    await ctx.em.fork().transactional((tx) => completeRefund(tx, order.id, refundId, { id: admin.userId, roles: admin.roles }));
     return (await ctx.em.fork().findOne(Order, { id: order.id }))!;
   }
 

@@ -61,7 +61,6 @@ export class ProductResolver {
     });
     audit(ctx, admin, 'commerce.product.created', product.id, { kind: input.kind, name, eventId, amount, currency, inventory });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return product;
   }
 
@@ -82,7 +81,6 @@ export class ProductResolver {
     product.priceCurrency = currency;
     audit(ctx, admin, 'commerce.product.repriced', product.id, { before, after: money(amount, currency) });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return product;
   }
 
@@ -95,7 +93,6 @@ export class ProductResolver {
       product.active = false;
       audit(ctx, admin, 'commerce.product.retired', product.id, { name: product.name });
       await ctx.em.flush();
-      ctx.services.relay.notify();
     }
     return product;
   }

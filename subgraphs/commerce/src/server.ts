@@ -81,7 +81,7 @@ export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
     ? undefined
     : new TestPaymentProvider({ webhookSecret: opts.paymentsWebhookSecret, logger, ...opts.testProvider });
   const provider = opts.paymentProvider ?? testProvider!;
-  const sweeper = new ReservationSweeper(em, relay, settings.reservationTtlSeconds, logger);
+  const sweeper = new ReservationSweeper(em, settings.reservationTtlSeconds, logger);
 
   let ownBaseUrl = '';
   const services: CommerceServices = {
@@ -118,7 +118,7 @@ export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
       app.post(
         WEBHOOK_PATH,
         express.raw({ type: () => true, limit: '256kb' }),
-        webhookRoute({ em, secret: opts.paymentsWebhookSecret, relay, provider, logger }),
+        webhookRoute({ em, secret: opts.paymentsWebhookSecret, provider, logger }),
       );
       app.get(EXPORT_PATH, exportRoute(em, services.exportKey, logger));
     },

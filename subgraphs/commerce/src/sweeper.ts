@@ -1,4 +1,4 @@
-import type { Logger, OutboxRelay } from '@frontrow/kit';
+import type { Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Order, OrderStatus } from './entities/order.entity';
 import { cancelExpired } from './orders';
@@ -19,7 +19,6 @@ export class ReservationSweeper {
 
   constructor(
     private readonly em: EntityManager,
-    private readonly relay: OutboxRelay,
     private readonly ttlSeconds: number,
     private readonly logger: Logger,
   ) {
@@ -63,7 +62,6 @@ export class ReservationSweeper {
         if (await cancelExpired(this.em, order.id, cutoff)) changed++;
       }
       cancelled += changed;
-      if (changed) this.relay.notify();
       if (expired.length < BATCH || this.stopped || changed === 0) break;
     }
     if (cancelled) this.logger.info({ cancelled }, 'cancelled unpaid orders whose reservation expired');

@@ -80,7 +80,6 @@ export class EventResolver {
       details: { title },
     });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return event;
   }
 
@@ -126,7 +125,6 @@ export class EventResolver {
       details: { changed },
     });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return event;
   }
 
@@ -137,7 +135,6 @@ export class EventResolver {
   async setEventStatus(@Args(() => SetEventStatusArgs) { id, status }: SetEventStatusArgs, @Ctx() ctx: EventsContext): Promise<SportEvent> {
     const admin = requireRole(ctx.principal, 'ADMIN');
     const event = await setEventStatus(ctx.em, id, status, admin);
-    ctx.services.relay.notify();
     return event;
   }
 }

@@ -47,7 +47,6 @@ export class FeedResolver {
       details: { eventId: event.id, label, projection: feed.projection, isDefault, preview: feed.preview },
     });
     await flushFeed(ctx);
-    ctx.services.relay.notify();
     return feed;
   }
 
@@ -89,7 +88,6 @@ export class FeedResolver {
       details: { eventId: feed.eventId, changed, ...next },
     });
     await flushFeed(ctx);
-    ctx.services.relay.notify();
     return feed;
   }
 }

@@ -49,7 +49,6 @@ export class MomentResolver {
       details: { eventId: event.id, feedId: feed.id, title },
     });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return moment;
   }
 }

@@ -37,7 +37,6 @@ export class VenueResolver {
       details: { name: venue.name, city: venue.city },
     });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return venue;
   }
 }

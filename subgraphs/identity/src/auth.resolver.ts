@@ -33,7 +33,6 @@ export class AuthResolver {
       emit(em, 'identity.user.registered', { userId: user.id, displayName, registeredAt: user.createdAt.toISOString() });
       return openSession(em, ctx.services, user);
     });
-    ctx.services.relay.notify();
     await ctx.services.throttle.remember(email, ctx.clientIp);
     ctx.sessionUserId = payload.user.id;
     return payload;
@@ -91,5 +90,4 @@ async function recordThrottled(ctx: IdentityContext, user: User, alert: SignInAl
     details: { reason: alert.reason, failures: alert.failures, ...(alert.reason === 'address' ? { address: ctx.clientIp } : {}) },
   });
   await em.flush();
-  ctx.services.relay.notify();
 }

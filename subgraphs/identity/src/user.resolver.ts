@@ -51,7 +51,6 @@ export class UserResolver {
         details: { role },
       });
       await ctx.em.flush();
-      ctx.services.relay.notify();
     }
     return user;
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { Connection } from 'rabbitmq-client';
-import { consume, emit, KIT_ENTITIES, KIT_MIGRATIONS, MemoryTransport, OutboxRelay } from '../src/bus';
+import { consume, emit, KIT_ENTITIES, KIT_MIGRATIONS, MemoryTransport, notifyRelayAfterCommit, OutboxRelay } from '../src/bus';
 import { topicMatches, type BusMessage, type BusTransport, type Subscription } from '../src/bus/types';
 import { openDatabase, type Database } from '../src/db';
 import { createLogger } from '../src/logger';
@@ -239,6 +239,47 @@ describe('the event bus', () => {
       expect(got[1]).toMatchObject({ id: after.id, type: `${ns}.relay.after-notify`, payload: { n: 2 } });
       const unsent = await rowsOf(`select id from outbox_message where type like ? and sent_at is null`, [`${ns}.relay.%`]);
       expect(unsent).toEqual([]);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('is told by the kit after each commit that emitted events, and not after a rollback', async () => {
+    const got = await listen('commit', [`${ns}.commit.*`]);
+    // A poll interval far beyond the test: only the commit hook can explain a delivery.
+    const orm = db.orm;
+    const running = new OutboxRelay(orm.em, transport, logger, 600_000);
+    notifyRelayAfterCommit(orm.em, running);
+    running.start();
+    try {
+      const em = orm.em.fork();
+      emit(em, `${ns}.commit.flushed`, {});
+      await em.flush();
+      await eventually(() => got.some((m) => m.type === `${ns}.commit.flushed`));
+
+      await orm.em.fork().transactional(async (tx: EntityManager) => {
+        emit(tx, `${ns}.commit.in-transaction`, {});
+        await tx.flush();
+      });
+      await eventually(() => got.some((m) => m.type === `${ns}.commit.in-transaction`));
+
+      await orm.em
+        .fork()
+        .transactional(async (tx: EntityManager) => {
+          emit(tx, `${ns}.commit.rolled-back`, {});
+          await tx.flush();
+          throw new Error('changed my mind');
+        })
+        .catch(() => undefined);
+      const em2 = orm.em.fork();
+      emit(em2, `${ns}.commit.after-rollback`, {});
+      await em2.flush();
+      await eventually(() => got.some((m) => m.type === `${ns}.commit.after-rollback`));
+      expect(got.map((m) => m.type).filter((t) => t.startsWith(`${ns}.commit.`))).toEqual([
+        `${ns}.commit.flushed`,
+        `${ns}.commit.in-transaction`,
+        `${ns}.commit.after-rollback`,
+      ]);
     } finally {
       await running.stop();
     }

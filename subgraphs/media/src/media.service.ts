@@ -6,7 +6,6 @@ import {
   NotFoundError,
   emitAudit,
   type Logger,
-  type OutboxRelay,
   type Principal,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -38,7 +37,6 @@ export class MediaService {
   constructor(
     private readonly janus: JanusClient | null,
     private readonly settings: MediaSettings,
-    private readonly relay: OutboxRelay,
     private readonly logger: Logger,
   ) {}
 
@@ -118,7 +116,6 @@ export class MediaService {
       });
     }
     await em.flush();
-    this.relay.notify();
     return this.ingestOf(em, feedId);
   }
 
@@ -223,7 +220,6 @@ export class MediaService {
       });
     }
     await em.flush();
-    this.relay.notify();
     return this.ingestOf(em, feedId);
   }
 

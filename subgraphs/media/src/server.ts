@@ -53,7 +53,7 @@ export async function start(opts: MediaOptions): Promise<MediaHandle> {
     rtpHost: opts.janus ? new URL(opts.janus.url).hostname : undefined,
     ...opts.settings,
   };
-  const media = new MediaService(janus, settings, relay, logger);
+  const media = new MediaService(janus, settings, logger);
   const subscriptions: Subscription[] = [];
   const sweeper = new Loop('token sweep', opts.sweepIntervalMs ?? 15_000, async () => void (await media.sweepExpired(em.fork())), logger);
   const reconciler = janus ? new JanusReconciler(em, janus, media, { ...DEFAULT_RECONCILE_SETTINGS, ...opts.reconcile }, logger) : null;

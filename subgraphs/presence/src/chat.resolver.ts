@@ -79,7 +79,6 @@ export class ChatResolver {
       details: { partyId: message.partyId, authorId: message.authorId, reports: reports.length },
     });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     await ctx.services.hub.publish(message.partyId, { __typename: 'ChatRemoved', messageId: message.id });
     return true;
   }
@@ -125,7 +124,6 @@ export class ChatResolver {
       details: { messageId: report.messageId, partyId: report.partyId },
     });
     await ctx.em.flush();
-    ctx.services.relay.notify();
     return true;
   }
 

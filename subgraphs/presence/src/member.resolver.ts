@@ -44,7 +44,6 @@ export class MemberResolver {
         details: { partyId: party.id },
       });
       await ctx.em.flush();
-      ctx.services.relay.notify();
       const online = await ctx.services.hub.isOnline(ctx.em, party.id, target.userId);
       await ctx.services.hub.publish(party.id, { __typename: 'MemberUpdated', member: memberData(target, online) });
     }
@@ -79,7 +78,6 @@ export class MemberResolver {
       return true;
     });
     if (!kicked) throw new NotFoundError('Member');
-    ctx.services.relay.notify();
     await ctx.services.hub.publish(party.id, { __typename: 'MemberKicked', member: memberData(target, false) });
     if (target.role === PartyRole.HOST) await ctx.services.hub.announceNewHost(party.id);
     return true;

@@ -85,7 +85,6 @@ export class PartyResolver {
         if (err instanceof UniqueConstraintViolationException && attempt < 5) continue;
         throw err;
       }
-      ctx.services.relay.notify();
       return party;
     }
   }

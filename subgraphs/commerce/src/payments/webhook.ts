@@ -1,4 +1,4 @@
-import type { Logger, OutboxRelay } from '@frontrow/kit';
+import type { Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Request, Response } from 'express';
 import { applyPaymentEvent, refundLatePayment } from '../orders';
@@ -27,7 +27,7 @@ function parseEvent(raw: Buffer): PaymentWebhookEvent | null {
  * and changes nothing. A verified event is applied once (its id is recorded), and
  * only then answered 200: any failure answers 500, so the provider delivers again.
  */
-export function webhookRoute(deps: { em: EntityManager; secret: string; relay: OutboxRelay; provider: PaymentProvider; logger: Logger }) {
+export function webhookRoute(deps: { em: EntityManager; secret: string; provider: PaymentProvider; logger: Logger }) {
   return async (req: Request, res: Response): Promise<void> => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const check = verifyWebhookSignature(deps.secret, req.header(SIGNATURE_HEADER), raw);
@@ -43,7 +43,6 @@ export function webhookRoute(deps: { em: EntityManager; secret: string; relay: O
     }
     try {
       const applied = await applyPaymentEvent(deps.em, event, deps.logger);
-      if (applied.emitted) deps.relay.notify();
       if (applied.latePayment) void refundLatePayment(deps.provider, applied.latePayment, deps.logger);
       res.status(200).json({ received: true, duplicate: applied.duplicate });
     } catch (err) {

@@ -7,7 +7,7 @@ import type { BusMessage, BusTransport, ConsumeOptions, Subscription } from './t
 export * from './types';
 export { MemoryTransport } from './memory';
 export { RabbitTransport } from './rabbit';
-export { emit, emitAudit, type AuditPayload, OutboxMessage, HandledMessage, OutboxRelay, KIT_ENTITIES, KIT_MIGRATIONS, KitBusMigration } from './outbox';
+export { emit, emitAudit, notifyRelayAfterCommit, type AuditPayload, OutboxMessage, HandledMessage, OutboxRelay, KIT_ENTITIES, KIT_MIGRATIONS, KitBusMigration } from './outbox';
 
 /** RabbitMQ when a URL is given; otherwise the in-process stand-in (quick start only). */
 export function createTransport(url: string | undefined, logger: Logger, name: string): BusTransport {

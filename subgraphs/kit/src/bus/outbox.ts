@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property, type EntityManager } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property, type EntityManager, type EventSubscriber, type FlushEventArgs, type TransactionEventArgs } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from '../logger';
 import type { BusTransport } from './types';
@@ -204,7 +204,8 @@ export class OutboxRelay {
 
 /** What every admin or moderator action leaves behind; telemetry keeps the log. */
 export interface AuditPayload {
-  actorId: string;
+  /** Null for what the system itself decided (a throttled sign-in). */
+  actorId: string | null;
   actorRoles: string[];
   action: string;
   targetType: string;
@@ -215,4 +216,27 @@ export interface AuditPayload {
 /** Emits `<service>.audit.recorded` in the caller's unit of work. */
 export function emitAudit(em: EntityManager, service: string, audit: AuditPayload): OutboxMessage {
   return emit(em, `${service}.audit.recorded`, { ...audit, details: audit.details ?? {} });
+}
+
+/**
+ * Tells the relay to publish as soon as a change that emitted events is committed, so
+ * no call site has to remember: after a flush outside a transaction, or when the
+ * transaction that flushed an outbox row commits (a rolled-back one publishes nothing).
+ */
+export function notifyRelayAfterCommit(em: EntityManager, relay: OutboxRelay): void {
+  const pending = new WeakSet<object>();
+  const subscriber: EventSubscriber = {
+    afterFlush({ uow, em: flushed }: FlushEventArgs) {
+      if (!uow.getChangeSets().some((cs) => cs.entity instanceof OutboxMessage)) return;
+      if (flushed.isInTransaction()) pending.add(flushed.getTransactionContext() as object);
+      else relay.notify();
+    },
+    afterTransactionCommit({ transaction }: TransactionEventArgs) {
+      if (transaction && pending.has(transaction as object)) {
+        pending.delete(transaction as object);
+        relay.notify();
+      }
+    },
+  };
+  em.getEventManager().registerSubscriber(subscriber);
 }
