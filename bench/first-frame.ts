@@ -7,7 +7,7 @@
  *   node -r @swc-node/register bench/first-frame.ts [runs]
  */
 import 'reflect-metadata';
-import { eventually } from '@frontrow/kit/src/testing';
+import { eventually } from '@frontrow/kit/testing';
 import { WatchWorld, missingForWatch } from '@frontrow/platform/test/watch-harness';
 import { machine, percentile, writeSection } from './report';
 

@@ -19,7 +19,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, setting } from '@frontrow/kit/src/config';
+import { ConfigError, loadConfig, setting } from '@frontrow/kit/config';
 import { startTestSource } from '@frontrow/media-plane/src/test-source';
 
 const ROOT = join(__dirname, '..');

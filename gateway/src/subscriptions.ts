@@ -30,7 +30,7 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { createClient, type Client } from 'graphql-ws';
-import { useServer } from '@frontrow/kit/src/graphql-ws';
+import { useServer } from '@frontrow/kit';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Authenticator } from './auth';
 import { executePlan, unsupportedIn, type FetchReply, type FetchRequest } from './plan';

@@ -1,5 +1,5 @@
 import type { BusMessage } from '@frontrow/kit';
-import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/testing';
 import { DevicePairingRecord } from '@frontrow/identity/src/entities/device.entity';
 import { bearer, codeOf, signIn, signUp, startStack, type Session, type Stack } from './stack';
 

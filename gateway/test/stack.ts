@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start as startIdentity, type IdentityHandle, type IdentityOptions } from '@frontrow/identity/src/server';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import type { BusTransport, KeyValueStore, ServiceHandle } from '@frontrow/kit';
 import { startGateway, type GatewayOptions } from '../src/server';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { ConfigError, loadConfig, setting, type Setting } from '@frontrow/kit/src/config';
+import { ConfigError, loadConfig, setting, type Setting } from '@frontrow/kit/config';
 import type { JanusLaunchOptions } from './janus';
 
 /** Loopback: where the local launcher's Janus listens unless told otherwise. */

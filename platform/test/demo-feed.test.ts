@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { testSecret, uniqueName } from '@frontrow/kit/src/testing';
+import { testSecret, uniqueName } from '@frontrow/kit/testing';
 import { findOnPath } from '@frontrow/media-plane/src/janus';
 import { RestartableJanus, tokenWorks } from '@frontrow/media/test/helpers';
 import { ROOT } from '../src/launch';

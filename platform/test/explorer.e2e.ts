@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { ARTIFACTS, chromiumPath } from './watch-harness';
 import { startTestPlatform, type TestPlatform } from './test-platform';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { PRINCIPAL_HEADER, SCOPES, operationAccessRules, renderScopesDoc, signCaller, type AccessRule } from '@frontrow/kit';
-import { uniqueName } from '@frontrow/kit/src/testing';
+import { uniqueName } from '@frontrow/kit/testing';
 import {
   getNamedType,
   isEnumType,

@@ -1,6 +1,6 @@
 import { createHook } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/testing';
 import { Events, PARTY_EVENTS, connect, gql, signUp } from './party-harness';
 import { startTestPlatform } from './test-platform';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/testing';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Platform } from '../src/launch';

@@ -1,4 +1,4 @@
-import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/testing';
 import { defaultPorts, type Platform } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 

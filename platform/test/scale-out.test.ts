@@ -1,5 +1,5 @@
 import { freePort } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '@frontrow/kit/src/testing';
+import { eventually } from '@frontrow/kit/testing';
 import { ROOT } from '../src/launch';
 
 /**

@@ -1,5 +1,5 @@
 import type { BusTransport, KeyValueStore } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { launchPlatform, type Platform, type PlatformOptions } from '../src/launch';
 
 /** The whole platform for one test suite, on free ports, with schemas and queues of its own. */

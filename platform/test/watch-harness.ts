@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, type BusTransport } from '@frontrow/kit';
-import { eventually, testSecret, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { startTestSource, type RunningSource } from '@frontrow/media-plane/src/test-source';
 import { chromium, type Browser, type Page } from 'playwright-core';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@frontrow/kit/src/testing';
+import { eventually } from '@frontrow/kit/testing';
 import { WatchWorld, missingForWatch } from './watch-harness';
 
 const missing = missingForWatch();

@@ -1,4 +1,4 @@
-import { PageInfo } from '@frontrow/kit/src/relay';
+import { PageInfo } from '@frontrow/kit';
 import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Order } from './entities/order.entity';
 import { ProductKind } from './entities/product.entity';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { consume, type BusMessage, type Subscription } from '@frontrow/kit';
-import { eventually, testEnv, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, testEnv, uniqueName } from '@frontrow/kit/testing';
 import { TestCommerce, admin, fan, type Data } from './helpers';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { eventually } from '@frontrow/kit/src/testing';
+import { eventually } from '@frontrow/kit/testing';
 import { parse } from 'graphql';
 import { deriveExportKey, signExportUrl } from '../src/exports';
 import { SIGNATURE_HEADER, signWebhook } from '../src/payments/provider';

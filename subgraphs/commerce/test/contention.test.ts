@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@frontrow/kit/src/testing';
+import { eventually } from '@frontrow/kit/testing';
 import { CODES_OF_THE_CONTRACT, TestCommerce, admin, fan, type GqlResult } from './helpers';
 
 /** Many fans, few units: the conditional reservation never oversells, and losers get a clean error. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signCaller, type BusMessage, type BusTransport, type Principal, type Subscription } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { start, type CommerceHandle, type CommerceOptions } from '../src/server';
 
 /** Responses are read loosely in tests; each assertion states the shape it expects. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@frontrow/kit/src/testing';
+import { eventually } from '@frontrow/kit/testing';
 import type { TestPaymentProvider } from '../src/payments/test-provider';
 import { seedDemoCatalog } from '../src/seed';
 import { TestCommerce, admin, fan, type Data } from './helpers';

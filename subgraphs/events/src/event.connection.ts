@@ -1,4 +1,4 @@
-import { PageInfo } from '@frontrow/kit/src/relay';
+import { PageInfo } from '@frontrow/kit';
 import { BadInputError } from '@frontrow/kit';
 import type { EntityManager, ObjectQuery } from '@mikro-orm/postgresql';
 import { Field, ObjectType } from 'type-graphql';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signCaller, type Principal, type RoleName } from '@frontrow/kit';
-import { testEnv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { start, type EventsHandle, type EventsOptions } from '../src/server';
 
 export interface GqlError {

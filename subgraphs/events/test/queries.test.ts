@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { uniqueName } from '@frontrow/kit/src/testing';
+import { uniqueName } from '@frontrow/kit/testing';
 import { EventStatus, SportEvent } from '../src/entities/event.entity';
 import { Feed, Projection } from '../src/entities/feed.entity';
 import { Moment } from '../src/entities/moment.entity';

@@ -1,5 +1,5 @@
 import { OutboxMessage, PRINCIPAL_HEADER, signCaller, type BusMessage, type Principal } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { hashPassword } from '../src/crypto';
 import { User } from '../src/entities/user.entity';
 import { start, type IdentityHandle, type IdentityOptions } from '../src/server';

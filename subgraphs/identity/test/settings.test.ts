@@ -1,5 +1,5 @@
 import { ConfigError } from '@frontrow/kit';
-import { testSecret } from '@frontrow/kit/src/testing';
+import { testSecret } from '@frontrow/kit/testing';
 import { readIdentityConfig } from '../src/config';
 import { DEFAULT_SETTINGS } from '../src/server';
 import { codeOf, retryAfter, startTestIdentity, type TestIdentity } from './helpers';

@@ -1,4 +1,4 @@
-import { eventually, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, uniqueName } from '@frontrow/kit/testing';
 import { PASSWORD, codeOf, retryAfter, startTestIdentity, type GqlResult, type TestIdentity } from './helpers';
 
 /**

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PRINCIPAL_HEADER, SCOPES as SCOPE_TABLE, signCaller, type Principal } from '@frontrow/kit';
 
 const SCOPES = Object.keys(SCOPE_TABLE);
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { SignJWT } from 'jose';
 import { hashPassword } from '../src/crypto';
 import { User } from '../src/entities/user.entity';

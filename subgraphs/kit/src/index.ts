@@ -19,3 +19,7 @@ export * from './access';
 export * from './guard';
 export * from './limits';
 export * from './http';
+export * from './entity';
+export * from './relay';
+export * from './ids';
+export * from './graphql-ws';

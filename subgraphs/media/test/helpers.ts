@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, freePort, signCaller, type BusTransport, type Principal } from '@frontrow/kit';
-import { testEnv } from '@frontrow/kit/src/testing';
+import { testEnv } from '@frontrow/kit/testing';
 import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { start, type MediaHandle, type MediaOptions } from '../src/server';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { freePort, type BusTransport } from '@frontrow/kit';
-import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import type { MediaHandle } from '../src/server';
 import {

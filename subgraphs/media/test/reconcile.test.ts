@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type BusTransport, type Principal } from '@frontrow/kit';
-import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { PlaybackToken } from '../src/entities/token.entity';
 import type { MediaHandle, MediaOptions } from '../src/server';
 import {

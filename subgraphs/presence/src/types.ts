@@ -1,4 +1,4 @@
-import { PageInfo } from '@frontrow/kit/src/relay';
+import { PageInfo } from '@frontrow/kit';
 import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ChatMessage } from './entities/chat-message.entity';
 import { MessageReport } from './entities/message-report.entity';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { PRINCIPAL_HEADER, formatError, verifyCaller, type Logger, type Principal, type RequestBase } from '@frontrow/kit';
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { useServer } from '@frontrow/kit/src/graphql-ws';
+import { useServer } from '@frontrow/kit';
 import { WebSocketServer } from 'ws';
 
 /** What the gateway sends in `connection_init`: the caller it verified, signed for this hop. */

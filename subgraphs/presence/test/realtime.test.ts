@@ -1,5 +1,5 @@
 import { PRINCIPAL_HEADER, signCaller } from '@frontrow/kit';
-import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/src/testing';
+import { eventually, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import type { Client } from 'graphql-ws';
 import { start, type PresenceHandle } from '../src/server';
 import { actor, code, follow, gql, memberClient, ok, wsClient, type Actor, type PartyEventResult, type Stream } from './helpers';

@@ -1,6 +1,6 @@
 import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 import { Directive, Field, ObjectType } from 'type-graphql';
-import { BaseEntity } from '@frontrow/kit/src/entity';
+import { BaseEntity } from '@frontrow/kit';
 import { ProductKind } from './product.entity';
 
 @Directive('@key(fields: "id")')

@@ -1,6 +1,6 @@
 import { Entity, Index, Property } from '@mikro-orm/core';
 import { Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '@frontrow/kit/src/entity';
+import { BaseEntity } from '@frontrow/kit';
 
 export enum ProductKind {
   EVENT_PASS = 'EVENT_PASS',

@@ -1,6 +1,6 @@
 import { Entity, Property } from '@mikro-orm/core';
 import { Directive, Field, ObjectType, registerEnumType } from 'type-graphql';
-import { BaseEntity } from '@frontrow/kit/src/entity';
+import { BaseEntity } from '@frontrow/kit';
 
 export enum Projection {
   EQUIRECT_MONO = 'EQUIRECT_MONO',

@@ -1,6 +1,6 @@
 import { Entity, Property } from '@mikro-orm/core';
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
-import { BaseEntity } from '@frontrow/kit/src/entity';
+import { BaseEntity } from '@frontrow/kit';
 
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A stadium or arena where events take place.' })

@@ -1,6 +1,6 @@
 import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
-import { BaseEntity } from '@frontrow/kit/src/entity';
+import { BaseEntity } from '@frontrow/kit';
 
 @ObjectType({ description: 'A key for a sponsor integration or a developer; the secret is shown once.' })
 @Entity({ tableName: 'api_key' })

@@ -1,6 +1,6 @@
 import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
-import { BaseEntity } from '@frontrow/kit/src/entity';
+import { BaseEntity } from '@frontrow/kit';
 
 @ObjectType({ description: 'A headset paired with a user account.' })
 @Entity({ tableName: 'device' })
