@@ -1,6 +1,6 @@
 import type { BusMessage } from '@frontrow/kit';
 import { eventually, uniqueName } from '@frontrow/kit/testing';
-import { DevicePairingRecord } from '@frontrow/identity/src/entities/device.entity';
+import { DevicePairingRecord } from '@frontrow/identity/src/entities/device-pairing-record.entity';
 import { bearer, codeOf, signIn, signUp, startStack, type Session, type Stack } from './stack';
 
 let stack: Stack;

@@ -175,21 +175,20 @@ export function readSubgraphConfig<S extends ConfigShape>(
 
 /**
  * Runs a service as its own process: a logger that also reports the process's
- * failures, the service started by `launch`, stopped on SIGINT or SIGTERM. A
- * configuration error ends the process with its message (exit code 2), as does a
- * failed start, with its error.
+ * failures, the service started by `launch` and stopped on SIGINT or SIGTERM (a signal
+ * that arrives while it starts stops it once started). A configuration error ends the
+ * process with its message (exit code 2), as does a failed start, with its error.
  */
 export function runService(name: string, launch: (logger: Logger) => Promise<{ stop(): Promise<void> }>): void {
   const logger = createLogger(name);
   logProcessFailures(logger);
-  launch(logger).then(
-    (handle) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void handle.stop().then(() => process.exit(0)));
-    },
-    (e: unknown) => {
-      if (e instanceof ConfigError) logger.fatal(e.message);
-      else logger.fatal({ err: e }, `${name} failed to start`);
-      process.exit(2);
-    },
-  );
+  const started = launch(logger);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void started.then((handle) => handle.stop()).then(() => process.exit(0), () => process.exit(2)));
+  }
+  started.catch((e: unknown) => {
+    if (e instanceof ConfigError) logger.fatal(e.message);
+    else logger.fatal({ err: e }, `${name} failed to start`);
+    process.exit(2);
+  });
 }

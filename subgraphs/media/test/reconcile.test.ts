@@ -5,23 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type BusTransport, type Principal } from '@frontrow/kit';
 import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
-import { PlaybackToken } from '../src/entities/token.entity';
+import { PlaybackToken } from '../src/entities/playback-token.entity';
 import type { MediaHandle, MediaOptions } from '../src/server';
-import {
-  FEED,
-  PLAYBACK,
-  START,
-  adminPrincipal,
-  deleteQueues,
-  fanPrincipal,
-  gql,
-  janusOrSkip,
-  publish,
-  startMedia,
-  tokenWorks,
-  RestartableJanus,
-  type GqlReply,
-} from './helpers';
+import { FEED, PLAYBACK, START, adminPrincipal, deleteQueues, fanPrincipal, gql, janusOrSkip, publish, startMedia, tokenWorks, RestartableJanus, type GqlReply } from './helpers';
 
 /** Binds a UDP port (as another program holding it would). */
 function holdUdpPort(port: number): Promise<Socket> {
