@@ -1,4 +1,4 @@
-import { Access, BadInputError, ConflictError, NotFoundError, cursorCodec, emptyPageInfo, findById, hasRole, pageSize, parseId, hitRateLimit, requireRole, requireUser, type AccessRule, type Principal } from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, NotFoundError, cursorCodec, emptyPageInfo, findById, pageOf, hasRole, pageSize, parseId, hitRateLimit, requireRole, requireUser, type AccessRule, type Principal } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -244,15 +244,5 @@ async function pageOfOrders(
     ? { ...where, $or: [{ createdAt: { $lt: cursor.at } }, { createdAt: cursor.at, id: { $lt: cursor.id } }] }
     : where;
   const rows = await em.find(Order, filter, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-  const page = rows.slice(0, size);
-  const edges = page.map((node) => ({ cursor: cursors.encode({ at: node.createdAt, id: node.id }), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage: Boolean(cursor),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
+  return pageOf(rows, size, (node) => cursors.encode({ at: node.createdAt, id: node.id }), Boolean(cursor));
 }

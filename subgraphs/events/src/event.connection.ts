@@ -1,4 +1,4 @@
-import { BadInputError, cursorCodec, pageSize } from '@frontrow/kit';
+import { BadInputError, cursorCodec, pageOf, pageSize } from '@frontrow/kit';
 import type { EntityManager, ObjectQuery } from '@mikro-orm/postgresql';
 import { SportEvent } from './entities/sport-event.entity';
 import type { EventFilter } from './event.input';
@@ -57,7 +57,6 @@ export async function listEvents(
     orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
     limit: size + 1,
   });
-  const page = rows.slice(0, size);
   let hasPreviousPage = false;
   if (cursor) {
     const before = await em
@@ -68,14 +67,5 @@ export async function listEvents(
       .execute('all');
     hasPreviousPage = before.length > 0;
   }
-  const edges = page.map((node) => ({ cursor: cursors.encode({ at: node.startsAt, id: node.id }), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
+  return pageOf(rows, size, (node) => cursors.encode({ at: node.startsAt, id: node.id }), hasPreviousPage);
 }

@@ -75,3 +75,25 @@ export function pageSize(first: number | null | undefined, fallback = 20, max = 
 export function emptyPageInfo(): PageInfo {
   return { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
 }
+
+/**
+ * A page from the rows a keyset query returned: ask for `size + 1` rows, and the one
+ * beyond the page tells that a next page exists.
+ */
+export function pageOf<T>(
+  rows: T[],
+  size: number,
+  cursorOf: (node: T) => string,
+  hasPreviousPage: boolean,
+): { edges: { cursor: string; node: T }[]; pageInfo: PageInfo } {
+  const edges = rows.slice(0, size).map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { Access, BadInputError, ForbiddenError, NotFoundError, cursorCodec, emitAudit, findById, hitRateLimit, pageSize, requireRole, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, ForbiddenError, NotFoundError, cursorCodec, emitAudit, findById, hitRateLimit, pageOf, pageSize, requireRole, requireUser } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
@@ -144,17 +144,8 @@ export class ChatResolver {
         }
       : { resolvedAt: null };
     const rows = await ctx.em.find(MessageReport, where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: size + 1 });
-    const page = rows.slice(0, size);
-    const edges = page.map((node) => ({ cursor: cursors.encode({ at: node.createdAt, id: node.id }), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > size,
-        hasPreviousPage: false,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    // Reports before the cursor may have been resolved since: the queue does not say.
+    return pageOf(rows, size, (node) => cursors.encode({ at: node.createdAt, id: node.id }), false);
   }
 
   @FieldResolver(() => UserRef)
