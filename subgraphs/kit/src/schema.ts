@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
-import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import { buildSchema, createResolversMap, getMetadataStorage, type BuildSchemaOptions } from 'type-graphql';
 import { collectAccessRules } from './access';
 
 /** Federation 2 directives every subgraph may use through type-graphql's `@Directive`. */
@@ -42,6 +42,7 @@ export async function buildFederatedSchema(
   if (settings.access !== 'off') {
     collectAccessRules(settings.name ?? 'subgraph', options.resolvers);
   }
+  argumentsInSourceOrder();
   const schema = await buildSchema({ ...options, skipCheck: true });
   const link = `extend schema @link(url: "${FEDERATION_LINK}", import: [${FEDERATION_IMPORTS.map((d) => `"${d}"`).join(', ')}])`;
   const typeDefs = parse(`${link}\n${printSchemaWithDirectives(schema)}`);
@@ -50,4 +51,33 @@ export async function buildFederatedSchema(
     resolvers[typeName] = { ...(resolvers[typeName] ?? {}), ...fields };
   }
   return buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+}
+
+/**
+ * Puts every resolver method's parameters back in the order they are written.
+ * type-graphql records a parameter when its decorator runs, and TypeScript runs a
+ * method's parameter decorators from the last parameter to the first, so the schema
+ * would list `refundOrder(orderId, reason)` as `refundOrder(reason, orderId)`. Only
+ * the parameters of one method change places among themselves, by their index; the
+ * resolvers receive their arguments by index either way. Idempotent.
+ */
+export function argumentsInSourceOrder(): void {
+  const params = getMetadataStorage().params;
+  const slots = new Map<object, Map<string, number[]>>();
+  params.forEach((param, at) => {
+    let byMethod = slots.get(param.target);
+    if (!byMethod) slots.set(param.target, (byMethod = new Map()));
+    const positions = byMethod.get(param.methodName);
+    if (positions) positions.push(at);
+    else byMethod.set(param.methodName, [at]);
+  });
+  for (const byMethod of slots.values()) {
+    for (const positions of byMethod.values()) {
+      if (positions.length < 2) continue;
+      const sorted = positions.map((at) => params[at]).sort((a, b) => a.index - b.index);
+      positions.forEach((at, i) => {
+        params[at] = sorted[i];
+      });
+    }
+  }
 }

@@ -223,6 +223,41 @@ function typeBlock(sdl: string, name: string): { head: string; fields: string } 
 }
 
 // ---------------------------------------------------------------------------
+// Arguments print in the order they are written.
+// ---------------------------------------------------------------------------
+
+@Resolver()
+class OrderingResolver {
+  @Access({ public: true })
+  @Query(() => String)
+  ordered(
+    @Arg('first', () => ID) first: string,
+    @Ctx() _ctx: unknown,
+    @Arg('second', () => Int) second: number,
+    @Arg('third', () => String, { nullable: true }) third: string | null,
+  ): string {
+    return `${first}/${second}/${third ?? '-'}`;
+  }
+
+  @Access({ public: true })
+  @Query(() => String)
+  single(@Arg('only') only: string): string {
+    return only;
+  }
+}
+
+describe('argument order', () => {
+  it('prints arguments as written and passes each to its parameter, however often schemas are built', async () => {
+    for (let build = 0; build < 2; build++) {
+      const schema = await buildFederatedSchema({ resolvers: [OrderingResolver] }, {}, { name: 'ordering' });
+      expect(printSubgraphSchema(schema)).toContain('ordered(first: ID!, second: Int!, third: String): String!');
+      const result = await graphql({ schema, source: '{ ordered(third: "c", second: 2, first: "a") single(only: "x") }', contextValue: { principal: null } });
+      expect(result).toEqual({ data: { ordered: 'a/2/c', single: 'x' } });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
 // Entity references resolved in batches: _entities with 100 representations.
 // ---------------------------------------------------------------------------
 
