@@ -9,7 +9,7 @@ import { Arg, Ctx, Directive, Field, ID, Int, ObjectType, Query, Resolver } from
 import { openDatabase, type Database } from '../src/db';
 import { createLogger } from '../src/logger';
 import { Access } from '../src/access';
-import { buildFederatedSchema } from '../src/schema';
+import { buildFederatedSchema, schemaExtension } from '../src/schema';
 import { testEnv, uniqueName } from '../src/testing';
 
 // ---------------------------------------------------------------------------
@@ -221,6 +221,25 @@ function typeBlock(sdl: string, name: string): { head: string; fields: string } 
   if (!m) throw new Error(`type ${name} is not in the SDL:\n${sdl}`);
   return { head: m[2].replace(/\s+/g, ' '), fields: m[3].replace(/\n\s*/g, '\n') };
 }
+
+describe('schemaExtension', () => {
+  it('imports further federation directives, links other specs and composes their directives', () => {
+    const extension = schemaExtension({
+      federationImports: ['@extends', '@key'],
+      links: [{ url: 'https://example.com/spec/v1.0', import: ['@mine'] }, { url: 'https://example.com/other/v0.1' }],
+      composeDirectives: ['@mine'],
+    });
+    const [schemaExt] = parse(extension).definitions;
+    expect(schemaExt.kind).toBe('SchemaExtension');
+    expect(extension).toMatch(/^extend schema @link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \["@key", [^\]]*"@composeDirective", "@extends"\]\)/);
+    expect(extension.match(/"@key"/g)).toHaveLength(1);
+    expect(extension).toContain(' @link(url: "https://example.com/spec/v1.0", import: ["@mine"]) @link(url: "https://example.com/other/v0.1") @composeDirective(name: "@mine")');
+  });
+
+  it('refuses to compose a directive that no link imports', () => {
+    expect(() => schemaExtension({ composeDirectives: ['@stray'] })).toThrow('@composeDirective(name: "@stray") needs a link that imports @stray');
+  });
+});
 
 // ---------------------------------------------------------------------------
 // Arguments print in the order they are written.
