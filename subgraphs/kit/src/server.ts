@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -85,6 +86,12 @@ export interface SubgraphServerOptions<C extends RequestBase> {
   onStop?(): Promise<void>;
   /** The gateway's operation limits; the subgraph allows SUBGRAPH_DEPTH_ALLOWANCE more levels. */
   limits?: OperationLimits;
+  /**
+   * Federated tracing: a request with the header `apollo-federation-include-trace: ftv1`
+   * (which only the gateway can make: every data request is signed) gets its trace in
+   * `extensions.ftv1`, error messages masked. Off by default.
+   */
+  inlineTrace?: boolean;
 }
 
 /** Largest request body a subgraph reads (the gateway's limit is smaller). */
@@ -123,7 +130,7 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
+      opts.inlineTrace ? ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }) : ApolloServerPluginInlineTraceDisabled(),
       operationResolution<C>(),
       observe<C>(metrics),
       ...(ws ? [{ async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } }] : []),
