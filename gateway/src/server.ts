@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
+import { ApolloGateway, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -9,7 +8,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import {
   DEFAULT_OPERATION_LIMITS,
   MAX_DOCUMENT_TOKENS,
-  PRINCIPAL_HEADER,
   createKeyValueStore,
   apolloLogger,
   createLogger,
@@ -21,7 +19,6 @@ import {
   jsonErrorHandlers,
   operationResolution,
   requestIdOf,
-  signCaller,
   type KeyValueStore,
   type Logger,
   type OperationLimits,
@@ -32,19 +29,11 @@ import express from 'express';
 import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import { Gauge } from 'prom-client';
 import { Authenticator } from './auth';
+import { SignedDataSource, type GatewayContext } from './datasource';
 import { mountExplorer } from './explorer';
 import { mountSignedDownloads } from './files';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
-
-export interface GatewayContext {
-  principal: Principal | null;
-  clientIp: string;
-  requestId: string;
-  log: Logger;
-  /** The signed caller header, made once per request. */
-  callerHeader?: Promise<string>;
-}
 
 export interface RateLimits {
   /** Requests per minute for a signed-in user or an API key. */
@@ -71,8 +60,13 @@ export interface GatewayOptions {
   /** Origins whose pages may call the API from a browser; '*' for any (no cookies are used). */
   corsOrigins?: string[] | '*';
   subscriptions?: Partial<SubscriptionSettings>;
+  /** How long a subgraph may take to answer one fetch, for queries and subscription events alike. */
+  subgraphTimeoutMs?: number;
   logger?: Logger;
 }
+
+/** How long a subgraph may take to answer one fetch, unless told. */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 30_000;
 
 /** Largest request body the gateway reads. */
 export const GATEWAY_BODY_LIMIT = '256kb';
@@ -89,46 +83,6 @@ export interface GatewayHandle extends ServiceHandle {
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = { perPrincipalPerMinute: 600, anonymousPerMinute: 3000 };
 
-class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, private readonly secret: string) {
-    super({ url });
-  }
-
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const headers = request.http?.headers;
-    if (!headers) return;
-    if (!('requestId' in context)) {
-      // An internal call of the gateway itself (no client request): signed, anonymous.
-      headers.set(PRINCIPAL_HEADER, await signCaller({ principal: null }, this.secret));
-      return;
-    }
-    context.callerHeader ??= signCaller({ principal: context.principal, clientIp: context.clientIp }, this.secret);
-    headers.set(PRINCIPAL_HEADER, await context.callerHeader);
-    headers.set('x-request-id', context.requestId);
-  }
-
-  /**
-   * A subgraph that refuses a request with a GraphQL body (a variable it cannot coerce:
-   * HTTP 400 and BAD_USER_INPUT) is answered with its own errors, code and message,
-   * rather than a bare "400: Bad Request".
-   */
-  override async errorFromResponse(response: FetchResponse): Promise<GraphQLError> {
-    const json = response.headers.get('content-type')?.includes('json');
-    const body = (json ? await response.json().catch(() => null) : null) as {
-      errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }>;
-    } | null;
-    const first = body?.errors?.[0];
-    const code = first?.extensions?.code;
-    if (response.status < 500 && typeof first?.message === 'string' && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-      return new GraphQLError(first.message, { extensions: { code, ...(typeof first.extensions?.field === 'string' ? { field: first.extensions.field } : {}) } });
-    }
-    // Anything else stays internal: its status and body go to the log, not to the client.
-    return new GraphQLError(`The subgraph answered HTTP ${response.status}.`, {
-      extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: response.url, status: response.status, body } },
-    });
-  }
-}
-
 export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
   const logger = opts.logger ?? createLogger('gateway');
   const metrics = createMetrics('gateway');
@@ -140,10 +94,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
   const limits = { ...DEFAULT_OPERATION_LIMITS, ...opts.limits };
 
+  // One data source per subgraph, for queries and for the entity fetches of subscription events.
+  const timeoutMs = opts.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs)]));
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     logger: apolloLogger(logger),
-    buildService: ({ name, url }) => new SignedDataSource(opts.subgraphUrls?.[name] ?? url ?? '', opts.principalSecret),
+    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs),
   });
 
   const app = express();
@@ -181,6 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const subscriptions = new SubscriptionLayer({
     supergraphSdl: opts.supergraphSdl,
     subgraphUrls: urls,
+    dataSources,
     principalSecret: opts.principalSecret,
     auth,
     limits,
