@@ -38,8 +38,6 @@ export interface SubscriptionLayerOptions {
   limits: OperationLimits;
   logger: Logger;
   settings?: Partial<SubscriptionSettings>;
-  /** Queries and mutations sent over the socket run through the gateway's usual path. */
-  runOperation(args: ExecutionArgs, ctx: GatewayContext): Promise<ExecutionResult>;
   /** Called for each operation a client starts over the socket (rate limits). */
   admit?(ctx: GatewayContext): Promise<void>;
 }
@@ -71,15 +69,15 @@ export class SubscriptionLayer {
     });
   }
 
-  /** Serves graphql-ws on the server's `/graphql`. */
-  attach(server: Server): void {
+  /** Serves graphql-ws on the server's `/graphql`; queries and mutations sent over it go to `runOperation`. */
+  attach(server: Server, runOperation: (args: ExecutionArgs, ctx: GatewayContext) => Promise<ExecutionResult>): void {
     this.socket = new SocketServer(server, {
       settings: this.settings,
       operations: this.operations,
       auth: this.opts.auth,
       logger: this.opts.logger,
       admit: this.opts.admit,
-      execute: (args, ctx) => this.opts.runOperation(args, ctx),
+      execute: runOperation,
       subscribe: (args, ctx) => {
         try {
           const prepared = this.operations.subscription(args.document, args.operationName ?? undefined);
