@@ -12,7 +12,7 @@ export const TOKEN_EXPIRED_CLOSE = 4401;
 export interface SocketSettings {
   /** Largest message a client may send, in bytes (larger: the socket closes with 1009). */
   maxMessageBytes: number;
-  /** How often graphql-ws pings each client; one that has not answered by the next ping is dropped. */
+  /** How often graphql-ws pings each client; one that has not answered a ping within as long is dropped. */
   keepAliveMs: number;
   /** Time allowed for connection_init (graphql-ws closes with 4408 after it). */
   connectionInitWaitMs: number;
