@@ -201,19 +201,6 @@ export class OrderResolver {
   }
 }
 
-@Resolver(() => OrderLine)
-export class OrderLineResolver {
-  @FieldResolver(() => Product)
-  async product(@Root() line: OrderLine, @Ctx() ctx: CommerceContext): Promise<Product> {
-    return (await ctx.loaders.product.load(line.productId))!;
-  }
-
-  @FieldResolver(() => Money, { description: 'The price when the order was placed.' })
-  unitPrice(@Root() line: OrderLine): Money {
-    return money(line.unitAmount, line.currency);
-  }
-}
-
 export function canSee(caller: Principal | null, owned: { userId: string }): boolean {
   return Boolean(caller && (caller.userId === owned.userId || hasRole(caller, 'ADMIN')));
 }

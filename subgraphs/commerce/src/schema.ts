@@ -4,9 +4,10 @@ import type { GraphQLSchema } from 'graphql';
 import { EntitlementResolver } from './entitlement.resolver';
 import { EventResolver } from './event.resolver';
 import { ExportResolver } from './export.resolver';
-import { OrderLineResolver, OrderResolver } from './order.resolver';
+import { OrderResolver } from './order.resolver';
 import { ProductResolver } from './product.resolver';
 import { referenceResolvers } from './reference';
+import { OrderLineResolver } from './order-line.resolver';
 
 export function buildCommerceSchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(

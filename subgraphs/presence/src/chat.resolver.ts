@@ -4,7 +4,6 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import type { PresenceContext } from './context';
 import { ChatMessage } from './entities/chat-message.entity';
 import { MessageReport } from './entities/message-report.entity';
-import { Party } from './entities/party.entity';
 import { MemberStatus, PartyMember, PartyRole } from './entities/party-member.entity';
 import { messageData, type MessageData } from './events';
 import { isModerator, requireMember } from './membership';
@@ -151,28 +150,6 @@ export class ChatResolver {
   @FieldResolver(() => UserRef)
   author(@Root() message: ChatMessage | MessageData): UserRef {
     return { id: message.authorId };
-  }
-}
-
-@Resolver(() => MessageReport)
-export class MessageReportResolver {
-  @FieldResolver(() => ChatMessage)
-  async message(@Root() report: MessageReport, @Ctx() ctx: PresenceContext): Promise<ChatMessage> {
-    const message = await ctx.loaders.message.load(report.messageId);
-    if (!message) throw new NotFoundError('Message');
-    return message;
-  }
-
-  @FieldResolver(() => UserRef)
-  reporter(@Root() report: MessageReport): UserRef {
-    return { id: report.reporterId };
-  }
-
-  @FieldResolver(() => Party)
-  async party(@Root() report: MessageReport, @Ctx() ctx: PresenceContext): Promise<Party> {
-    const party = await ctx.loaders.party.load(report.partyId);
-    if (!party) throw new NotFoundError('Party');
-    return party;
   }
 }
 

@@ -2,12 +2,13 @@ import { SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
-import { ChatResolver, MessageReportResolver } from './chat.resolver';
+import { ChatResolver } from './chat.resolver';
 import { MemberResolver } from './member.resolver';
 import { PartyResolver } from './party.resolver';
 import { PlaybackResolver } from './playback.resolver';
 import { SubscriptionResolver } from './subscription.resolver';
 import { referenceResolvers } from './reference';
+import { MessageReportResolver } from './message-report.resolver';
 
 /**
  * type-graphql insists on a PubSub once there is a subscription, but partyEvents
