@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { testSecret, uniqueName } from '@frontrow/kit/testing';
-import { findOnPath } from '@frontrow/media-plane/src/janus';
+import { need, needs, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { RestartableJanus, tokenWorks } from '@frontrow/media/test/helpers';
 import { ROOT } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
@@ -11,10 +10,7 @@ import { startTestPlatform, type TestPlatform } from './test-platform';
  * platform with a real Janus, run again and again, and after Janus restarted. The
  * address it prints must carry a fan's token, never the admin's.
  */
-const missing = ['janus', 'ffmpeg'].filter((bin) => !findOnPath(bin));
-if (missing.length) console.warn(`SKIPPED "npm run demo:feed": needs ${missing.join(' and ')} on PATH`);
-
-(missing.length ? describe.skip : describe)('npm run demo:feed', () => {
+needs(need.command('janus'), need.command('ffmpeg')).describe('npm run demo:feed', () => {
   const janus = new RestartableJanus({ adminSecret: testSecret(), streamingAdminKey: testSecret() });
   const admin = { email: `${uniqueName('admin')}@example.com`, password: 'demo-feed-admin-password' };
   const fan = { email: `${uniqueName('fan')}@example.com`, password: 'demo-feed-fan-password' };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, type BusTransport } from '@frontrow/kit';
-import { eventually, testSecret, uniqueName } from '@frontrow/kit/testing';
+import { eventually, need, testSecret, uniqueName, type Need } from '@frontrow/kit/testing';
 import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { startTestSource, type RunningSource } from '@frontrow/media-plane/src/test-source';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,13 +10,20 @@ import { ROOT, type Platform } from '../src/launch';
 import { createTestNetwork, type TestNetwork } from './netns';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
-/** What the watch test needs of the machine; the missing ones, named. */
+/** What the watch test needs of the machine. */
+export function watchNeeds(): Need[] {
+  return [need.root('for a network namespace'), need.command('ip'), need.command('janus'), need.command('ffmpeg'), chromiumNeed()];
+}
+
+/** What the watch test needs of the machine and lacks, named. */
 export function missingForWatch(): string[] {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root (for a network namespace)');
-  for (const bin of ['ip', 'janus', 'ffmpeg']) if (!findOnPath(bin)) missing.push(bin);
-  if (!chromiumPath()) missing.push('chromium');
-  return missing;
+  return watchNeeds()
+    .filter((n) => !n.present)
+    .map((n) => n.what);
+}
+
+export function chromiumNeed(): Need {
+  return need.that('chromium (on PATH, or CHROMIUM_PATH)', chromiumPath() !== null);
 }
 
 export function chromiumPath(): string | null {

@@ -12,6 +12,8 @@ import { RabbitTransport } from './bus/rabbit';
 import { MemoryStore, RedisStore, type KeyValueStore } from './kv';
 import { createLogger } from './logger';
 
+export { isCi, need, needs, onPath, type Conditional, type Need } from './needs';
+
 export const testEnv = {
   /** The real server's URL, or the embedded PostgreSQL of this Jest run. */
   databaseUrl: process.env.DATABASE_URL || process.env.FRONTROW_TEST_EMBEDDED_DATABASE_URL || undefined,

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, freePort, signCaller, type BusTransport, type Principal } from '@frontrow/kit';
-import { testEnv } from '@frontrow/kit/testing';
-import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
+import { need, needs, testEnv } from '@frontrow/kit/testing';
+import { launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { start, type MediaHandle, type MediaOptions } from '../src/server';
 
 /**
- * Whether the suites over a real Janus can run. Janus absent, they are skipped and the
- * reason is printed; Janus present, they run (and fail loudly if it does not start).
+ * The suites over a real Janus: they need the janus binary (apt install janus). Without
+ * it they are skipped locally and fail in CI, saying why; with it they run (and fail
+ * loudly if Janus does not start).
  */
-export function janusOrSkip(suite: string): jest.Describe {
-  if (findOnPath('janus')) return describe;
-  console.warn(`SKIPPED "${suite}": no janus binary on PATH (apt install janus runs them)`);
-  return describe.skip;
-}
+export const withJanus = needs(need.command('janus'));
 
 export const adminPrincipal = (): Principal => ({ kind: 'user', userId: randomUUID(), roles: ['FAN', 'ADMIN'], scopes: [] });
 export const fanPrincipal = (): Principal => ({ kind: 'user', userId: randomUUID(), roles: ['FAN'], scopes: [] });

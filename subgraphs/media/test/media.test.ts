@@ -12,15 +12,15 @@ import {
   deleteQueues,
   fanPrincipal as fan,
   gql,
-  janusOrSkip,
   publish,
   startMedia,
   tokenWorks,
+  withJanus,
 } from './helpers';
 
 const admin = adminPrincipal();
 
-janusOrSkip('media over a real Janus')('media over a real Janus', () => {
+withJanus.describe('media over a real Janus', () => {
   let janus: RunningJanus;
   let media: MediaHandle;
   let transport: BusTransport;

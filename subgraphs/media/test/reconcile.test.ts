@@ -15,12 +15,12 @@ import {
   deleteQueues,
   fanPrincipal,
   gql,
-  janusOrSkip,
   publish,
   startMedia,
   tokenWorks,
   RestartableJanus,
   type GqlReply,
+  withJanus,
 } from './helpers';
 
 /** Binds a UDP port (as another program holding it would). */
@@ -51,7 +51,7 @@ async function freeUdpPair(): Promise<number> {
 type Ingest = { status: string; videoPort: number | null; audioPort: number | null };
 type Grant = { token: string; mountpointId: string };
 
-janusOrSkip('media reconciling with Janus')('media reconciling with Janus', () => {
+withJanus.describe('media reconciling with Janus', () => {
   const janus = new RestartableJanus({ adminSecret: testSecret(), streamingAdminKey: testSecret() });
   const admin = adminPrincipal();
   const secret = testSecret();
