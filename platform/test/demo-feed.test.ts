@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { need, needs, testSecret, uniqueName } from '@frontrow/kit/testing';
+import { dataOf, gql as post, need, needs, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { RestartableJanus, tokenWorks } from '@frontrow/media/test/helpers';
 import { ROOT } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
@@ -30,15 +30,9 @@ needs(need.command('janus'), need.command('ffmpeg')).describe('npm run demo:feed
     await janus.stop();
   });
 
+  /** The data of a request to the gateway with `token`; a failure on any error. */
   async function gql<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-    const res = await fetch(world.platform.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
+    return dataOf(await post<T>(world.platform.gateway.url, query, variables, token));
   }
 
   /** Runs the script until it prints the viewer's address, then stops it as Ctrl-C would. */

@@ -3,7 +3,7 @@ import { need, needs, testEnv, testKv, testSecret, testTransport, uniqueName } f
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
-import { Events, PARTY_EVENTS, connect, gql, signUp, type Fan } from './party-harness';
+import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
 import { ServiceProcess } from './processes';
 
 /**
@@ -82,7 +82,7 @@ needs(need.env('REDIS_URL')).describe('scaled out', () => {
     await kv.close();
   });
 
-  const fan = (name: string, via: ServiceProcess) => signUp(via.url, name, uniqueName('scale'));
+  const fan = (name: string, via: ServiceProcess) => signUpFan(via.url, name);
 
   async function party(via: ServiceProcess, host: Fan, ...members: Fan[]): Promise<string> {
     const r = await gql(via.url, `mutation($e: ID!) { createParty(eventId: $e) { id inviteCode } }`, { e: randomUUID() }, host.token);

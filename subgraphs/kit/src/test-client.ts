@@ -54,8 +54,8 @@ export function codeOf(reply: { errors?: GqlError[] }): string | undefined {
 }
 
 /** The data, or a failure naming the errors. */
-export function dataOf<T>(reply: GqlReply<T>): T {
-  if (reply.errors?.length || !reply.data) throw new Error(`unexpected errors (HTTP ${reply.status}): ${JSON.stringify(reply.errors)}`);
+export function dataOf<T>(reply: { status?: number; data?: T | null; errors?: GqlError[] }): T {
+  if (reply.errors?.length || !reply.data) throw new Error(`unexpected errors (HTTP ${reply.status ?? '?'}): ${JSON.stringify(reply.errors)}`);
   return reply.data;
 }
 
@@ -86,7 +86,7 @@ export async function signUp(
   name = 'fan',
   opts: { email?: string; password?: string; auth?: GqlAuth } = {},
 ): Promise<Account> {
-  const email = opts.email ?? `${uniqueName(name)}@example.com`;
+  const email = opts.email ?? `${uniqueName(name.toLowerCase().replace(/[^a-z0-9]+/g, '') || 'fan')}@example.com`;
   const password = opts.password ?? TEST_PASSWORD;
   const reply = await gql<{ signUp: Session }>(url, SIGN_UP, { input: { email, password, displayName: name } }, opts.auth);
   if (!reply.data?.signUp) throw new Error(`signUp failed (HTTP ${reply.status}): ${JSON.stringify(reply.errors)}`);

@@ -104,9 +104,9 @@ withJanus.describe('media reconciling with Janus', () => {
     return (r.data?._entities as Array<{ ingest: Ingest }>)[0].ingest;
   }
 
-  async function playback(m: MediaHandle, feedId: string, who: Principal): Promise<GqlReply & { data?: Grant | null }> {
+  async function playback(m: MediaHandle, feedId: string, who: Principal): Promise<GqlReply<Grant>> {
     const r = await gql(m, secret, PLAYBACK, { id: feedId }, who);
-    return { errors: r.errors, data: (r.data?._entities as Array<{ playback: Grant | null }> | undefined)?.[0]?.playback };
+    return { status: r.status, errors: r.errors, data: (r.data?._entities as Array<{ playback: Grant | null }> | undefined)?.[0]?.playback };
   }
 
   it('recreates a LIVE mountpoint on its ports when Janus restarts, and the grants given before work again', async () => {
