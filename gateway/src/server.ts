@@ -1,27 +1,18 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { FetcherResponse as FetchResponse } from '@apollo/utils.fetcher';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
+import type { IncomingMessage } from 'node:http';
+import { ApolloGateway, type ServiceMap } from '@apollo/gateway';
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
   DEFAULT_OPERATION_LIMITS,
   MAX_DOCUMENT_TOKENS,
-  PRINCIPAL_HEADER,
   createKeyValueStore,
   apolloLogger,
   createLogger,
-  createMetrics,
   formatError,
   hitRateLimit,
   inputGuard,
   isDomainError,
-  jsonErrorHandlers,
-  operationResolution,
   requestIdOf,
-  signCaller,
+  startGraphQLServer,
   type KeyValueStore,
   type Logger,
   type OperationLimits,
@@ -32,19 +23,11 @@ import express from 'express';
 import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import { Gauge } from 'prom-client';
 import { Authenticator } from './auth';
+import { SignedDataSource, type GatewayContext } from './datasource';
 import { mountExplorer } from './explorer';
 import { mountSignedDownloads } from './files';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
-
-export interface GatewayContext {
-  principal: Principal | null;
-  clientIp: string;
-  requestId: string;
-  log: Logger;
-  /** The signed caller header, made once per request. */
-  callerHeader?: Promise<string>;
-}
 
 export interface RateLimits {
   /** Requests per minute for a signed-in user or an API key. */
@@ -71,8 +54,13 @@ export interface GatewayOptions {
   /** Origins whose pages may call the API from a browser; '*' for any (no cookies are used). */
   corsOrigins?: string[] | '*';
   subscriptions?: Partial<SubscriptionSettings>;
+  /** How long a subgraph may take to answer one fetch, for queries and subscription events alike. */
+  subgraphTimeoutMs?: number;
   logger?: Logger;
 }
+
+/** How long a subgraph may take to answer one fetch, unless told. */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 30_000;
 
 /** Largest request body the gateway reads. */
 export const GATEWAY_BODY_LIMIT = '256kb';
@@ -89,49 +77,8 @@ export interface GatewayHandle extends ServiceHandle {
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = { perPrincipalPerMinute: 600, anonymousPerMinute: 3000 };
 
-class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, private readonly secret: string) {
-    super({ url });
-  }
-
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
-    const headers = request.http?.headers;
-    if (!headers) return;
-    if (!('requestId' in context)) {
-      // An internal call of the gateway itself (no client request): signed, anonymous.
-      headers.set(PRINCIPAL_HEADER, await signCaller({ principal: null }, this.secret));
-      return;
-    }
-    context.callerHeader ??= signCaller({ principal: context.principal, clientIp: context.clientIp }, this.secret);
-    headers.set(PRINCIPAL_HEADER, await context.callerHeader);
-    headers.set('x-request-id', context.requestId);
-  }
-
-  /**
-   * A subgraph that refuses a request with a GraphQL body (a variable it cannot coerce:
-   * HTTP 400 and BAD_USER_INPUT) is answered with its own errors, code and message,
-   * rather than a bare "400: Bad Request".
-   */
-  override async errorFromResponse(response: FetchResponse): Promise<GraphQLError> {
-    const json = response.headers.get('content-type')?.includes('json');
-    const body = (json ? await response.json().catch(() => null) : null) as {
-      errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }>;
-    } | null;
-    const first = body?.errors?.[0];
-    const code = first?.extensions?.code;
-    if (response.status < 500 && typeof first?.message === 'string' && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-      return new GraphQLError(first.message, { extensions: { code, ...(typeof first.extensions?.field === 'string' ? { field: first.extensions.field } : {}) } });
-    }
-    // Anything else stays internal: its status and body go to the log, not to the client.
-    return new GraphQLError(`The subgraph answered HTTP ${response.status}.`, {
-      extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: response.url, status: response.status, body } },
-    });
-  }
-}
-
 export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
   const logger = opts.logger ?? createLogger('gateway');
-  const metrics = createMetrics('gateway');
   const urls = { ...routingUrls(opts.supergraphSdl), ...opts.subgraphUrls };
   const identityUrl = opts.identityUrl ?? (urls.identity ? new URL(urls.identity).origin : undefined);
   if (!identityUrl) throw new Error('The supergraph has no identity subgraph; set IDENTITY_URL.');
@@ -140,25 +87,36 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
   const limits = { ...DEFAULT_OPERATION_LIMITS, ...opts.limits };
 
+  // One data source per subgraph, for queries and for the entity fetches of subscription events.
+  const timeoutMs = opts.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
+  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs)]));
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     logger: apolloLogger(logger),
-    buildService: ({ name, url }) => new SignedDataSource(opts.subgraphUrls?.[name] ?? url ?? '', opts.principalSecret),
+    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs),
   });
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', opts.trustProxy ?? false);
-  const server = createServer(app);
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    logger: apolloLogger(logger),
+  const subscriptions = new SubscriptionLayer({
+    supergraphSdl: opts.supergraphSdl,
+    subgraphUrls: urls,
+    dataSources,
+    principalSecret: opts.principalSecret,
+    auth,
+    limits,
+    logger: logger.child({ part: 'subscriptions' }),
+    settings: { ...DEFAULT_SUBSCRIPTION_SETTINGS, trustProxy: opts.trustProxy ?? 0, ...opts.subscriptions },
+    admit: (ctx) => rateLimit(kv, rates, ctx.principal, ctx.clientIp),
+  });
+
+  const handle = await startGraphQLServer<GatewayContext>({
+    name: 'gateway',
+    port: opts.port,
+    host: opts.host,
+    logger,
+    serve: { gateway },
+    // The explorer reads the schema.
     introspection: true,
-    includeStacktraceInErrorResponses: false,
-    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS },
-    // Whoever runs the gateway stops it (index.ts, npm start); Apollo's own signal
-    // handler would end the process before the others have stopped.
-    stopOnTerminationSignals: false,
+    maxTokens: MAX_DOCUMENT_TOKENS,
     formatError: (formatted, error) => {
       // A subgraph's error was already made safe by the subgraph's own formatError
       // (internal details hidden there); keep its message and reason.
@@ -168,39 +126,46 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       }
       return formatError(formatted, error);
     },
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      ApolloServerPluginLandingPageDisabled(),
-      operationResolution<GatewayContext>(),
-      observe(metrics),
-      subscriptionsOverHttpRefused(),
+    plugins: [subscriptionsOverHttpRefused()],
+    routes(app) {
+      app.set('trust proxy', opts.trustProxy ?? false);
+      mountExplorer(app);
+      mountSignedDownloads(app, urls, logger);
+    },
+    graphqlMiddleware: [
+      cors(opts.corsOrigins ?? '*'),
+      express.json({ limit: GATEWAY_BODY_LIMIT }),
+      // Limits and input text are checked before GraphQL's own validation and planning.
+      inputGuard({ limits }),
     ],
-  });
-  await apollo.start();
-
-  const subscriptions = new SubscriptionLayer({
-    supergraphSdl: opts.supergraphSdl,
-    subgraphUrls: urls,
-    principalSecret: opts.principalSecret,
-    auth,
-    limits,
-    logger: logger.child({ part: 'subscriptions' }),
-    settings: { ...DEFAULT_SUBSCRIPTION_SETTINGS, trustProxy: opts.trustProxy ?? 0, ...opts.subscriptions },
-    admit: (ctx) => rateLimit(kv, rates, ctx.principal, ctx.clientIp),
-    async runOperation(args, ctx) {
-      const res = await apollo.executeOperation(
-        { query: print(args.document), variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
-        { contextValue: { ...ctx } },
-      );
-      if (res.body.kind === 'single') return res.body.singleResult as ExecutionResult;
-      return { errors: [new GraphQLError('Incremental delivery is not served over WebSocket.', { extensions: { code: 'BAD_USER_INPUT' } })] };
+    async context(req) {
+      const requestId = requestIdOf(req);
+      const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const principal = await auth.fromHeaders(req.headers.authorization, headerValue(req, 'x-api-key'));
+      await rateLimit(kv, rates, principal, clientIp);
+      const log = logger.child({ requestId, userId: principal?.userId });
+      return { principal, clientIp, requestId, log };
+    },
+    websocket(server, apollo) {
+      // Queries and mutations sent over the socket run through the gateway's usual path.
+      subscriptions.attach(server, async (args, ctx) => {
+        const res = await apollo.executeOperation(
+          { query: print(args.document), variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
+          { contextValue: { ...ctx } },
+        );
+        if (res.body.kind === 'single') return res.body.singleResult as ExecutionResult;
+        return { errors: [new GraphQLError('Incremental delivery is not served over WebSocket.', { extensions: { code: 'BAD_USER_INPUT' } })] };
+      });
+      return { dispose: () => subscriptions.close() };
+    },
+    async onStop() {
+      if (!opts.kv) await kv.close();
     },
   });
-  subscriptions.attach(server);
   new Gauge({
     name: 'gateway_subscriptions',
     help: 'Client subscriptions open over graphql-ws',
-    registers: [metrics.registry],
+    registers: [handle.metrics.registry],
     collect() {
       this.set(subscriptions.stats().subscriptions);
     },
@@ -208,64 +173,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   new Gauge({
     name: 'gateway_upstream_subscription_streams',
     help: 'Upstream subscription streams to subgraphs (identical subscriptions of one caller share one)',
-    registers: [metrics.registry],
+    registers: [handle.metrics.registry],
     collect() {
       this.set(subscriptions.stats().upstreamStreams);
     },
   });
-
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service: 'gateway' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  mountExplorer(app);
-  mountSignedDownloads(app, urls, logger);
-  app.use('/graphql', cors(opts.corsOrigins ?? '*'));
-  app.use(
-    '/graphql',
-    express.json({ limit: GATEWAY_BODY_LIMIT }),
-    // Limits and input text are checked before GraphQL's own validation and planning.
-    inputGuard({ limits }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = requestIdOf(req);
-        const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-        const principal = await auth.fromHeaders(req.headers.authorization, headerValue(req, 'x-api-key'));
-        await rateLimit(kv, rates, principal, clientIp);
-        const log = logger.child({ requestId, userId: principal?.userId });
-        return { principal, clientIp, requestId, log };
-      },
-    }),
-  );
-
-  jsonErrorHandlers(app, logger);
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : 'localhost'}:${port}/graphql`;
-  logger.info({ url, explorer: url.replace(/\/graphql$/, '/explorer') }, 'gateway ready');
-  let stopping: Promise<void> | undefined;
-  return {
-    url,
-    wsUrl: url.replace(/^http/, 'ws'),
-    port,
-    server,
-    metrics,
-    subscriptions,
-    stop() {
-      stopping ??= (async () => {
-        await subscriptions.close();
-        await apollo.stop();
-        if (!opts.kv) await kv.close();
-      })();
-      return stopping;
-    },
-  };
+  logger.info({ url: handle.url, explorer: handle.url.replace(/\/graphql$/, '/explorer') }, 'gateway ready');
+  return { ...handle, wsUrl: handle.url.replace(/^http/, 'ws'), subscriptions };
 }
 
 async function rateLimit(kv: KeyValueStore, rates: RateLimits, principal: Principal | null, ip: string): Promise<void> {
@@ -323,28 +237,6 @@ function subscriptionsOverHttpRefused(): ApolloServerPlugin<GatewayContext> {
               extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
             });
           }
-        },
-      };
-    },
-  };
-}
-
-function observe(metrics: ReturnType<typeof createMetrics>): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      const started = process.hrtime.bigint();
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const err of errors) {
-            const code = err.extensions?.code;
-            if (!code || code === 'INTERNAL_SERVER_ERROR') contextValue.log?.error({ err: err.originalError ?? err }, 'gateway error');
-          }
-        },
-        async willSendResponse({ operationName, response }) {
-          const op = operationName ?? 'anonymous';
-          const failed = response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length);
-          metrics.operations.inc({ operation: op, outcome: failed ? 'error' : 'ok' });
-          metrics.duration.observe({ operation: op }, Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },

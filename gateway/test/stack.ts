@@ -44,9 +44,9 @@ export async function startStack(
     port: 0,
     supergraphSdl: SUPERGRAPH,
     principalSecret: secret,
-    subgraphUrls: { identity: identity.url },
     kv,
     ...opts.gateway,
+    subgraphUrls: { identity: identity.url, ...opts.gateway?.subgraphUrls },
   });
   return {
     secret,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signWebhook } from '@frontrow/commerce/src/payments/provider';
 import { PRINCIPAL_HEADER, signCaller } from '@frontrow/kit';
 import { eventually, gql as post, signUp as signUpAt, testSecret, uniqueName, type Account, type GqlReply, type Loose } from '@frontrow/kit/testing';
-import { EntitlementInfo } from '@frontrow/media/src/entities/projections.entity';
+import { EntitlementInfo } from '@frontrow/media/src/entities/entitlement-info.entity';
 import type { Platform } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 

@@ -4,7 +4,7 @@ import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Platform } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
-import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
+import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan, type Loose } from './party-harness';
 
 /**
  * Parties through the gateway, over real graphql-ws: the gateway checks the token in
@@ -17,7 +17,11 @@ const clients: Client[] = [];
 const EVENT_ID = randomUUID();
 
 beforeAll(async () => {
-  world = await startTestPlatform('party', { presenceSettings: { graceMs: 500 }, gateway: { subscriptions: { connectionInitWaitMs: 500 } } });
+  world = await startTestPlatform('party', {
+    presenceSettings: { graceMs: 500 },
+    // A short keep-alive, so that a client that stopped answering is dropped while the test waits.
+    gateway: { subscriptions: { connectionInitWaitMs: 500, keepAliveMs: 300 } },
+  });
   platform = world.platform;
 });
 
@@ -82,6 +86,33 @@ describe('party events through the gateway', () => {
     first.stop();
     second.stop();
     await eventually(() => platform.gateway.subscriptions.stats().upstreamStreams === before.upstreamStreams);
+  });
+
+  it('runs a subscription with its variables coerced, defaults applied, and shares the stream whether a default was sent or not', async () => {
+    const [ana, ben, cleo] = await Promise.all([fan('Ana Defaults'), fan('Ben Defaults'), fan('Cleo Defaults')]);
+    const id = await party(ana, ben, cleo);
+    // $names defaults to true: the display name comes from identity, by a fetch the plan runs only if $names.
+    const query = `subscription($p: ID!, $names: Boolean = true) { partyEvents(partyId: $p) {
+      __typename ... on PlaybackChanged { state { version } by { id displayName @include(if: $names) } }
+      ... on MemberUpdated { member { online user { id } } } } }`;
+    const online = (who: Fan) => (e: Loose) => e.__typename === 'MemberUpdated' && e.member.user.id === who.id && e.member.online;
+    const before = platform.gateway.subscriptions.stats();
+    const implicit = new Events(as(ben), query, { p: id });
+    const explicit = new Events(as(ben), query, { p: id, names: true });
+    const without = new Events(as(cleo), query, { p: id, names: false });
+    await Promise.all([implicit.next(online(ben)), without.next(online(cleo))]);
+    await eventually(() => platform.gateway.subscriptions.stats().subscriptions === before.subscriptions + 3);
+    expect(platform.gateway.subscriptions.stats().upstreamStreams).toBe(before.upstreamStreams + 2);
+    await control(ana, id, 'PLAY', 1);
+    const played = (e: Loose) => e.__typename === 'PlaybackChanged';
+    for (const s of [implicit, explicit]) {
+      expect(await s.next(played)).toEqual({ __typename: 'PlaybackChanged', state: { version: 2 }, by: { id: ana.id, displayName: 'Ana Defaults' } });
+    }
+    expect(await without.next(played)).toEqual({ __typename: 'PlaybackChanged', state: { version: 2 }, by: { id: ana.id } });
+    for (const s of [implicit, explicit, without]) {
+      expect(s.errors).toEqual([]);
+      s.stop();
+    }
   });
 
   it('refuses a fan who is not a member, and a connection without a user', async () => {
@@ -164,6 +195,39 @@ describe('connections to the gateway', () => {
     const events = await follow({ ...ana, token: short.token }, id, client);
     expect(await closed).toBe(4401);
     await events.ended;
+  });
+
+  it('drops a client that stops answering pings (graphql-ws keep-alive), ending its subscriptions, and keeps one that answers', async () => {
+    const ana = await fan('Ana Silent');
+    const id = await party(ana);
+    const before = platform.gateway.subscriptions.stats();
+    const open = (autoPong: boolean) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(platform.gateway.wsUrl, 'graphql-transport-ws', { autoPong });
+        socket.on('error', reject);
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ana.token}` } })));
+        socket.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { type: string }).type !== 'connection_ack') return;
+          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PARTY_EVENTS, variables: { p: id } } }));
+          resolve(socket);
+        });
+      });
+    const silent = await open(false);
+    const answering = await open(true);
+    await eventually(() => platform.gateway.subscriptions.stats().subscriptions === before.subscriptions + 2);
+    const silentClosed = new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
+    let pings = 0;
+    const answeredThree = new Promise<void>((resolve) => answering.on('ping', () => ++pings === 3 && resolve()));
+    // No close frame: the gateway terminated the connection.
+    expect(await silentClosed).toBe(1006);
+    await eventually(() => platform.gateway.subscriptions.stats().subscriptions === before.subscriptions + 1);
+    await answeredThree;
+    expect(answering.readyState).toBe(WebSocket.OPEN);
+    answering.close();
+    await eventually(() => {
+      const now = platform.gateway.subscriptions.stats();
+      return now.subscriptions === before.subscriptions && now.clients === before.clients;
+    });
   });
 
   it('refuses a subscription over HTTP with a clear error', async () => {

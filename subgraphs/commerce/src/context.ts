@@ -1,8 +1,8 @@
-import type { KeyValueStore, Logger, OutboxRelay, RequestBase } from '@frontrow/kit';
+import { loaderById, type KeyValueStore, type Logger, type OutboxRelay, type RequestBase } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { Entitlement } from './entities/entitlement.entity';
-import { OrderLine } from './entities/order.entity';
+import { OrderLine } from './entities/order-line.entity';
 import { Product, ProductKind } from './entities/product.entity';
 import type { PaymentProvider } from './payments/provider';
 
@@ -50,11 +50,7 @@ const PREFERENCE: Record<ProductKind, number> = {
 /** Per-request loaders: a list of N orders or events costs one query per field, not N. */
 export function createLoaders(em: EntityManager, viewerId: string | undefined): CommerceLoaders {
   return {
-    product: new DataLoader(async (ids) => {
-      const rows = await em.find(Product, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((p) => [p.id, p]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    product: loaderById(em, Product),
     linesByOrder: new DataLoader(async (orderIds) => {
       const rows = await em.find(OrderLine, { orderId: { $in: [...orderIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return orderIds.map((id) => rows.filter((l) => l.orderId === id));

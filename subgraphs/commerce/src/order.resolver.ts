@@ -1,20 +1,20 @@
-import { Access, BadInputError, ConflictError, NotFoundError, hasRole, hitRateLimit, requireRole, requireUser, type AccessRule, type Principal } from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, NotFoundError, cursorCodec, emptyPageInfo, findById, pageOf, hasRole, pageSize, parseId, hitRateLimit, requireRole, requireUser, type AccessRule, type Principal } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { CommerceContext } from './context';
-import { Order, OrderLine, OrderStatus } from './entities/order.entity';
+import { OrderLine } from './entities/order-line.entity';
+import { Order, OrderStatus } from './entities/order.entity';
 import { Product } from './entities/product.entity';
 import { completeRefund, failOrder, placeOrder, soldOut } from './orders';
 import { PaymentProviderError } from './payments/provider';
 import { TEST_PAYMENT_METHODS } from './payments/test-provider';
-import { CheckoutInput, Money, OrderConnection, UserRef, money } from './types';
-import { checkText, isUuid, sha256 } from './validate';
+import { Money, OrderConnection, UserRef, money } from './types';
+import { CheckoutInput } from './order.input';
+import { checkText, sha256 } from './validate';
 
 const ADMIN_WRITE: AccessRule = { scope: 'commerce:write', roles: ['ADMIN'] };
 
-const DEFAULT_PAGE = 20;
-const MAX_PAGE = 100;
 const MAX_QUANTITY = 10;
 /** A refund claimed this long ago that never finished may be tried again. */
 const REFUND_CLAIM_TIMEOUT_MS = 5 * 60 * 1000;
@@ -51,7 +51,7 @@ export class OrderResolver {
 
     const [earlier, product] = await Promise.all([
       findByKey(ctx.em, fan.userId, idempotencyKey),
-      isUuid(input.productId) ? ctx.em.findOne(Product, { id: input.productId }) : null,
+      findById(ctx.em, Product, input.productId),
     ]);
     if (earlier) return sameRequest(earlier, requestHash);
     await hitRateLimit(kv, `checkout:${fan.userId}`, settings.checkoutsPerMinute, 60);
@@ -113,7 +113,7 @@ export class OrderResolver {
   ): Promise<Order> {
     const admin = requireRole(ctx.principal, 'ADMIN');
     const reason = checkText(reasonText, 'reason', 500);
-    const order = isUuid(orderId) ? await ctx.em.findOne(Order, { id: orderId }) : null;
+    const order = await findById(ctx.em, Order, orderId);
     if (!order) throw new NotFoundError('Order');
     if (order.status !== OrderStatus.PAID || !order.paymentId) {
       throw new ConflictError(`Only a paid order can be refunded; this one is ${order.status}.`, { field: 'orderId', status: order.status });
@@ -170,15 +170,17 @@ export class OrderResolver {
     @Ctx() ctx: CommerceContext,
   ): Promise<OrderConnection> {
     requireRole(ctx.principal, 'ADMIN');
-    if (userId && !isUuid(userId)) throw new BadInputError('userId is not a valid id.', 'userId');
-    return pageOfOrders(ctx.em, { ...(userId ? { userId } : {}), ...(status ? { status } : {}) }, first, after);
+    const user = userId ? parseId(userId) : undefined;
+    // A malformed userId is a user with no orders, as an unknown one is.
+    if (user === null) return { edges: [], pageInfo: emptyPageInfo() };
+    return pageOfOrders(ctx.em, { ...(user ? { userId: user } : {}), ...(status ? { status } : {}) }, first, after);
   }
 
   @Access({ usersOnly: true })
   @Query(() => Order, { nullable: true, description: "A fan sees only their own orders (another's is NOT_FOUND); an admin sees all." })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: CommerceContext): Promise<Order> {
     const caller = requireUser(ctx.principal);
-    const order = isUuid(id) ? await ctx.em.findOne(Order, { id }) : null;
+    const order = await findById(ctx.em, Order, id);
     if (!order || !canSee(caller, order)) throw new NotFoundError('Order');
     return order;
   }
@@ -227,16 +229,8 @@ function sameRequest(order: Order, requestHash: string): Order {
   return order;
 }
 
-function encodeCursor(order: Order): string {
-  return Buffer.from(`${order.createdAt.toISOString()}|${order.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw new BadInputError('This cursor is not valid.', 'after');
-  return { createdAt, id };
-}
+/** Orders' cursors: the order's place in the list (createdAt, id), newest first. */
+const cursors = cursorCodec('or1');
 
 async function pageOfOrders(
   em: EntityManager,
@@ -244,22 +238,11 @@ async function pageOfOrders(
   first: number | undefined,
   after: string | undefined,
 ): Promise<OrderConnection> {
-  const size = first ?? DEFAULT_PAGE;
-  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE) throw new BadInputError(`first must be between 0 and ${MAX_PAGE}.`, 'first');
-  const cursor = after ? decodeCursor(after) : undefined;
+  const size = pageSize(first);
+  const cursor = after ? cursors.decode(after) : undefined;
   const filter = cursor
-    ? { ...where, $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }
+    ? { ...where, $or: [{ createdAt: { $lt: cursor.at } }, { createdAt: cursor.at, id: { $lt: cursor.id } }] }
     : where;
   const rows = await em.find(Order, filter, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-  const page = rows.slice(0, size);
-  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > size,
-      hasPreviousPage: Boolean(cursor),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
+  return pageOf(rows, size, (node) => cursors.encode({ at: node.createdAt, id: node.id }), Boolean(cursor));
 }

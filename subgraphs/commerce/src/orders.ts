@@ -2,7 +2,8 @@ import { ConflictError, BadInputError, emit, emitAudit, type Logger } from '@fro
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Entitlement } from './entities/entitlement.entity';
-import { Order, OrderLine, OrderStatus } from './entities/order.entity';
+import { OrderLine } from './entities/order-line.entity';
+import { Order, OrderStatus } from './entities/order.entity';
 import { Product } from './entities/product.entity';
 import type { PaymentProvider, PaymentWebhookEvent } from './payments/provider';
 

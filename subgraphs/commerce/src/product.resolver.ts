@@ -1,9 +1,10 @@
-import { Access, BadInputError, NotFoundError, emitAudit, requireRole, type AccessRule, type Principal } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emitAudit, findById, requireRole, type AccessRule, type Principal } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { CommerceContext } from './context';
 import { EVENT_KINDS, Product, ProductKind } from './entities/product.entity';
-import { EventRef, Money, ProductInput, money } from './types';
-import { checkAmount, checkCurrency, checkText, isUuid } from './validate';
+import { EventRef, Money, money } from './types';
+import { ProductInput } from './product.input';
+import { checkAmount, checkCurrency, checkText } from './validate';
 
 const ADMIN_WRITE: AccessRule = { scope: 'commerce:write', roles: ['ADMIN'] };
 
@@ -14,7 +15,7 @@ export class ProductResolver {
   @Access({ public: true })
   @Query(() => Product, { nullable: true })
   async product(@Arg('id', () => ID) id: string, @Ctx() ctx: CommerceContext): Promise<Product | null> {
-    return isUuid(id) ? ctx.loaders.product.load(id) : null;
+    return ctx.loaders.product.load(id);
   }
 
   @Access({ public: true })
@@ -109,7 +110,7 @@ export class ProductResolver {
 }
 
 async function findProduct(ctx: CommerceContext, id: string): Promise<Product> {
-  const product = isUuid(id) ? await ctx.em.findOne(Product, { id }) : null;
+  const product = await findById(ctx.em, Product, id);
   if (!product) throw new NotFoundError('Product');
   return product;
 }

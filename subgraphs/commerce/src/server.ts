@@ -1,20 +1,9 @@
-import {
-  KIT_ENTITIES,
-  OutboxRelay,
-  createKeyValueStore,
-  createLogger,
-  openSubgraphStorage,
-  startSubgraphServer,
-  type BusTransport,
-  type KeyValueStore,
-  type ServiceHandle,
-  type SubgraphOptions,
-} from '@frontrow/kit';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { createKeyValueStore, defineSubgraph, type KeyValueStore, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
 import express from 'express';
 import { createLoaders, type CommerceContext, type CommerceServices, type CommerceSettings } from './context';
 import { Entitlement } from './entities/entitlement.entity';
-import { Order, OrderLine } from './entities/order.entity';
+import { Order } from './entities/order.entity';
+import { OrderLine } from './entities/order-line.entity';
 import { PaymentEvent } from './entities/payment-event.entity';
 import { Product } from './entities/product.entity';
 import { EXPORT_PATH, deriveExportKey, exportRoute } from './exports';
@@ -24,8 +13,6 @@ import { TestPaymentProvider } from './payments/test-provider';
 import { WEBHOOK_PATH, webhookRoute } from './payments/webhook';
 import { buildCommerceSchema } from './schema';
 import { ReservationSweeper } from './sweeper';
-
-export const ENTITIES = [Product, Order, OrderLine, Entitlement, PaymentEvent, ...KIT_ENTITIES];
 
 export interface CommerceOptions extends SubgraphOptions {
   /** Verifies the provider's webhooks (and signs them, for the built-in test provider). */
@@ -48,16 +35,8 @@ export interface CommerceOptions extends SubgraphOptions {
   settings?: Partial<CommerceSettings>;
 }
 
-export interface CommerceHandle extends ServiceHandle {
-  orm: MikroORM;
-  em: EntityManager;
-  relay: OutboxRelay;
-  transport: BusTransport;
-  provider: PaymentProvider;
-  sweeper: ReservationSweeper;
-  /** Where the provider delivers webhooks. */
-  webhookUrl: string;
-}
+/** Commerce's handle: the kit's, the payment provider, the reservation sweeper and where webhooks arrive. */
+export type CommerceHandle = SubgraphHandle<{ provider: PaymentProvider; sweeper: ReservationSweeper; webhookUrl: string }>;
 
 export const DEFAULT_SETTINGS: CommerceSettings = {
   reservationTtlSeconds: 900,
@@ -65,91 +44,67 @@ export const DEFAULT_SETTINGS: CommerceSettings = {
   checkoutsPerMinute: 30,
 };
 
-export async function start(opts: CommerceOptions): Promise<CommerceHandle> {
-  const logger = opts.logger ?? createLogger('commerce');
-  const settings: CommerceSettings = {
-    ...DEFAULT_SETTINGS,
-    ...opts.settings,
-    ...(opts.reservationTtlSeconds !== undefined ? { reservationTtlSeconds: opts.reservationTtlSeconds } : {}),
-  };
-  if (!(settings.reservationTtlSeconds > 0)) throw new Error('reservationTtlSeconds must be positive');
-  if (!opts.paymentsWebhookSecret) throw new Error('paymentsWebhookSecret is required');
-  const storage = await openSubgraphStorage('commerce', opts, { entities: ENTITIES, migrations, logger });
-  const { em, transport, relay } = storage;
-  const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
-  const testProvider = opts.paymentProvider
-    ? undefined
-    : new TestPaymentProvider({ webhookSecret: opts.paymentsWebhookSecret, logger, ...opts.testProvider });
-  const provider = opts.paymentProvider ?? testProvider!;
-  const sweeper = new ReservationSweeper(em, settings.reservationTtlSeconds, logger);
-
-  let ownBaseUrl = '';
-  const services: CommerceServices = {
-    provider,
-    relay,
-    kv,
-    settings,
-    logger,
-    publicUrl: () => {
-      const gateway = typeof opts.publicGatewayUrl === 'function' ? opts.publicGatewayUrl() : opts.publicGatewayUrl;
-      return gateway ? `${gateway.replace(/\/+$/, '')}/files/commerce` : ownBaseUrl;
-    },
-    exportKey: deriveExportKey(opts.principalSecret),
-  };
-  const schema = await buildCommerceSchema();
-
-  const handle = await startSubgraphServer<CommerceContext>({
-    name: 'commerce',
-    port: opts.port,
-    host: opts.host,
-    schema,
-    logger,
-    principalSecret: opts.principalSecret,
-    exposeInternals: opts.exposeInternals,
-    context(base) {
-      const reqEm = em.fork();
-      return { ...base, em: reqEm, services, loaders: createLoaders(reqEm, base.principal?.userId) };
-    },
-    health: async () => {
-      await em.getConnection().execute('select 1');
-    },
-    routes(app) {
-      // The raw bytes: the signature covers exactly what the provider sent.
-      app.post(
-        WEBHOOK_PATH,
-        express.raw({ type: () => true, limit: '256kb' }),
-        webhookRoute({ em, secret: opts.paymentsWebhookSecret, provider, logger }),
-      );
-      app.get(EXPORT_PATH, exportRoute(em, services.exportKey, logger));
-    },
-    async onStop() {
-      if (!opts.kv) await kv.close();
-      await storage.close();
-    },
-  });
-  ownBaseUrl = new URL('/', handle.url).toString().replace(/\/$/, '');
-  const webhookUrl = `${ownBaseUrl}${WEBHOOK_PATH}`;
-  testProvider?.attach(webhookUrl);
-  relay.start();
-  sweeper.start();
-  let stopping: Promise<void> | undefined;
-  return {
-    ...handle,
-    orm: storage.orm,
-    em,
-    relay,
-    transport,
-    provider,
-    sweeper,
-    webhookUrl,
-    stop() {
+export const commerce = defineSubgraph<CommerceOptions, CommerceContext, { provider: PaymentProvider; sweeper: ReservationSweeper; webhookUrl: string }>({
+  name: 'commerce',
+  entities: [Product, Order, OrderLine, Entitlement, PaymentEvent],
+  migrations,
+  schema: buildCommerceSchema,
+  setup({ options: opts, storage, logger }) {
+    const settings: CommerceSettings = {
+      ...DEFAULT_SETTINGS,
+      ...opts.settings,
+      ...(opts.reservationTtlSeconds !== undefined ? { reservationTtlSeconds: opts.reservationTtlSeconds } : {}),
+    };
+    if (!(settings.reservationTtlSeconds > 0)) throw new Error('reservationTtlSeconds must be positive');
+    if (!opts.paymentsWebhookSecret) throw new Error('paymentsWebhookSecret is required');
+    const { em, relay } = storage;
+    const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+    const testProvider = opts.paymentProvider
+      ? undefined
+      : new TestPaymentProvider({ webhookSecret: opts.paymentsWebhookSecret, logger, ...opts.testProvider });
+    const provider = opts.paymentProvider ?? testProvider!;
+    const sweeper = new ReservationSweeper(em, settings.reservationTtlSeconds, logger);
+    let ownBaseUrl = '';
+    const services: CommerceServices = {
+      provider,
+      relay,
+      kv,
+      settings,
+      logger,
+      publicUrl: () => {
+        const gateway = typeof opts.publicGatewayUrl === 'function' ? opts.publicGatewayUrl() : opts.publicGatewayUrl;
+        return gateway ? `${gateway.replace(/\/+$/, '')}/files/commerce` : ownBaseUrl;
+      },
+      exportKey: deriveExportKey(opts.principalSecret),
+    };
+    return {
+      context: (start) => ({ ...start, services, loaders: createLoaders(start.em, start.principal?.userId) }),
+      routes(app) {
+        // The raw bytes: the signature covers exactly what the provider sent.
+        app.post(
+          WEBHOOK_PATH,
+          express.raw({ type: () => true, limit: '256kb' }),
+          webhookRoute({ em, secret: opts.paymentsWebhookSecret, provider, logger }),
+        );
+        app.get(EXPORT_PATH, exportRoute(em, services.exportKey, logger));
+      },
+      ready(handle) {
+        ownBaseUrl = new URL('/', handle.url).toString().replace(/\/$/, '');
+        testProvider?.attach(`${ownBaseUrl}${WEBHOOK_PATH}`);
+        sweeper.start();
+      },
       // Timers and webhook deliveries first, while the server still answers them.
-      stopping ??= (async () => {
+      async stopping() {
         await sweeper.stop();
         await provider.stop?.();
-        await handle.stop();
-      })();
-      return stopping;
-    },
-  };
-}
+      },
+      async stopped() {
+        if (!opts.kv) await kv.close();
+      },
+      expose: () => ({ provider, sweeper, webhookUrl: `${ownBaseUrl}${WEBHOOK_PATH}` }),
+    };
+  },
+});
+
+export const ENTITIES = commerce.entities;
+export const start = commerce.start;

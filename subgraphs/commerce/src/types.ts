@@ -1,7 +1,6 @@
 import { PageInfo } from '@frontrow/kit';
-import { Directive, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { Order } from './entities/order.entity';
-import { ProductKind } from './entities/product.entity';
 
 @Directive('@shareable')
 @ObjectType({ description: 'An amount of money in minor units (cents) of an ISO 4217 currency.' })
@@ -49,43 +48,4 @@ export class OrderConnection {
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
-}
-
-@InputType()
-export class ProductInput {
-  @Field(() => ProductKind)
-  kind!: ProductKind;
-
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => ID, { nullable: true, description: 'Required for EVENT_PASS and SEAT_UPGRADE; absent for SEASON_PASS.' })
-  eventId?: string | null;
-
-  @Field(() => Int, { description: 'Minor units.' })
-  amount!: number;
-
-  @Field(() => String, { description: 'ISO 4217, three upper-case letters.' })
-  currency!: string;
-
-  @Field(() => Int, { nullable: true, description: 'Units on sale; absent for unlimited.' })
-  inventory?: number | null;
-}
-
-@InputType()
-export class CheckoutInput {
-  @Field(() => ID)
-  productId!: string;
-
-  @Field(() => Int, { description: '1 to 10.' })
-  quantity!: number;
-
-  @Field(() => String, { description: 'Chosen by the client per purchase: a retry with the same key returns the same order.' })
-  idempotencyKey!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'A payment method token. Test provider: pm_card_ok (default), pm_card_declined, pm_card_delayed.',
-  })
-  paymentMethod?: string | null;
 }

@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BadInputError } from '@frontrow/kit';
 
-export function isUuid(v: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-}
-
 export function checkText(value: string, field: string, max: number): string {
   const v = value.trim();
   if (!v) throw new BadInputError(`${field} must not be empty.`, field);

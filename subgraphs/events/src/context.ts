@@ -1,7 +1,7 @@
-import type { OutboxRelay, RequestBase } from '@frontrow/kit';
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
+import { loaderById, type OutboxRelay, type RequestBase } from '@frontrow/kit';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { SportEvent } from './entities/event.entity';
+import { SportEvent } from './entities/sport-event.entity';
 import { Feed } from './entities/feed.entity';
 import { Moment } from './entities/moment.entity';
 import { Venue } from './entities/venue.entity';
@@ -31,10 +31,10 @@ export const FEED_ORDER = [{ isDefault: 'desc' }, { createdAt: 'asc' }, { id: 'a
 
 export function createLoaders(em: EntityManager): EventsLoaders {
   const loaders: EventsLoaders = {
-    venue: byId(em, Venue),
-    event: byId(em, SportEvent),
-    feed: byId(em, Feed),
-    moment: byId(em, Moment),
+    venue: loaderById(em, Venue),
+    event: loaderById(em, SportEvent),
+    feed: loaderById(em, Feed),
+    moment: loaderById(em, Moment),
     feedsByEvent: new DataLoader(async (eventIds) => {
       const feeds = await em.find(Feed, { eventId: { $in: [...eventIds] } }, { orderBy: [...FEED_ORDER] });
       for (const f of feeds) loaders.feed.prime(f.id, f);
@@ -46,14 +46,6 @@ export function createLoaders(em: EntityManager): EventsLoaders {
     }),
   };
   return loaders;
-}
-
-function byId<T extends { id: string }>(em: EntityManager, entity: EntityName<T>): DataLoader<string, T | null> {
-  return new DataLoader(async (ids) => {
-    const rows = await em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<T>);
-    const found = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => found.get(id) ?? null);
-  });
 }
 
 function group<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {

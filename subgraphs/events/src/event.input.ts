@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
-import { EventStatus, type SportEvent } from './entities/event.entity';
+import { EventStatus, type SportEvent } from './entities/sport-event.entity';
 
 @InputType()
 export class EventInput implements Partial<SportEvent> {

@@ -1,15 +1,16 @@
-import { Access, BadInputError, NotFoundError, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emit, emitAudit, requireRole, type AccessRule, parseId } from '@frontrow/kit';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { EventsContext } from './context';
-import { EventStatus, SportEvent } from './entities/event.entity';
+import { EventStatus, SportEvent } from './entities/sport-event.entity';
 import { Feed } from './entities/feed.entity';
 import { Moment } from './entities/moment.entity';
 import { Venue } from './entities/venue.entity';
-import { EventConnection, listEvents } from './event.connection';
+import { listEvents } from './event.connection';
+import { EventConnection } from './types';
 import { EventInput, EventsArgs, SetEventStatusArgs, UpdateEventArgs } from './event.input';
 import { EVENT_TYPES, eventPayload } from './payloads';
 import { setEventStatus } from './status';
-import { checkWindow, normalizeId, requiredText } from './validate';
+import { checkWindow, requiredText } from './validate';
 
 const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
 
@@ -29,7 +30,7 @@ export class EventResolver {
   @Access({ public: true })
   @Query(() => SportEvent, { nullable: true, description: 'Null when no event has this id.' })
   async event(@Arg('id', () => ID) id: string, @Ctx() ctx: EventsContext): Promise<SportEvent | null> {
-    const key = normalizeId(id);
+    const key = parseId(id);
     return key ? ctx.loaders.event.load(key) : null;
   }
 
@@ -87,7 +88,7 @@ export class EventResolver {
   @Mutation(() => SportEvent, { description: 'Admin only. Changes only the fields given.' })
   async updateEvent(@Args(() => UpdateEventArgs) { id, input }: UpdateEventArgs, @Ctx() ctx: EventsContext): Promise<SportEvent> {
     const admin = requireRole(ctx.principal, 'ADMIN');
-    const key = normalizeId(id);
+    const key = parseId(id);
     const event = key ? await ctx.em.findOne(SportEvent, { id: key }) : null;
     if (!event) throw new NotFoundError('Event');
     const next: Partial<Pick<SportEvent, 'title' | 'sport' | 'homeTeam' | 'awayTeam' | 'venueId' | 'startsAt' | 'endsAt'>> = {};
@@ -140,7 +141,7 @@ export class EventResolver {
 }
 
 async function requireVenue(ctx: EventsContext, venueId: string): Promise<Venue> {
-  const key = normalizeId(venueId);
+  const key = parseId(venueId);
   const venue = key ? await ctx.loaders.venue.load(key) : null;
   if (!venue) throw new BadInputError('There is no venue with this id.', 'venueId');
   return venue;

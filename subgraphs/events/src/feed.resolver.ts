@@ -1,12 +1,12 @@
-import { Access, BadInputError, NotFoundError, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emit, emitAudit, requireRole, type AccessRule, parseId } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { EventsContext } from './context';
-import { SportEvent } from './entities/event.entity';
+import { SportEvent } from './entities/sport-event.entity';
 import { Feed } from './entities/feed.entity';
 import { FeedInput, UpdateFeedArgs } from './feed.input';
 import { EVENT_TYPES, feedPayload } from './payloads';
-import { normalizeId, requiredText } from './validate';
+import { requiredText } from './validate';
 
 const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
 
@@ -15,7 +15,7 @@ export class FeedResolver {
   @Access({ public: true })
   @Query(() => Feed, { nullable: true, description: 'One feed (a seat), e.g. to ask for its playback grant; null when unknown.' })
   async feed(@Arg('id', () => ID) id: string, @Ctx() ctx: EventsContext): Promise<Feed | null> {
-    const key = normalizeId(id);
+    const key = parseId(id);
     return key ? ctx.loaders.feed.load(key) : null;
   }
 
@@ -31,7 +31,7 @@ export class FeedResolver {
   async addFeed(@Arg('input', () => FeedInput) input: FeedInput, @Ctx() ctx: EventsContext): Promise<Feed> {
     const admin = requireRole(ctx.principal, 'ADMIN');
     const label = requiredText(input.label, 'label', 80);
-    const eventId = normalizeId(input.eventId);
+    const eventId = parseId(input.eventId);
     const event = eventId ? await ctx.em.findOne(SportEvent, { id: eventId }) : null;
     if (!event) throw new BadInputError('There is no event with this id.', 'eventId');
     const isDefault = input.isDefault ?? false;
@@ -54,7 +54,7 @@ export class FeedResolver {
   @Mutation(() => Feed, { description: 'Admin only. Changes only the fields given (e.g. makes a feed a free preview).' })
   async updateFeed(@Args(() => UpdateFeedArgs) { id, input }: UpdateFeedArgs, @Ctx() ctx: EventsContext): Promise<Feed> {
     const admin = requireRole(ctx.principal, 'ADMIN');
-    const key = normalizeId(id);
+    const key = parseId(id);
     const feed = key ? await ctx.em.findOne(Feed, { id: key }) : null;
     if (!feed) throw new NotFoundError('Feed');
     const next: Partial<Pick<Feed, 'label' | 'projection' | 'isDefault' | 'preview'>> = {};

@@ -1,12 +1,12 @@
-import { Access, BadInputError, emit, emitAudit, requireRole, type AccessRule } from '@frontrow/kit';
+import { Access, BadInputError, emit, emitAudit, requireRole, type AccessRule, parseId } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { EventsContext } from './context';
-import { SportEvent } from './entities/event.entity';
+import { SportEvent } from './entities/sport-event.entity';
 import { Feed } from './entities/feed.entity';
 import { Moment } from './entities/moment.entity';
 import { MomentInput } from './moment.input';
 import { EVENT_TYPES, momentPayload } from './payloads';
-import { normalizeId, requiredText } from './validate';
+import { requiredText } from './validate';
 
 const ADMIN_WRITE: AccessRule = { scope: 'events:write', roles: ['ADMIN'] };
 
@@ -31,10 +31,10 @@ export class MomentResolver {
   async createMoment(@Arg('input', () => MomentInput) input: MomentInput, @Ctx() ctx: EventsContext): Promise<Moment> {
     const admin = requireRole(ctx.principal, 'ADMIN');
     const title = requiredText(input.title, 'title', 200);
-    const eventId = normalizeId(input.eventId);
+    const eventId = parseId(input.eventId);
     const event = eventId ? await ctx.loaders.event.load(eventId) : null;
     if (!event) throw new BadInputError('There is no event with this id.', 'eventId');
-    const feedId = normalizeId(input.feedId);
+    const feedId = parseId(input.feedId);
     const feed = feedId ? await ctx.loaders.feed.load(feedId) : null;
     if (!feed) throw new BadInputError('There is no feed with this id.', 'feedId');
     if (feed.eventId !== event.id) throw new BadInputError('This feed belongs to another event.', 'feedId');

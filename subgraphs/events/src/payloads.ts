@@ -1,4 +1,4 @@
-import type { SportEvent } from './entities/event.entity';
+import type { SportEvent } from './entities/sport-event.entity';
 import type { Feed } from './entities/feed.entity';
 import type { Moment } from './entities/moment.entity';
 import type { Venue } from './entities/venue.entity';

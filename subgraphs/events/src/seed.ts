@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { emit } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { EventStatus, SportEvent } from './entities/event.entity';
+import { EventStatus, SportEvent } from './entities/sport-event.entity';
 import { Feed, Projection } from './entities/feed.entity';
 import { Moment } from './entities/moment.entity';
 import { Venue } from './entities/venue.entity';

@@ -1,10 +1,9 @@
-import { BadInputError, ConflictError, NotFoundError, emit, emitAudit, type Principal } from '@frontrow/kit';
+import { BadInputError, ConflictError, NotFoundError, emit, emitAudit, type Principal, parseId } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FEED_ORDER } from './context';
-import { EventStatus, SportEvent } from './entities/event.entity';
+import { EventStatus, SportEvent } from './entities/sport-event.entity';
 import { Feed } from './entities/feed.entity';
 import { EVENT_TYPES, eventPayload, feedPayload } from './payloads';
-import { normalizeId } from './validate';
 
 /** The only moves an event's status can make. */
 export const TRANSITIONS: Readonly<Record<EventStatus, readonly EventStatus[]>> = {
@@ -79,7 +78,7 @@ export async function transitionEvent(
 
 /** setEventStatus: reads the current status, checks the move, then makes it conditionally. */
 export async function setEventStatus(em: EntityManager, eventId: string, to: EventStatus, actor: Principal): Promise<SportEvent> {
-  const key = normalizeId(eventId);
+  const key = parseId(eventId);
   const event = key ? await em.findOne(SportEvent, { id: key }, { refresh: true }) : null;
   if (!event) throw new NotFoundError('Event');
   return transitionEvent(em, event.id, event.status, to, actor);

@@ -1,17 +1,5 @@
 import { BadInputError } from '@frontrow/kit';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else is unknown without asking the database. */
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
-/** The canonical (lower-case) form of an id, or null when it cannot be one of ours. */
-export function normalizeId(value: unknown): string | null {
-  return isUuid(value) ? value.toLowerCase() : null;
-}
-
 /** Trims required text and checks its length; blank text is refused naming the field. */
 export function requiredText(value: string, field: string, max: number): string {
   const v = value.trim();

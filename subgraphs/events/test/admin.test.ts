@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signCaller, type BusMessage, type Subscription } from '@frontrow/kit';
 import { eventually, testSecret, uniqueName } from '@frontrow/kit/testing';
-import { EventStatus } from '../src/entities/event.entity';
+import { EventStatus } from '../src/entities/sport-event.entity';
 import { transitionEvent } from '../src/status';
 import { Harness, failure, type As } from './helpers';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uniqueName } from '@frontrow/kit/testing';
-import { EventStatus, SportEvent } from '../src/entities/event.entity';
+import { EventStatus, SportEvent } from '../src/entities/sport-event.entity';
 import { Feed, Projection } from '../src/entities/feed.entity';
 import { Moment } from '../src/entities/moment.entity';
 import { Venue } from '../src/entities/venue.entity';

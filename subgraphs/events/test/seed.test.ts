@@ -1,4 +1,4 @@
-import { SportEvent } from '../src/entities/event.entity';
+import { SportEvent } from '../src/entities/sport-event.entity';
 import { demoId, seedDemo } from '../src/seed';
 import { Harness } from './helpers';
 

@@ -1,11 +1,11 @@
-import { Access, BadInputError, NotFoundError, SCOPES, hasRole, hitRateLimit, isScope, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, SCOPES, findById, hasRole, hitRateLimit, isScope, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { randomToken, sha256 } from './crypto';
-import { ApiKey, ApiKeyCreated } from './entities/api-key.entity';
-import { ApiKeyInput } from './types';
-import { isUuid } from './user.resolver';
+import { ApiKey } from './entities/api-key.entity';
 import { checkText, quoteInput } from './validate';
+import { ApiKeyCreated } from './types';
+import { ApiKeyInput } from './api-key.input';
 
 export const API_KEY_PREFIX = 'fr_';
 
@@ -35,7 +35,7 @@ export class ApiKeyResolver {
   @Mutation(() => Boolean, { description: 'Stops the key at once. Its owner or an admin may revoke it.' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<boolean> {
     const caller = requireUser(ctx.principal);
-    const key = isUuid(id) ? await ctx.em.findOne(ApiKey, { id }) : null;
+    const key = await findById(ctx.em, ApiKey, id);
     // Another user's key is "not found", so key ids reveal nothing.
     if (!key || (key.userId !== caller.userId && !hasRole(caller, 'ADMIN'))) throw new NotFoundError('API key');
     if (!key.revokedAt) {

@@ -7,8 +7,9 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from './crypto';
 import { User } from './entities/user.entity';
 import { closeSession, openSession, rotateSession } from './sessions';
 import type { SignInAlert } from './throttle';
-import { AuthPayload, SignInInput, SignUpInput } from './types';
+import { AuthPayload } from './types';
 import { checkPassword, checkText, normalizeEmail } from './validate';
+import { SignInInput, SignUpInput } from './auth.input';
 
 const WRONG_CREDENTIALS = 'The email or password is incorrect.';
 /** Longer than any address or password an account can have: refused before any work. */

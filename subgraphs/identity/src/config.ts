@@ -1,4 +1,4 @@
-import { loadConfig, setting } from '@frontrow/kit';
+import { loadConfig, readSubgraphConfig, setting } from '@frontrow/kit';
 import type { IdentitySettings } from './context';
 import { DEFAULT_SETTINGS, type IdentityOptions } from './server';
 
@@ -49,14 +49,11 @@ export function readIdentitySettings(env: Env = process.env): Partial<IdentitySe
  * one address (a venue's Wi-Fi); docs/decisions/0010-sign-in-throttling.md explains them.
  */
 export function readIdentityConfig(env: Env = process.env): IdentityOptions & { settings: Partial<IdentitySettings> } {
-  const config = loadConfig(
+  const { options, config } = readSubgraphConfig(
+    'identity',
+    { variable: 'IDENTITY_PORT', default: 4001 },
     {
-      IDENTITY_PORT: setting.int({ default: 4001, min: 0, max: 65535 }),
-      HOST: setting.string({ default: '127.0.0.1' }),
-      PRINCIPAL_SECRET: setting.string({ minLength: 32 }),
-      DATABASE_URL: setting.url({ optional: true, protocols: ['postgres', 'postgresql'] }),
       REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
-      AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
       SEED_ADMIN_EMAIL: setting.optionalString(),
       SEED_ADMIN_PASSWORD: setting.optionalString(),
     },
@@ -64,15 +61,5 @@ export function readIdentityConfig(env: Env = process.env): IdentityOptions & { 
   );
   const seedAdmin =
     config.SEED_ADMIN_EMAIL && config.SEED_ADMIN_PASSWORD ? { email: config.SEED_ADMIN_EMAIL, password: config.SEED_ADMIN_PASSWORD } : undefined;
-  return {
-    port: config.IDENTITY_PORT,
-    host: config.HOST,
-    principalSecret: config.PRINCIPAL_SECRET,
-    databaseUrl: config.DATABASE_URL,
-    embeddedDataDir: config.DATABASE_URL ? undefined : '.data/identity',
-    redisUrl: config.REDIS_URL,
-    amqpUrl: config.AMQP_URL,
-    seedAdmin,
-    settings: readIdentitySettings(env),
-  };
+  return { ...options, redisUrl: config.REDIS_URL, seedAdmin, settings: readIdentitySettings(env) };
 }

@@ -61,11 +61,3 @@ export interface IdentityContext extends RequestBase {
   sessionUserId?: string;
 }
 
-/** One query for any number of users asked for in one request. */
-export function userLoader(em: EntityManager): DataLoader<string, User | null> {
-  return new DataLoader(async (ids) => {
-    const users = await em.find(User, { id: { $in: [...ids] } });
-    const byId = new Map(users.map((u) => [u.id, u]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
-}

@@ -3,11 +3,14 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { addressNetwork } from './address';
 import type { IdentityContext } from './context';
 import { normalizeUserCode, randomToken, sha256, userCode } from './crypto';
-import { Device, DevicePairing, DevicePairingRecord } from './entities/device.entity';
+import { Device } from './entities/device.entity';
 import { User } from './entities/user.entity';
 import { openSession } from './sessions';
-import { AuthPayload, DevicePairingInput } from './types';
+import { AuthPayload } from './types';
 import { checkText } from './validate';
+import { DevicePairing } from './types';
+import { DevicePairingRecord } from './entities/device-pairing-record.entity';
+import { DevicePairingInput } from './device.input';
 
 /** Headset pairing as in the OAuth 2.0 device authorization grant (RFC 8628). */
 @Resolver()

@@ -4,7 +4,8 @@ import type { GraphQLSchema } from 'graphql';
 import { ApiKeyResolver } from './api-key.resolver';
 import { AuthResolver } from './auth.resolver';
 import { DeviceResolver } from './device.resolver';
-import { UserResolver, referenceResolvers } from './user.resolver';
+import { UserResolver } from './user.resolver';
+import { referenceResolvers } from './reference';
 
 export function buildIdentitySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(

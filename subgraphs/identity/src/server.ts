@@ -1,34 +1,29 @@
 import {
-  KIT_ENTITIES,
-  OutboxRelay,
   PRINCIPAL_HEADER,
   createKeyValueStore,
-  createLogger,
-  openSubgraphStorage,
-  startSubgraphServer,
+  defineSubgraph,
+  loaderById,
   verifyCaller,
-  type BusTransport,
   type KeyValueStore,
   type Logger,
   type RoleName,
-  type ServiceHandle,
+  type SubgraphHandle,
   type SubgraphOptions,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express from 'express';
-import { userLoader, type IdentityContext, type IdentitySettings } from './context';
+import type { IdentityContext, IdentitySettings } from './context';
 import { hashPassword, sha256 } from './crypto';
 import { ApiKey } from './entities/api-key.entity';
-import { Device, DevicePairingRecord } from './entities/device.entity';
-import { RefreshToken } from './entities/session.entity';
+import { Device } from './entities/device.entity';
+import { RefreshToken } from './entities/refresh-token.entity';
 import { SigningKey } from './entities/signing-key.entity';
 import { Role, User } from './entities/user.entity';
 import { migrations } from './migrations';
 import { SignInThrottle } from './throttle';
 import { TokenService } from './tokens';
 import { buildIdentitySchema } from './schema';
-
-export const ENTITIES = [User, RefreshToken, Device, DevicePairingRecord, ApiKey, SigningKey, ...KIT_ENTITIES];
+import { DevicePairingRecord } from './entities/device-pairing-record.entity';
 
 export interface IdentityOptions extends SubgraphOptions {
   redisUrl?: string;
@@ -40,12 +35,7 @@ export interface IdentityOptions extends SubgraphOptions {
   clock?: () => number;
 }
 
-export interface IdentityHandle extends ServiceHandle {
-  em: EntityManager;
-  tokens: TokenService;
-  relay: OutboxRelay;
-  transport: BusTransport;
-}
+export type IdentityHandle = SubgraphHandle<{ tokens: TokenService }>;
 
 export const DEFAULT_SETTINGS: IdentitySettings = {
   accessTtlSeconds: 15 * 60,
@@ -71,64 +61,58 @@ export function pairingLink(publicWebUrl: string): string {
   return `${publicWebUrl.replace(/\/+$/, '')}/pair`;
 }
 
-export async function start(opts: IdentityOptions): Promise<IdentityHandle> {
-  const logger = opts.logger ?? createLogger('identity');
-  const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
-  const storage = await openSubgraphStorage('identity', opts, { entities: ENTITIES, migrations, logger });
-  const { em, transport, relay } = storage;
-  const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
-  const tokens = new TokenService(em, settings.accessTtlSeconds);
-  await tokens.jwks();
-  if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
-
-  const schema = await buildIdentitySchema();
-  const clock = opts.clock ?? Date.now;
-  const throttle = new SignInThrottle(kv, settings, opts.principalSecret, clock);
-  const services = { tokens, kv, relay, settings, throttle, clock, verificationUri: pairingLink(settings.publicWebUrl) };
-
-  const handle = await startSubgraphServer<IdentityContext>({
-    name: 'identity',
-    port: opts.port,
-    host: opts.host,
-    schema,
-    logger,
-    principalSecret: opts.principalSecret,
-    exposeInternals: opts.exposeInternals,
-    context(base) {
-      const reqEm = em.fork();
-      return { ...base, em: reqEm, services, loaders: { user: userLoader(reqEm) } };
-    },
-    health: async () => {
-      await em.getConnection().execute('select 1');
-    },
-    routes(app) {
-      app.get('/.well-known/jwks.json', async (_req, res) => {
-        res.set('cache-control', 'public, max-age=300').json(await tokens.jwks());
-      });
-      // Only the gateway may ask: the request must carry its signed caller header.
-      app.post('/internal/api-keys/verify', express.json({ limit: '4kb' }), async (req, res) => {
-        const caller = await verifyCaller(req.header(PRINCIPAL_HEADER), opts.principalSecret);
-        if (!caller) {
-          res.status(403).json({ error: 'forbidden' });
-          return;
-        }
-        const secret = typeof req.body?.secret === 'string' ? req.body.secret : '';
-        const found = secret ? await verifyApiKey(em.fork(), secret) : null;
-        if (!found) {
-          res.status(401).json({ error: 'invalid api key' });
-          return;
-        }
-        res.json(found);
-      });
-    },
-    async onStop() {
+export const identity = defineSubgraph<IdentityOptions, IdentityContext, { tokens: TokenService }>({
+  name: 'identity',
+  entities: [User, RefreshToken, Device, DevicePairingRecord, ApiKey, SigningKey],
+  migrations,
+  schema: buildIdentitySchema,
+  async setup({ options: opts, storage, logger }) {
+    const { em, relay } = storage;
+    const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+    try {
+      const tokens = new TokenService(em, settings.accessTtlSeconds);
+      await tokens.jwks();
+      if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
+      const clock = opts.clock ?? Date.now;
+      const throttle = new SignInThrottle(kv, settings, opts.principalSecret, clock);
+      const services = { tokens, kv, relay, settings, throttle, clock, verificationUri: pairingLink(settings.publicWebUrl) };
+      return {
+        context: (start) => ({ ...start, services, loaders: { user: loaderById(start.em, User) } }),
+        routes(app) {
+          app.get('/.well-known/jwks.json', async (_req, res) => {
+            res.set('cache-control', 'public, max-age=300').json(await tokens.jwks());
+          });
+          // Only the gateway may ask: the request must carry its signed caller header.
+          app.post('/internal/api-keys/verify', express.json({ limit: '4kb' }), async (req, res) => {
+            const caller = await verifyCaller(req.header(PRINCIPAL_HEADER), opts.principalSecret);
+            if (!caller) {
+              res.status(403).json({ error: 'forbidden' });
+              return;
+            }
+            const secret = typeof req.body?.secret === 'string' ? req.body.secret : '';
+            const found = secret ? await verifyApiKey(em.fork(), secret) : null;
+            if (!found) {
+              res.status(401).json({ error: 'invalid api key' });
+              return;
+            }
+            res.json(found);
+          });
+        },
+        async stopped() {
+          if (!opts.kv) await kv.close();
+        },
+        expose: () => ({ tokens }),
+      };
+    } catch (e) {
       if (!opts.kv) await kv.close();
-      await storage.close();
-    },
-  });
-  relay.start();
-  return { ...handle, em, tokens, relay, transport };
-}
+      throw e;
+    }
+  },
+});
+
+export const ENTITIES = identity.entities;
+export const start = identity.start;
 
 /**
  * Checks an API key and returns the principal it stands for: its owner's roles

@@ -3,7 +3,7 @@ import { UnauthenticatedError } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IdentityServices } from './context';
 import { randomToken, sha256 } from './crypto';
-import { RefreshToken } from './entities/session.entity';
+import { RefreshToken } from './entities/refresh-token.entity';
 import { User } from './entities/user.entity';
 import type { AuthPayload } from './types';
 

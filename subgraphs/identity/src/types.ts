@@ -1,4 +1,5 @@
-import { Field, InputType, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { ApiKey } from './entities/api-key.entity';
 import { User } from './entities/user.entity';
 import { Role } from './entities/user.entity';
 
@@ -17,43 +18,31 @@ export class AuthPayload {
   user!: User;
 }
 
-@InputType()
-export class SignUpInput {
-  @Field(() => String)
-  email!: string;
-
-  @Field(() => String)
-  password!: string;
-
-  @Field(() => String)
-  displayName!: string;
-}
-
-@InputType()
-export class SignInInput {
-  @Field(() => String)
-  email!: string;
-
-  @Field(() => String)
-  password!: string;
-}
-
-@InputType()
-export class DevicePairingInput {
-  @Field(() => String)
-  deviceName!: string;
-
-  @Field(() => String)
-  platform!: string;
-}
-
-@InputType()
-export class ApiKeyInput {
-  @Field(() => String)
-  name!: string;
-
-  @Field(() => [String])
-  scopes!: string[];
-}
-
 export { Role };
+
+@ObjectType({ description: 'What a headset shows while it waits for the fan to approve it.' })
+export class DevicePairing {
+  @Field(() => String, { description: 'The short code the fan types on the web.' })
+  userCode!: string;
+
+  @Field(() => String, { description: 'The secret the headset polls with; never shown to the fan.' })
+  deviceCode!: string;
+
+  @Field(() => String)
+  verificationUri!: string;
+
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Field(() => Int, { description: 'Seconds to wait between polls.' })
+  interval!: number;
+}
+
+@ObjectType()
+export class ApiKeyCreated {
+  @Field(() => String, { description: 'Shown only in this response; FrontRow keeps only a hash.' })
+  secret!: string;
+
+  @Field(() => ApiKey)
+  apiKey!: ApiKey;
+}

@@ -1,4 +1,4 @@
-import { Access, NotFoundError, emitAudit, hasRole, requirePrincipal, requireRole } from '@frontrow/kit';
+import { Access, NotFoundError, emitAudit, findById, hasRole, requirePrincipal, requireRole } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { Role, User } from './entities/user.entity';
@@ -16,7 +16,6 @@ export class UserResolver {
   @Query(() => User, { nullable: true })
   async user(@Arg('id', () => ID) id: string, @Ctx() ctx: IdentityContext): Promise<User | null> {
     requirePrincipal(ctx.principal);
-    if (!isUuid(id)) return null;
     return ctx.loaders.user.load(id);
   }
 
@@ -38,7 +37,7 @@ export class UserResolver {
   ): Promise<User> {
     const admin = requireRole(ctx.principal, 'ADMIN');
     if (admin.kind !== 'user') requireRole(null);
-    const user = isUuid(userId) ? await ctx.em.findOne(User, { id: userId }) : null;
+    const user = await findById(ctx.em, User, userId);
     if (!user) throw new NotFoundError('User');
     if (!user.roles.includes(role)) {
       user.roles = [...user.roles, role];
@@ -56,14 +55,3 @@ export class UserResolver {
   }
 }
 
-export function isUuid(v: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
-}
-
-export const referenceResolvers = {
-  User: {
-    __resolveReference(ref: { id: string }, ctx: IdentityContext) {
-      return isUuid(ref.id) ? ctx.loaders.user.load(ref.id) : null;
-    },
-  },
-};

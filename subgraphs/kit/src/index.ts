@@ -23,3 +23,4 @@ export * from './entity';
 export * from './relay';
 export * from './ids';
 export * from './graphql-ws';
+export * from './subgraph';

@@ -2,12 +2,13 @@ import type { BusTransport } from './bus';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptions, type ApolloServerOptionsWithGateway, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { formatError, isDatabaseUnavailable, isDomainError } from './errors';
 import { inputGuard, isServiceSdlQuery } from './guard';
 import { errorBody, jsonErrorHandlers } from './http';
@@ -49,6 +50,8 @@ export interface SubgraphOptions {
   dropSchemaOnStop?: boolean;
   /** Receives every SQL statement (tests count queries). */
   onQuery?: (sql: string) => void;
+  /** Federated tracing (`ftv1`) for the gateway's requests; off by default. */
+  inlineTrace?: boolean;
   /** Database connections at most (default: DATABASE_POOL_SIZE, 10). */
   poolSize?: number;
   /** How long a query waits for a database connection (default: DATABASE_ACQUIRE_TIMEOUT_MS, 5000). */
@@ -77,7 +80,7 @@ export interface SubgraphServerOptions<C extends RequestBase> {
   routes?(app: Express): void;
   /** Throws when the service cannot serve (database unreachable...). */
   health?(): Promise<void>;
-  /** Attaches a WebSocket server (graphql-ws) to the same HTTP server. */
+  /** Attaches a WebSocket server (graphql-ws) to the same HTTP server, once Apollo Server has started. */
   websocket?(server: Server): { dispose(): Promise<void> | void };
   /** Shows internal error messages; development only. */
   exposeInternals?: boolean;
@@ -85,6 +88,12 @@ export interface SubgraphServerOptions<C extends RequestBase> {
   onStop?(): Promise<void>;
   /** The gateway's operation limits; the subgraph allows SUBGRAPH_DEPTH_ALLOWANCE more levels. */
   limits?: OperationLimits;
+  /**
+   * Federated tracing: a request with the header `apollo-federation-include-trace: ftv1`
+   * (which only the gateway can make: every data request is signed) gets its trace in
+   * `extensions.ftv1`, error messages masked. Off by default.
+   */
+  inlineTrace?: boolean;
 }
 
 /** Largest request body a subgraph reads (the gateway's limit is smaller). */
@@ -96,40 +105,77 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /**
- * Starts a subgraph: Apollo Server under Express with `/graphql`, `/health`,
- * `/metrics`, request-scoped logs, the principal verified from the gateway's signed
- * header, and room for a WebSocket server on the same port. Resolves once it listens.
+ * What any GraphQL service of FrontRow starts with: a subgraph (startSubgraphServer)
+ * or the gateway. The caller says what Apollo Server serves, how errors are shown, who
+ * is calling (the context) and what runs on `/graphql` before Apollo.
  */
-export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphServerOptions<C>): Promise<ServiceHandle> {
+export interface GraphQLServerOptions<C extends RequestBase> {
+  name: string;
+  port: number;
+  host?: string;
+  logger: Logger;
+  /** What Apollo Server serves: a schema, or a gateway that plans over subgraphs. */
+  serve: { schema: GraphQLSchema } | { gateway: ApolloServerOptionsWithGateway<C>['gateway'] };
+  /** Apollo Server's default (off in production) unless told. */
+  introspection?: boolean;
+  /** The parser stops after this many tokens. */
+  maxTokens: number;
+  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Plugins beside the common ones (drain, no landing page, operation resolution, metrics). */
+  plugins?: ApolloServerPlugin<C>[];
+  /** Express settings and routes, before /graphql (webhooks, JWKS, the explorer). */
+  routes?(app: Express): void;
+  /** Throws when the service cannot serve (database unreachable...). */
+  health?(): Promise<void>;
+  /** What runs on /graphql before Apollo Server: CORS, the body parser, checks of the caller and the input. */
+  graphqlMiddleware: RequestHandler[];
+  /** Who is calling, and what a request's resolvers get. */
+  context(req: Request): Promise<C>;
+  /**
+   * Attaches a WebSocket server (graphql-ws) to the same HTTP server, once Apollo
+   * Server has started (operations sent over the socket may run through it).
+   */
+  websocket?(server: Server, apollo: ApolloServer<C>): { dispose(): Promise<void> | void };
+  /** Runs after the HTTP server closed. */
+  onStop?(): Promise<void>;
+}
+
+/**
+ * Starts a GraphQL service: Apollo Server under Express with `/graphql`, `/health`,
+ * `/metrics` (operations by name and outcome, their durations), JSON errors for what
+ * Express refuses, and room for a WebSocket server on the same port. Resolves once it
+ * listens; `stop()` drains it.
+ */
+export async function startGraphQLServer<C extends RequestBase>(opts: GraphQLServerOptions<C>): Promise<ServiceHandle> {
   const app = express();
   app.disable('x-powered-by');
   const server = createServer(app);
   const metrics = createMetrics(opts.name);
-  const ws = opts.websocket?.(server);
+  // Attached once Apollo Server has started, disposed when it drains.
+  const attached: { ws?: { dispose(): Promise<void> | void } } = {};
 
-  const gatewayLimits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
   const apollo = new ApolloServer<C>({
-    schema: opts.schema,
+    ...opts.serve,
     logger: apolloLogger(opts.logger),
-    // The gateway's fetches are no bigger than what clients may send it, but the
-    // planner adds the `_entities` wrapper and repeats selections per type condition.
-    parseOptions: { maxTokens: MAX_DOCUMENT_TOKENS * 2 },
+    introspection: opts.introspection,
+    parseOptions: { maxTokens: opts.maxTokens },
     includeStacktraceInErrorResponses: false,
     // The process's owner stops services in order (npm start: services, then the
     // database); Apollo's own handler would re-raise the signal and end the process
     // before that is done.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, { exposeInternals: opts.exposeInternals }),
+    formatError: (formatted, error) => opts.formatError(formatted, error),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
       operationResolution<C>(),
       observe<C>(metrics),
-      ...(ws ? [{ async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } }] : []),
+      { async serverWillStart() { return { async drainServer() { await attached.ws?.dispose(); } }; } },
+      ...(opts.plugins ?? []),
     ],
-  });
+  } as ApolloServerOptions<C>);
   await apollo.start();
+  attached.ws = opts.websocket?.(server, apollo);
 
   app.get('/health', async (_req, res) => {
     try {
@@ -144,41 +190,7 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   opts.routes?.(app);
-  const signedCaller = new WeakMap<IncomingMessage, Caller>();
-  app.use(
-    '/graphql',
-    express.json({ limit: SUBGRAPH_BODY_LIMIT }),
-    // Only the gateway talks to a subgraph: it signs every request, an anonymous
-    // caller's too. Unsigned, a subgraph answers nothing but its SDL (for composition
-    // tools), so a direct call can neither read data nor load the service.
-    async (req, res, next) => {
-      const header = req.headers[PRINCIPAL_HEADER];
-      const caller = await verifyCaller(typeof header === 'string' ? header : undefined, opts.principalSecret);
-      if (caller) {
-        signedCaller.set(req, caller);
-        next();
-      } else if (isServiceSdlQuery((req.body as { query?: unknown } | undefined)?.query ?? req.query.query)) {
-        next();
-      } else {
-        res.status(401).json(errorBody('UNAUTHENTICATED', 'This service answers only requests that come through the gateway.'));
-      }
-    },
-    inputGuard({
-      limits: { ...gatewayLimits, maxDepth: gatewayLimits.maxDepth + SUBGRAPH_DEPTH_ALLOWANCE },
-      maxTokens: MAX_DOCUMENT_TOKENS * 2,
-    }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const requestId = requestIdOf(req);
-        const caller = signedCaller.get(req) ?? null;
-        const principal = caller?.principal ?? null;
-        const clientIp = caller?.clientIp ?? req.socket.remoteAddress ?? 'unknown';
-        const log = opts.logger.child({ requestId, userId: principal?.userId });
-        return opts.context({ principal, clientIp, requestId, log });
-      },
-    }),
-  );
-
+  app.use('/graphql', ...opts.graphqlMiddleware, expressMiddleware(apollo, { context: ({ req }) => opts.context(req) }));
   jsonErrorHandlers(app, opts.logger);
 
   await new Promise<void>((resolve, reject) => {
@@ -187,7 +199,6 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1'}:${port}/graphql`;
-  opts.logger.info({ url }, `${opts.name} subgraph ready`);
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -202,6 +213,63 @@ export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphS
       return stopped;
     },
   };
+}
+
+/**
+ * Starts a subgraph: startGraphQLServer with request-scoped logs and the principal
+ * verified from the gateway's signed header (an unsigned request gets the SDL only).
+ */
+export async function startSubgraphServer<C extends RequestBase>(opts: SubgraphServerOptions<C>): Promise<ServiceHandle> {
+  const gatewayLimits = opts.limits ?? DEFAULT_OPERATION_LIMITS;
+  const signedCaller = new WeakMap<IncomingMessage, Caller>();
+  const handle = await startGraphQLServer<C>({
+    name: opts.name,
+    port: opts.port,
+    host: opts.host,
+    logger: opts.logger,
+    serve: { schema: opts.schema },
+    // The gateway's fetches are no bigger than what clients may send it, but the
+    // planner adds the `_entities` wrapper and repeats selections per type condition.
+    maxTokens: MAX_DOCUMENT_TOKENS * 2,
+    formatError: (formatted, error) => formatError(formatted, error, { exposeInternals: opts.exposeInternals }),
+    plugins: [opts.inlineTrace ? ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }) : ApolloServerPluginInlineTraceDisabled()],
+    routes: opts.routes,
+    health: opts.health,
+    websocket: opts.websocket,
+    onStop: opts.onStop,
+    graphqlMiddleware: [
+      express.json({ limit: SUBGRAPH_BODY_LIMIT }),
+      // Only the gateway talks to a subgraph: it signs every request, an anonymous
+      // caller's too. Unsigned, a subgraph answers nothing but its SDL (for composition
+      // tools), so a direct call can neither read data nor load the service.
+      async (req, res, next) => {
+        const header = req.headers[PRINCIPAL_HEADER];
+        const caller = await verifyCaller(typeof header === 'string' ? header : undefined, opts.principalSecret);
+        if (caller) {
+          signedCaller.set(req, caller);
+          next();
+        } else if (isServiceSdlQuery((req.body as { query?: unknown } | undefined)?.query ?? req.query.query)) {
+          next();
+        } else {
+          res.status(401).json(errorBody('UNAUTHENTICATED', 'This service answers only requests that come through the gateway.'));
+        }
+      },
+      inputGuard({
+        limits: { ...gatewayLimits, maxDepth: gatewayLimits.maxDepth + SUBGRAPH_DEPTH_ALLOWANCE },
+        maxTokens: MAX_DOCUMENT_TOKENS * 2,
+      }),
+    ],
+    context: async (req) => {
+      const requestId = requestIdOf(req);
+      const caller = signedCaller.get(req) ?? null;
+      const principal = caller?.principal ?? null;
+      const clientIp = caller?.clientIp ?? req.socket.remoteAddress ?? 'unknown';
+      const log = opts.logger.child({ requestId, userId: principal?.userId });
+      return opts.context({ principal, clientIp, requestId, log });
+    },
+  });
+  opts.logger.info({ url: handle.url }, `${opts.name} subgraph ready`);
+  return handle;
 }
 
 function observe<C extends RequestBase>(metrics: ServiceMetrics): ApolloServerPlugin<C> {

@@ -20,6 +20,7 @@ export interface GqlReply<T = Loose> {
   status: number;
   data?: T | null;
   errors?: GqlError[];
+  extensions?: Record<string, unknown>;
 }
 
 /** Who is asking: a bearer token (a string is one), headers (an API key, a signed caller), or both. */

@@ -9,7 +9,7 @@ import { Arg, Ctx, Directive, Field, ID, Int, ObjectType, Query, Resolver } from
 import { openDatabase, type Database } from '../src/db';
 import { createLogger } from '../src/logger';
 import { Access } from '../src/access';
-import { buildFederatedSchema } from '../src/schema';
+import { buildFederatedSchema, schemaExtension } from '../src/schema';
 import { testEnv, uniqueName } from '../src/testing';
 
 // ---------------------------------------------------------------------------
@@ -221,6 +221,60 @@ function typeBlock(sdl: string, name: string): { head: string; fields: string } 
   if (!m) throw new Error(`type ${name} is not in the SDL:\n${sdl}`);
   return { head: m[2].replace(/\s+/g, ' '), fields: m[3].replace(/\n\s*/g, '\n') };
 }
+
+describe('schemaExtension', () => {
+  it('imports further federation directives, links other specs and composes their directives', () => {
+    const extension = schemaExtension({
+      federationImports: ['@extends', '@key'],
+      links: [{ url: 'https://example.com/spec/v1.0', import: ['@mine'] }, { url: 'https://example.com/other/v0.1' }],
+      composeDirectives: ['@mine'],
+    });
+    const [schemaExt] = parse(extension).definitions;
+    expect(schemaExt.kind).toBe('SchemaExtension');
+    expect(extension).toMatch(/^extend schema @link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \["@key", [^\]]*"@composeDirective", "@extends"\]\)/);
+    expect(extension.match(/"@key"/g)).toHaveLength(1);
+    expect(extension).toContain(' @link(url: "https://example.com/spec/v1.0", import: ["@mine"]) @link(url: "https://example.com/other/v0.1") @composeDirective(name: "@mine")');
+  });
+
+  it('refuses to compose a directive that no link imports', () => {
+    expect(() => schemaExtension({ composeDirectives: ['@stray'] })).toThrow('@composeDirective(name: "@stray") needs a link that imports @stray');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Arguments print in the order they are written.
+// ---------------------------------------------------------------------------
+
+@Resolver()
+class OrderingResolver {
+  @Access({ public: true })
+  @Query(() => String)
+  ordered(
+    @Arg('first', () => ID) first: string,
+    @Ctx() _ctx: unknown,
+    @Arg('second', () => Int) second: number,
+    @Arg('third', () => String, { nullable: true }) third: string | null,
+  ): string {
+    return `${first}/${second}/${third ?? '-'}`;
+  }
+
+  @Access({ public: true })
+  @Query(() => String)
+  single(@Arg('only') only: string): string {
+    return only;
+  }
+}
+
+describe('argument order', () => {
+  it('prints arguments as written and passes each to its parameter, however often schemas are built', async () => {
+    for (let build = 0; build < 2; build++) {
+      const schema = await buildFederatedSchema({ resolvers: [OrderingResolver] }, {}, { name: 'ordering' });
+      expect(printSubgraphSchema(schema)).toContain('ordered(first: ID!, second: Int!, third: String): String!');
+      const result = await graphql({ schema, source: '{ ordered(third: "c", second: 2, first: "a") single(only: "x") }', contextValue: { principal: null } });
+      expect(result).toEqual({ data: { ordered: 'a/2/c', single: 'x' } });
+    }
+  });
+});
 
 // ---------------------------------------------------------------------------
 // Entity references resolved in batches: _entities with 100 representations.

@@ -1,8 +1,9 @@
 import { consume, type BusMessage, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { EntitlementInfo, FeedInfo } from './entities/projections.entity';
+import { FeedInfo } from './entities/feed-info.entity';
 import type { MediaService } from './media.service';
+import { EntitlementInfo } from './entities/entitlement-info.entity';
 
 interface FeedPayload {
   feedId: string;

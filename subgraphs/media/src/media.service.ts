@@ -9,12 +9,14 @@ import {
   type Principal,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { IngestRecord, IngestStatus, type Ingest } from './entities/ingest.entity';
-import { EncoderPreset } from './entities/preset.entity';
-import { EntitlementInfo, FeedInfo } from './entities/projections.entity';
-import { PlaybackToken } from './entities/token.entity';
+import { IngestRecord, IngestStatus } from './entities/ingest-record.entity';
+import { EncoderPreset } from './entities/encoder-preset.entity';
+import { FeedInfo } from './entities/feed-info.entity';
+import { PlaybackToken } from './entities/playback-token.entity';
 import { JanusPluginError, MediaUnavailableError, type JanusClient, type Mountpoint } from './janus-client';
 import type { PlaybackGrant } from './types';
+import { type Ingest } from './types';
+import { EntitlementInfo } from './entities/entitlement-info.entity';
 
 export interface MediaSettings {
   /** The Janus API URL given to viewers. */

@@ -1,7 +1,9 @@
 import { SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
-import { FeedMediaResolver, IngestResolver, referenceResolvers } from './media.resolver';
+import { FeedMediaResolver } from './feed.resolver';
+import { IngestResolver } from './ingest.resolver';
+import { referenceResolvers } from './reference';
 import { FeedRef } from './types';
 
 export function buildMediaSchema(): Promise<GraphQLSchema> {

@@ -1,4 +1,6 @@
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { EncoderPreset } from './entities/encoder-preset.entity';
+import { IngestStatus } from './entities/ingest-record.entity';
 
 /** Feed is owned by the events subgraph; media adds `ingest` and `playback` to it. */
 @Directive('@key(fields: "id")')
@@ -24,4 +26,22 @@ export class PlaybackGrant {
 
   @Field(() => String, { nullable: true, description: 'An HLS fallback, when one is served (not yet).' })
   hlsUrl?: string | null;
+}
+
+@ObjectType({ description: 'Where an encoder sends a feed (admins only).' })
+export class Ingest {
+  @Field(() => IngestStatus)
+  status!: IngestStatus;
+
+  @Field(() => EncoderPreset, { nullable: true })
+  preset?: EncoderPreset | null;
+
+  @Field(() => String, { nullable: true, description: 'The address the encoder sends RTP to.' })
+  rtpHost?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  videoPort?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  audioPort?: number | null;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type BusTransport, type Principal } from '@frontrow/kit';
 import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
-import { PlaybackToken } from '../src/entities/token.entity';
+import { PlaybackToken } from '../src/entities/playback-token.entity';
 import type { MediaHandle, MediaOptions } from '../src/server';
 import {
   FEED,

@@ -1,4 +1,4 @@
-import { Access, BadInputError, ForbiddenError, NotFoundError, emitAudit, hitRateLimit, requireRole, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, ForbiddenError, NotFoundError, cursorCodec, emitAudit, findById, hitRateLimit, pageOf, pageSize, requireRole, requireUser } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
@@ -9,7 +9,7 @@ import { MemberStatus, PartyMember, PartyRole } from './entities/party-member.en
 import { messageData, type MessageData } from './events';
 import { isModerator, requireMember } from './membership';
 import { MessageReportConnection, UserRef } from './types';
-import { checkEmoji, checkText, isUuid } from './validate';
+import { checkEmoji, checkText } from './validate';
 
 export const MAX_CHAT_LENGTH = 500;
 
@@ -53,7 +53,7 @@ export class ChatResolver {
   @Mutation(() => Boolean, { description: 'Moderators, or the party\'s host: takes a message down and closes its reports.' })
   async removeMessage(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: PresenceContext): Promise<boolean> {
     const user = requireUser(ctx.principal);
-    const message = isUuid(messageId) ? await ctx.em.findOne(ChatMessage, { id: messageId.toLowerCase() }) : null;
+    const message = await findById(ctx.em, ChatMessage, messageId);
     if (!message) throw new NotFoundError('Message');
     if (!isModerator(user)) {
       const host = await ctx.em.findOne(PartyMember, {
@@ -92,7 +92,7 @@ export class ChatResolver {
   ): Promise<boolean> {
     const text = checkText(reason, 'reason', 500);
     const user = requireUser(ctx.principal);
-    const message = isUuid(messageId) ? await ctx.em.findOne(ChatMessage, { id: messageId.toLowerCase() }) : null;
+    const message = await findById(ctx.em, ChatMessage, messageId);
     if (!message) throw new NotFoundError('Message');
     await requireMember(ctx.em, message.partyId, user);
     if (message.authorId === user.userId) throw new BadInputError('You cannot report your own message.', 'messageId');
@@ -111,7 +111,7 @@ export class ChatResolver {
   @Mutation(() => Boolean, { description: 'Moderators: closes a report without removing the message.' })
   async dismissReport(@Arg('reportId', () => ID) reportId: string, @Ctx() ctx: PresenceContext): Promise<boolean> {
     const moderator = requireRole(ctx.principal, 'MODERATOR');
-    const report = isUuid(reportId) ? await ctx.em.findOne(MessageReport, { id: reportId.toLowerCase() }) : null;
+    const report = await findById(ctx.em, MessageReport, reportId);
     if (!report) throw new NotFoundError('Report');
     if (report.resolvedAt) return true;
     Object.assign(report, { resolvedAt: new Date(), resolvedById: moderator.userId, resolution: 'dismissed' });
@@ -135,27 +135,17 @@ export class ChatResolver {
     @Ctx() ctx: PresenceContext,
   ): Promise<MessageReportConnection> {
     requireRole(ctx.principal, 'MODERATOR');
-    const size = first ?? 20;
-    if (!Number.isInteger(size) || size < 1 || size > 100) throw new BadInputError('first must be between 1 and 100.', 'first');
-    const cursor = after ? decodeCursor(after) : null;
+    const size = pageSize(first);
+    const cursor = after ? cursors.decode(after) : null;
     const where = cursor
       ? {
           resolvedAt: null,
-          $or: [{ createdAt: { $gt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $gt: cursor.id } }],
+          $or: [{ createdAt: { $gt: cursor.at } }, { createdAt: cursor.at, id: { $gt: cursor.id } }],
         }
       : { resolvedAt: null };
     const rows = await ctx.em.find(MessageReport, where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: size + 1 });
-    const page = rows.slice(0, size);
-    const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: rows.length > size,
-        hasPreviousPage: false,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    // Reports before the cursor may have been resolved since: the queue does not say.
+    return pageOf(rows, size, (node) => cursors.encode({ at: node.createdAt, id: node.id }), false);
   }
 
   @FieldResolver(() => UserRef)
@@ -186,13 +176,5 @@ export class MessageReportResolver {
   }
 }
 
-function encodeCursor(report: MessageReport): string {
-  return Buffer.from(`${report.createdAt.toISOString()}|${report.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !isUuid(id)) throw new BadInputError('This cursor is not valid.', 'after');
-  return { createdAt, id };
-}
+/** The moderation queue's cursors: a report's place in it (createdAt, id), oldest first. */
+const cursors = cursorCodec('mr1');

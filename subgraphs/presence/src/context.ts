@@ -1,4 +1,4 @@
-import type { KeyValueStore, OutboxRelay, RequestBase } from '@frontrow/kit';
+import { loaderById, type KeyValueStore, type OutboxRelay, type RequestBase } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { ChatMessage } from './entities/chat-message.entity';
@@ -46,11 +46,7 @@ export interface PresenceContext extends RequestBase {
 
 export function createLoaders(em: EntityManager, hub: PartyHub): PresenceLoaders {
   return {
-    party: new DataLoader(async (ids) => {
-      const rows = await em.find(Party, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((p) => [p.id, p]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    party: loaderById(em, Party),
     members: new DataLoader(async (partyIds) => {
       const rows = await em.find(
         PartyMember,
@@ -63,10 +59,6 @@ export function createLoaders(em: EntityManager, hub: PartyHub): PresenceLoaders
       const byParty = await hub.onlineUsers(em, [...partyIds]);
       return partyIds.map((id) => byParty.get(id) ?? new Set<string>());
     }),
-    message: new DataLoader(async (ids) => {
-      const rows = await em.find(ChatMessage, { id: { $in: [...ids] } });
-      const byId = new Map(rows.map((m) => [m.id, m]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    message: loaderById(em, ChatMessage),
   };
 }

@@ -1,11 +1,10 @@
-import { Access, BadInputError, NotFoundError, emitAudit, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, emitAudit, parseId, requireUser } from '@frontrow/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
 import { MemberStatus, PartyMember, PartyRole } from './entities/party-member.entity';
 import { memberData, type MemberData } from './events';
 import { requireHostOrModerator } from './membership';
 import { UserRef } from './types';
-import { isUuid } from './validate';
 
 @Resolver(() => PartyMember)
 export class MemberResolver {
@@ -85,9 +84,8 @@ export class MemberResolver {
 
   private async target(ctx: PresenceContext, partyId: string, userId: string): Promise<PartyMember> {
     requireUser(ctx.principal);
-    const target = isUuid(userId)
-      ? await ctx.em.findOne(PartyMember, { partyId, userId: userId.toLowerCase(), status: MemberStatus.ACTIVE })
-      : null;
+    const id = parseId(userId);
+    const target = id ? await ctx.em.findOne(PartyMember, { partyId, userId: id, status: MemberStatus.ACTIVE }) : null;
     if (!target) throw new NotFoundError('Member');
     return target;
   }

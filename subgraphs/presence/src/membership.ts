@@ -1,16 +1,15 @@
-import { ForbiddenError, NotFoundError, hasRole, requireUser, type Principal } from '@frontrow/kit';
+import { ForbiddenError, NotFoundError, findById, hasRole, requireUser, type Principal } from '@frontrow/kit';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Party } from './entities/party.entity';
 import { MemberStatus, PartyMember, PartyRole } from './entities/party-member.entity';
-import { isUuid } from './validate';
 
 export function isModerator(principal: Principal | null | undefined): boolean {
   return hasRole(principal, 'MODERATOR', 'ADMIN');
 }
 
 export async function findParty(em: EntityManager, partyId: string): Promise<Party> {
-  const party = isUuid(partyId) ? await em.findOne(Party, { id: partyId.toLowerCase() }) : null;
+  const party = await findById(em, Party, partyId);
   if (!party) throw new NotFoundError('Party');
   return party;
 }

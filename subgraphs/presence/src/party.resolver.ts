@@ -1,4 +1,4 @@
-import { Access, BadInputError, ConflictError, ForbiddenError, emit, hitRateLimit, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, ForbiddenError, emit, foreignId, hitRateLimit, requireUser } from '@frontrow/kit';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PresenceContext } from './context';
@@ -9,7 +9,7 @@ import { memberData } from './events';
 import { findParty, isModerator, requireMember } from './membership';
 import { playbackState } from './playback';
 import { EventRef, PlaybackState, ServerTime, UserRef } from './types';
-import { isUuid, newInviteCode, normalizeInviteCode, requireUuid } from './validate';
+import { newInviteCode, normalizeInviteCode } from './validate';
 
 @Resolver(() => Party)
 export class PartyResolver {
@@ -51,8 +51,8 @@ export class PartyResolver {
     @Ctx() ctx: PresenceContext,
   ): Promise<Party> {
     const user = requireUser(ctx.principal);
-    const event = requireUuid(eventId, 'eventId', 'eventId');
-    const feed = feedId === null || feedId === undefined ? null : requireUuid(feedId, 'feedId', 'feedId');
+    const event = foreignId(eventId, 'eventId');
+    const feed = feedId === null || feedId === undefined ? null : foreignId(feedId, 'feedId');
     await hitRateLimit(ctx.services.kv, `party:create:${user.userId}`, 10, 60);
     for (let attempt = 1; ; attempt++) {
       const now = new Date();
@@ -201,17 +201,3 @@ export class PartyResolver {
     return rows.reverse();
   }
 }
-
-export const referenceResolvers = {
-  Party: {
-    /** Parties are only ever referred to by presence itself; a member or moderator gets one. */
-    async __resolveReference(ref: { id: string }, ctx: PresenceContext) {
-      if (!isUuid(ref.id) || !ctx.principal) return null;
-      const party = await ctx.loaders.party.load(ref.id.toLowerCase());
-      if (!party) return null;
-      if (isModerator(ctx.principal)) return party;
-      const members = await ctx.loaders.members.load(party.id);
-      return members.some((m) => m.userId === ctx.principal?.userId) ? party : null;
-    },
-  },
-};

@@ -5,7 +5,8 @@ import { Party, PartyControlMode } from './entities/party.entity';
 import { PartyRole } from './entities/party-member.entity';
 import { requireMember } from './membership';
 import { applyCommand, checkCommand, playbackState, staleVersion } from './playback';
-import { PlaybackCommand, PlaybackState } from './types';
+import { PlaybackState } from './types';
+import { PlaybackCommand } from './playback.input';
 
 @Resolver()
 export class PlaybackResolver {

@@ -1,7 +1,7 @@
-import { BadInputError, ConflictError } from '@frontrow/kit';
+import { BadInputError, ConflictError, foreignId } from '@frontrow/kit';
 import type { Party } from './entities/party.entity';
-import { PlaybackAction, type PlaybackCommand, type PlaybackState } from './types';
-import { requireUuid } from './validate';
+import { PlaybackAction, type PlaybackState } from './types';
+import { type PlaybackCommand } from './playback.input';
 
 type Stored = Pick<Party, 'feedId' | 'playing' | 'positionMs' | 'rate' | 'playbackUpdatedAt' | 'version'>;
 
@@ -55,7 +55,7 @@ export function checkCommand(command: PlaybackCommand): PlaybackCommand {
   }
   if (action === PlaybackAction.SWITCH_FEED) {
     if (!hasFeed) throw new BadInputError('SWITCH_FEED needs a feedId.', 'feedId');
-    return { action, feedId: requireUuid(feedId, 'feedId', 'feedId'), positionMs: null };
+    return { action, feedId: foreignId(feedId, 'feedId'), positionMs: null };
   }
   if (hasFeed) throw new BadInputError(`${action} takes no feedId; send a SWITCH_FEED to change feeds.`, 'feedId');
   return { action, positionMs: hasPosition ? positionMs : null, feedId: null };

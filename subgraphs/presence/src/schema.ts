@@ -4,9 +4,10 @@ import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
 import { ChatResolver, MessageReportResolver } from './chat.resolver';
 import { MemberResolver } from './member.resolver';
-import { PartyResolver, referenceResolvers } from './party.resolver';
+import { PartyResolver } from './party.resolver';
 import { PlaybackResolver } from './playback.resolver';
 import { SubscriptionResolver } from './subscription.resolver';
+import { referenceResolvers } from './reference';
 
 /**
  * type-graphql insists on a PubSub once there is a subscription, but partyEvents

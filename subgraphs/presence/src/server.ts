@@ -1,17 +1,4 @@
-import {
-  KIT_ENTITIES,
-  OutboxRelay,
-  createKeyValueStore,
-  createLogger,
-  openSubgraphStorage,
-  startSubgraphServer,
-  type BusTransport,
-  type KeyValueStore,
-  type RequestBase,
-  type ServiceHandle,
-  type SubgraphOptions,
-} from '@frontrow/kit';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { createKeyValueStore, defineSubgraph, type KeyValueStore, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
 import { createLoaders, type PresenceContext, type PresenceSettings } from './context';
 import { ChatMessage } from './entities/chat-message.entity';
 import { MessageReport } from './entities/message-report.entity';
@@ -23,8 +10,6 @@ import { migrations } from './migrations';
 import { buildPresenceSchema } from './schema';
 import { attachWebSocket } from './ws';
 
-export const ENTITIES = [Party, PartyMember, ChatMessage, MessageReport, PresenceSession, ...KIT_ENTITIES];
-
 export interface PresenceOptions extends SubgraphOptions {
   /** Redis carries party events between presence instances. */
   redisUrl?: string;
@@ -35,14 +20,8 @@ export interface PresenceOptions extends SubgraphOptions {
   instanceId?: string;
 }
 
-export interface PresenceHandle extends ServiceHandle {
-  /** ws://host:port/graphql */
-  wsUrl: string;
-  em: EntityManager;
-  relay: OutboxRelay;
-  transport: BusTransport;
-  hub: PartyHub;
-}
+/** Presence's handle: the kit's, where graphql-ws listens, and the party hub. */
+export type PresenceHandle = SubgraphHandle<{ wsUrl: string; hub: PartyHub }>;
 
 export const DEFAULT_SETTINGS: PresenceSettings = {
   maxPartySize: 8,
@@ -55,40 +34,32 @@ export const DEFAULT_SETTINGS: PresenceSettings = {
   reactionWindowMs: 1000,
 };
 
-export async function start(opts: PresenceOptions): Promise<PresenceHandle> {
-  const logger = opts.logger ?? createLogger('presence');
-  const settings: PresenceSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
-  const storage = await openSubgraphStorage('presence', opts, { entities: ENTITIES, migrations, logger });
-  const { em, transport, relay } = storage;
-  const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
-  const hub = new PartyHub(em, kv, settings, logger, opts.instanceId);
-  const schema = await buildPresenceSchema();
-  const services = { kv, relay, hub, settings };
-  const context = (base: RequestBase): PresenceContext => {
-    const reqEm = em.fork();
-    return { ...base, em: reqEm, services, loaders: createLoaders(reqEm, hub) };
-  };
+export const presence = defineSubgraph<PresenceOptions, PresenceContext, { wsUrl: string; hub: PartyHub }>({
+  name: 'presence',
+  entities: [Party, PartyMember, ChatMessage, MessageReport, PresenceSession],
+  migrations,
+  schema: buildPresenceSchema,
+  setup({ options: opts, storage, logger }) {
+    const settings: PresenceSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    const { em, relay } = storage;
+    const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+    const hub = new PartyHub(em, kv, settings, logger, opts.instanceId);
+    const services = { kv, relay, hub, settings };
+    return {
+      context: (start) => ({ ...start, services, loaders: createLoaders(start.em, hub) }),
+      websocket: (server, { schema, context }) =>
+        attachWebSocket(server, { schema, principalSecret: opts.principalSecret, logger, exposeInternals: opts.exposeInternals, context }),
+      ready() {
+        hub.start();
+      },
+      async stopped() {
+        await hub.stop();
+        if (!opts.kv) await kv.close();
+      },
+      expose: (handle) => ({ wsUrl: handle.url.replace(/^http/, 'ws'), hub }),
+    };
+  },
+});
 
-  const handle = await startSubgraphServer<PresenceContext>({
-    name: 'presence',
-    port: opts.port,
-    host: opts.host,
-    schema,
-    logger,
-    principalSecret: opts.principalSecret,
-    exposeInternals: opts.exposeInternals,
-    context,
-    websocket: (server) => attachWebSocket(server, { schema, principalSecret: opts.principalSecret, logger, exposeInternals: opts.exposeInternals, context }),
-    health: async () => {
-      await em.getConnection().execute('select 1');
-    },
-    async onStop() {
-      await hub.stop();
-      if (!opts.kv) await kv.close();
-      await storage.close();
-    },
-  });
-  hub.start();
-  relay.start();
-  return { ...handle, wsUrl: handle.url.replace(/^http/, 'ws'), em, relay, transport, hub };
-}
+export const ENTITIES = presence.entities;
+export const start = presence.start;

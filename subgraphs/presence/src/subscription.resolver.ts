@@ -1,8 +1,7 @@
-import { Access, NotFoundError, enforceAccess, requireUser, type AccessRule } from '@frontrow/kit';
+import { Access, enforceAccess, requireId, requireUser, type AccessRule } from '@frontrow/kit';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { PresenceContext } from './context';
 import { PartyEvent, type PartyEventPayload } from './events';
-import { isUuid } from './validate';
 
 /** Members, signed in (no API keys); membership is checked by the hub. */
 const PARTY_EVENTS_ACCESS: AccessRule = { usersOnly: true };
@@ -17,9 +16,7 @@ export class SubscriptionResolver {
       const ctx = context as PresenceContext;
       enforceAccess(PARTY_EVENTS_ACCESS, ctx.principal);
       const user = requireUser(ctx.principal);
-      const partyId = String(args.partyId);
-      if (!isUuid(partyId)) throw new NotFoundError('Party');
-      return ctx.services.hub.openStream(partyId.toLowerCase(), user.userId);
+      return ctx.services.hub.openStream(requireId(args.partyId, 'Party'), user.userId);
     },
   })
   partyEvents(@Root() event: PartyEventPayload, @Arg('partyId', () => ID) _partyId: string): PartyEventPayload {

@@ -1,5 +1,5 @@
 import { PageInfo } from '@frontrow/kit';
-import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ChatMessage } from './entities/chat-message.entity';
 import { MessageReport } from './entities/message-report.entity';
 
@@ -62,18 +62,6 @@ export class PlaybackState {
 
   @Field(() => Int, { description: 'Bumped by every change; controlPlayback compares and sets it.' })
   version!: number;
-}
-
-@InputType({ description: 'SEEK needs positionMs (>= 0); SWITCH_FEED needs feedId; PLAY and PAUSE take neither.' })
-export class PlaybackCommand {
-  @Field(() => PlaybackAction)
-  action!: PlaybackAction;
-
-  @Field(() => Float, { nullable: true })
-  positionMs?: number | null;
-
-  @Field(() => ID, { nullable: true })
-  feedId?: string | null;
 }
 
 @ObjectType({ description: 'The server clock, for clock synchronisation (NTP-style round trips).' })

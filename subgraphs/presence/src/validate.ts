@@ -1,18 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { BadInputError } from '@frontrow/kit';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(v: unknown): v is string {
-  return typeof v === 'string' && UUID.test(v);
-}
-
-/** Ids of other subgraphs' entities (events, feeds, users) are UUIDs. */
-export function requireUuid(value: string, field: string, what: string): string {
-  if (!isUuid(value)) throw new BadInputError(`${what} is not a valid id.`, field);
-  return value.toLowerCase();
-}
-
 // C0/C1 control characters other than tab and newline.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 

@@ -29,12 +29,3 @@ export class ApiKey extends BaseEntity<'scopes'> {
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt?: Date;
 }
-
-@ObjectType()
-export class ApiKeyCreated {
-  @Field(() => String, { description: 'Shown only in this response; FrontRow keeps only a hash.' })
-  secret!: string;
-
-  @Field(() => ApiKey)
-  apiKey!: ApiKey;
-}

@@ -1,6 +1,5 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { EncoderPreset } from './preset.entity';
+import { registerEnumType } from 'type-graphql';
 
 export enum IngestStatus {
   IDLE = 'IDLE',
@@ -41,22 +40,4 @@ export class IngestRecord {
 
   @Property({ type: 'timestamptz', nullable: true })
   stoppedAt?: Date;
-}
-
-@ObjectType({ description: 'Where an encoder sends a feed (admins only).' })
-export class Ingest {
-  @Field(() => IngestStatus)
-  status!: IngestStatus;
-
-  @Field(() => EncoderPreset, { nullable: true })
-  preset?: EncoderPreset | null;
-
-  @Field(() => String, { nullable: true, description: 'The address the encoder sends RTP to.' })
-  rtpHost?: string | null;
-
-  @Field(() => Int, { nullable: true })
-  videoPort?: number | null;
-
-  @Field(() => Int, { nullable: true })
-  audioPort?: number | null;
 }

@@ -1,0 +1,66 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
+import { PRINCIPAL_HEADER, signCaller, type Logger, type Principal } from '@frontrow/kit';
+import { GraphQLError } from 'graphql';
+
+/** Who a request to the gateway comes from: an HTTP request, or a subscription's event. */
+export interface GatewayContext {
+  principal: Principal | null;
+  clientIp: string;
+  requestId: string;
+  log: Logger;
+  /** The signed caller header, made once per request. */
+  callerHeader?: Promise<string>;
+}
+
+/**
+ * How the gateway calls a subgraph, for queries and for the entity fetches that
+ * complete subscription events alike: the caller signed into the principal header
+ * (once per request), the request id passed on, and an answer within `timeoutMs`.
+ */
+export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    url: string,
+    private readonly secret: string,
+    timeoutMs: number,
+  ) {
+    super({ url });
+    const fetcher = this.fetcher;
+    // The timeout covers the whole exchange, the body's reading included.
+    this.fetcher = (input, init) => fetcher(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    if (!('requestId' in context)) {
+      // An internal call of the gateway itself (no client request): signed, anonymous.
+      headers.set(PRINCIPAL_HEADER, await signCaller({ principal: null }, this.secret));
+      return;
+    }
+    context.callerHeader ??= signCaller({ principal: context.principal, clientIp: context.clientIp }, this.secret);
+    headers.set(PRINCIPAL_HEADER, await context.callerHeader);
+    headers.set('x-request-id', context.requestId);
+  }
+
+  /**
+   * A subgraph that refuses a request with a GraphQL body (a variable it cannot coerce:
+   * HTTP 400 and BAD_USER_INPUT) is answered with its own errors, code and message,
+   * rather than a bare "400: Bad Request".
+   */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    const json = response.headers.get('content-type')?.includes('json');
+    const body = (json ? await response.json().catch(() => null) : null) as {
+      errors?: Array<{ message?: unknown; extensions?: Record<string, unknown> }>;
+    } | null;
+    const first = body?.errors?.[0];
+    const code = first?.extensions?.code;
+    if (response.status < 500 && typeof first?.message === 'string' && typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+      return new GraphQLError(first.message, { extensions: { code, ...(typeof first.extensions?.field === 'string' ? { field: first.extensions.field } : {}) } });
+    }
+    // Anything else stays internal: its status and body go to the log, not to the client.
+    return new GraphQLError(`The subgraph answered HTTP ${response.status}.`, {
+      extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: response.url, status: response.status, body } },
+    });
+  }
+}

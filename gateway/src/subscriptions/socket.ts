@@ -1,0 +1,163 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { checkVariables, formatError, useServer, type Logger, type Principal } from '@frontrow/kit';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { WebSocketServer } from 'ws';
+import type { Authenticator } from '../auth';
+import type { GatewayContext } from '../datasource';
+import { asGraphQLError, type Operations } from './operations';
+
+/** The close code for a connection whose access token expired: reconnect with a fresh one. */
+export const TOKEN_EXPIRED_CLOSE = 4401;
+
+export interface SocketSettings {
+  /** Largest message a client may send, in bytes (larger: the socket closes with 1009). */
+  maxMessageBytes: number;
+  /** How often graphql-ws pings each client; one that has not answered a ping within as long is dropped. */
+  keepAliveMs: number;
+  /** Time allowed for connection_init (graphql-ws closes with 4408 after it). */
+  connectionInitWaitMs: number;
+  /** Proxies in front of the gateway whose X-Forwarded-For is believed (as for HTTP). */
+  trustProxy: number;
+}
+
+interface ConnectionState extends Record<PropertyKey, unknown> {
+  principal: Principal | null;
+  clientIp: string;
+  expiry?: NodeJS.Timeout;
+}
+
+export interface SocketOptions {
+  settings: SocketSettings;
+  operations: Operations;
+  auth: Authenticator;
+  logger: Logger;
+  /** Called for each operation a client starts (rate limits); throws to refuse it. */
+  admit?(ctx: GatewayContext): Promise<void>;
+  /** Queries and mutations sent over the socket. */
+  execute(args: ExecutionArgs, ctx: GatewayContext): Promise<ExecutionResult>;
+  /** A valid subscription with coerced variables. */
+  subscribe(args: ExecutionArgs, ctx: GatewayContext): AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+}
+
+/**
+ * graphql-ws at the gateway's own `/graphql`: the credentials of connection_init
+ * checked once per connection (4403 when they are bad), the connection closed with
+ * 4401 when the access token expires, and each operation admitted, validated and
+ * its variables coerced before it runs.
+ */
+export class SocketServer {
+  private readonly wss: WebSocketServer;
+  private acknowledged = 0;
+
+  constructor(server: Server, opts: SocketOptions) {
+    const { settings, operations, logger } = opts;
+    this.wss = new WebSocketServer({ server, path: '/graphql', maxPayload: settings.maxMessageBytes });
+    useServer<Record<string, unknown> | undefined, ConnectionState>(
+      {
+        schema: operations.schema,
+        connectionInitWaitTimeout: settings.connectionInitWaitMs,
+        // Close reasons name no internal error.
+        isProd: true,
+        onConnect: async (ctx) => {
+          const params = ctx.connectionParams ?? {};
+          const authorization = stringParam(params, 'authorization') ?? stringParam(params, 'Authorization');
+          const apiKey = stringParam(params, 'apiKey') ?? stringParam(params, 'x-api-key');
+          let principal: Principal | null;
+          try {
+            principal = await opts.auth.fromHeaders(authorization, apiKey);
+          } catch {
+            return false; // graphql-ws closes with 4403 Forbidden
+          }
+          ctx.extra.principal = principal;
+          ctx.extra.clientIp = clientIpOf(ctx.extra.request, settings.trustProxy);
+          this.acknowledged++;
+          if (principal?.expiresAt) {
+            // No one keeps listening on a dead credential: at expiry the socket closes,
+            // and the client reconnects with a fresh token.
+            const ms = Math.max(0, principal.expiresAt * 1000 - Date.now());
+            ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(TOKEN_EXPIRED_CLOSE, 'Access token expired'), Math.min(ms, 2 ** 31 - 1));
+            ctx.extra.expiry.unref();
+          }
+          return true;
+        },
+        onClose: (ctx) => {
+          if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+          if (ctx.acknowledged) this.acknowledged--;
+        },
+        onSubscribe: async (ctx, id, payload) => {
+          const requestId = `ws-${id}`;
+          const context: GatewayContext = {
+            principal: ctx.extra.principal ?? null,
+            clientIp: ctx.extra.clientIp ?? 'unknown',
+            requestId,
+            log: logger.child({ requestId, userId: ctx.extra.principal?.userId }),
+          };
+          try {
+            await opts.admit?.(context);
+            checkVariables(payload.variables);
+          } catch (e) {
+            return [asGraphQLError(e)];
+          }
+          const parsed = operations.document(payload.query);
+          if ('errors' in parsed) return parsed.errors;
+          const { document } = parsed;
+          const operation = getOperationAST(document, payload.operationName);
+          if (!operation) return [new GraphQLError('Name the operation to run.', { extensions: { code: 'BAD_USER_INPUT' } })];
+          const coerced = operations.variables(operation, payload.variables);
+          if ('errors' in coerced) return coerced.errors;
+          return {
+            schema: operations.schema,
+            document,
+            operationName: payload.operationName ?? undefined,
+            variableValues: coerced.variables,
+            contextValue: context,
+          };
+        },
+        execute: (args) => opts.execute(args, args.contextValue as GatewayContext),
+        subscribe: (args) => opts.subscribe(args, args.contextValue as GatewayContext),
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if (!result.errors?.length) return;
+          return { ...result, errors: result.errors.map((e) => formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) };
+        },
+        onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      },
+      this.wss,
+      // graphql-ws pings every client this often and drops one that missed the last pong:
+      // the gateway's only keep-alive.
+      settings.keepAliveMs,
+      logger,
+    );
+  }
+
+  /** Connections past connection_init. */
+  get clients(): number {
+    return this.acknowledged;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.wss.clients) socket.close(1001, 'Server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function stringParam(params: Record<string, unknown>, name: string): string | undefined {
+  const v = params[name];
+  return typeof v === 'string' && v.length ? v : undefined;
+}
+
+/**
+ * The client's address as Express computes it with `trust proxy` set to a number of
+ * hops: the peer, then X-Forwarded-For from the right, skipping the trusted proxies.
+ */
+export function clientIpOf(req: IncomingMessage, trustedHops: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedHops <= 0) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const forwarded = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .reverse();
+  const chain = [peer, ...forwarded];
+  return chain[Math.min(trustedHops, chain.length - 1)];
+}
