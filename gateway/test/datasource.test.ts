@@ -31,7 +31,7 @@ it('gives up on a subgraph that does not answer within the timeout, having signe
   const r = await stack.gql(`query Stuck { events(first: 1) { edges { node { id } } } }`, undefined, { headers: { 'x-request-id': 'stuck-request-1' } });
   expect(r.status).toBe(200);
   expect(codeOf(r)).toBe('INTERNAL_SERVER_ERROR');
-  expect(r.data).toBeUndefined();
+  expect(r.data).toBeNull();
   expect(received).toHaveLength(1);
   expect(received[0]['x-request-id']).toBe('stuck-request-1');
   const header = received[0][PRINCIPAL_HEADER];
