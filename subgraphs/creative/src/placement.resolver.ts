@@ -49,6 +49,7 @@ export class PlacementResolver {
       });
       return p;
     });
+    ctx.services.rotation.forget(eventId);
     return placement;
   }
 

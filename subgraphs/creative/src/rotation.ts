@@ -23,15 +23,43 @@ const GOLDEN = (Math.sqrt(5) - 1) / 2;
  *   among the others (with the same point, so weights keep their proportions).
  */
 export class Rotation {
-  constructor(private readonly kv: KeyValueStore, private readonly now: () => Date = () => new Date()) {}
+  /** Placements by event and surface, kept `cacheMs`: every fan of a game asks for the same few rows. */
+  private readonly cache = new Map<string, { until: number; rows: Promise<Placement[]> }>();
 
+  constructor(
+    private readonly kv: KeyValueStore,
+    private readonly cacheMs = 1000,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Forgets what this instance cached for an event (after a placement of it changed here). */
+  forget(eventId: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${eventId}:`)) this.cache.delete(key);
+  }
+
+  /**
+   * The placements live now on the surface. Read once per `cacheMs` per instance (and
+   * once for all callers waiting at that moment); another instance sees a new placement
+   * within that time, this one at once (`forget`).
+   */
   async live(em: EntityManager, eventId: string, surface: Surface): Promise<Placement[]> {
-    const now = this.now();
-    return em.find(
-      Placement,
-      { eventId, surface, startsAt: { $lte: now }, endsAt: { $gt: now } },
-      { orderBy: [{ id: 'asc' }] },
-    );
+    const key = `${eventId}:${surface}`;
+    const at = this.now().getTime();
+    let entry = this.cache.get(key);
+    if (!entry || entry.until <= at) {
+      // Windows are applied below, so a cached list stays right as placements start and end.
+      const rows = em.fork().find(Placement, { eventId, surface, endsAt: { $gt: new Date(at) } }, { orderBy: [{ id: 'asc' }] });
+      entry = { until: at + this.cacheMs, rows };
+      this.cache.set(key, entry);
+      rows.catch(() => this.cache.delete(key));
+      if (this.cache.size > 10_000) this.sweep(at);
+    }
+    const now = this.now().getTime();
+    return (await entry.rows).filter((p) => p.startsAt.getTime() <= now && p.endsAt.getTime() > now);
+  }
+
+  private sweep(at: number): void {
+    for (const [key, entry] of this.cache) if (entry.until <= at) this.cache.delete(key);
   }
 
   async next(em: EntityManager, eventId: string, surface: Surface, fanId: string): Promise<Placement | null> {

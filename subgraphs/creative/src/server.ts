@@ -86,7 +86,11 @@ export const creative = defineSubgraph<CreativeOptions, CreativeContext, Creativ
       },
       expose: () => ({
         store: services.store,
-        seedDemo: (input) => seedDemoCreative(storage.em.fork(), services, input),
+        async seedDemo(input) {
+          const seeded = await seedDemoCreative(storage.em.fork(), services, input);
+          for (const eventId of input.eventIds) services.rotation.forget(eventId);
+          return seeded;
+        },
       }),
     };
   },
