@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import express from 'express';
 import { DIST, buildWeb } from './build';
 
@@ -9,19 +10,33 @@ export interface WebHandle {
   stop(): Promise<void>;
 }
 
-/** Serves the web client; `config.json` tells it where the gateway is. */
+/**
+ * Serves the web portal: the built app, `config.json` (where the gateway is), and
+ * index.html for every route the app owns (/events/…, /watch/…), so a reload or a
+ * shared link works.
+ */
 export async function startWeb(opts: { port: number; host?: string; gatewayUrl: string; build?: boolean }): Promise<WebHandle> {
   if (opts.build !== false) await buildWeb();
   const app = express();
   app.disable('x-powered-by');
   app.get('/config.json', (_req, res) => {
-    res.json({ gatewayUrl: opts.gatewayUrl });
+    res.set('cache-control', 'no-store').json({ gatewayUrl: opts.gatewayUrl });
   });
-  app.get('/', (_req, res) => res.redirect('/viewer.html'));
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: 'web' });
   });
-  app.use(express.static(DIST, { maxAge: '5m' }));
+  // Hashed file names: cache them for good; index.html never.
+  app.use('/assets', express.static(join(DIST, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+  app.use(express.static(DIST, { index: false, maxAge: 0 }));
+  app.get('/viewer.html', (req, res) => {
+    // The old viewer's links (demo:feed printed them) lead to the watch page.
+    const feed = typeof req.query.feed === 'string' ? req.query.feed : '';
+    res.redirect(301, feed ? `/watch/${encodeURIComponent(feed)}` : '/');
+  });
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    res.set('cache-control', 'no-cache').sendFile(join(DIST, 'index.html'));
+  });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
