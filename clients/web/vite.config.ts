@@ -6,6 +6,9 @@ import { defineConfig } from 'vite';
 // eslint-disable-next-line no-restricted-syntax
 export default defineConfig({
   plugins: [react()],
+  // The gateway's explorer (graphiql) hoists React 18 to the repository's root, where
+  // @apollo/client would find it: every import of React resolves to the portal's own.
+  resolve: { dedupe: ['react', 'react-dom'] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -51,9 +51,11 @@ export function EventPage(): ReactNode {
         {event.status === 'LIVE' ? <strong className="live">Live now</strong> : <time dateTime={event.startsAt}>{when(event.startsAt)}</time>} · {event.sport} ·{' '}
         {event.venue.name}, {event.venue.city}
       </p>
-      <p>
-        {event.homeTeam} vs {event.awayTeam}
-      </p>
+      {!event.title.includes(event.homeTeam) && (
+        <p>
+          {event.homeTeam} vs {event.awayTeam}
+        </p>
+      )}
 
       <section aria-labelledby="feeds">
         <h2 id="feeds">Seats</h2>
@@ -74,7 +76,7 @@ export function EventPage(): ReactNode {
             Watch
           </button>
         )}
-        {entitled && watchable && (
+        {watchable && (
           <button type="button" className="secondary" disabled={party.loading} onClick={() => void startParty()}>
             Start a party
           </button>
