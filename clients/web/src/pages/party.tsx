@@ -276,13 +276,15 @@ export function PartyPage(): ReactNode {
             ))}
           </ul>
           <h2>Chat</h2>
-          <ol className="chat" role="log" aria-label="Chat messages">
+          <div className="chat" role="log" aria-label="Conversation">
+            <ol>
             {messages.map((m) => (
               <li key={m.id}>
                 <strong>{m.author.displayName}</strong> {m.body}
               </li>
             ))}
-          </ol>
+            </ol>
+          </div>
           <form onSubmit={(e) => void chat(e)} aria-label="Chat" className="chat-form">
             <label>
               Message
