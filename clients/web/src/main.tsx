@@ -16,7 +16,8 @@ function takeHandedOverToken(sdk: ReturnType<typeof createFrontRowClient>): void
 }
 
 async function main(): Promise<void> {
-  const config = (await (await fetch('/config.json')).json()) as AppConfig;
+  const inline = document.getElementById('frontrow-config')?.textContent;
+  const config = (inline ? JSON.parse(inline) : await (await fetch('/config.json')).json()) as AppConfig;
   const sdk = createFrontRowClient({ url: config.gatewayUrl, storage: window.localStorage });
   takeHandedOverToken(sdk);
   createRoot(document.getElementById('root')!).render(

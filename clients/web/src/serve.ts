@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
 import { DIST, buildWeb } from './build';
@@ -17,6 +18,11 @@ export interface WebHandle {
  */
 export async function startWeb(opts: { port: number; host?: string; gatewayUrl: string; build?: boolean }): Promise<WebHandle> {
   if (opts.build !== false) await buildWeb();
+  // The page carries its configuration: no round trip for config.json before the first query.
+  const page = readFileSync(join(DIST, 'index.html'), 'utf8').replace(
+    '</head>',
+    `<script id="frontrow-config" type="application/json">${JSON.stringify({ gatewayUrl: opts.gatewayUrl }).replace(/</g, '\\u003c')}</script></head>`,
+  );
   const app = express();
   app.disable('x-powered-by');
   app.get('/config.json', (_req, res) => {
@@ -35,7 +41,7 @@ export async function startWeb(opts: { port: number; host?: string; gatewayUrl: 
   });
   app.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    res.set('cache-control', 'no-cache').sendFile(join(DIST, 'index.html'));
+    res.set('cache-control', 'no-cache').type('html').send(page);
   });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
