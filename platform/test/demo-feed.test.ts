@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { testSecret, uniqueName } from '@frontrow/kit/testing';
-import { findOnPath } from '@frontrow/media-plane/src/janus';
+import { dataOf, gql as post, need, needs, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { RestartableJanus, tokenWorks } from '@frontrow/media/test/helpers';
 import { ROOT } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
@@ -11,10 +10,7 @@ import { startTestPlatform, type TestPlatform } from './test-platform';
  * platform with a real Janus, run again and again, and after Janus restarted. The
  * address it prints must carry a fan's token, never the admin's.
  */
-const missing = ['janus', 'ffmpeg'].filter((bin) => !findOnPath(bin));
-if (missing.length) console.warn(`SKIPPED "npm run demo:feed": needs ${missing.join(' and ')} on PATH`);
-
-(missing.length ? describe.skip : describe)('npm run demo:feed', () => {
+needs(need.command('janus'), need.command('ffmpeg')).describe('npm run demo:feed', () => {
   const janus = new RestartableJanus({ adminSecret: testSecret(), streamingAdminKey: testSecret() });
   const admin = { email: `${uniqueName('admin')}@example.com`, password: 'demo-feed-admin-password' };
   const fan = { email: `${uniqueName('fan')}@example.com`, password: 'demo-feed-fan-password' };
@@ -34,15 +30,9 @@ if (missing.length) console.warn(`SKIPPED "npm run demo:feed": needs ${missing.j
     await janus.stop();
   });
 
+  /** The data of a request to the gateway with `token`; a failure on any error. */
   async function gql<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-    const res = await fetch(world.platform.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
+    return dataOf(await post<T>(world.platform.gateway.url, query, variables, token));
   }
 
   /** Runs the script until it prints the viewer's address, then stops it as Ctrl-C would. */

@@ -31,7 +31,7 @@ export interface IdentityOptions extends SubgraphOptions {
   kv?: KeyValueStore;
   settings?: Partial<IdentitySettings>;
   seedAdmin?: { email: string; password: string };
-  /** Milliseconds since the epoch, as sign-in throttling sees them (tests let time pass with it). */
+  /** Milliseconds since the epoch, as sign-in throttling and headset pairing see them (tests let time pass with it). */
   clock?: () => number;
 }
 
@@ -74,8 +74,9 @@ export const identity = defineSubgraph<IdentityOptions, IdentityContext, { token
       const tokens = new TokenService(em, settings.accessTtlSeconds);
       await tokens.jwks();
       if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
-      const throttle = new SignInThrottle(kv, settings, opts.principalSecret, opts.clock ?? Date.now);
-      const services = { tokens, kv, relay, settings, throttle, verificationUri: pairingLink(settings.publicWebUrl) };
+      const clock = opts.clock ?? Date.now;
+      const throttle = new SignInThrottle(kv, settings, opts.principalSecret, clock);
+      const services = { tokens, kv, relay, settings, throttle, clock, verificationUri: pairingLink(settings.publicWebUrl) };
       return {
         context: (start) => ({ ...start, services, loaders: { user: loaderById(start.em, User) } }),
         routes(app) {
