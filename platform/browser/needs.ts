@@ -21,6 +21,12 @@ export function isCi(): boolean {
   return v !== undefined && v !== '' && v !== '0' && v !== 'false';
 }
 
+/*
+ * isCi and onPath repeat the kit's (subgraphs/kit/src/needs.ts): its package exports only
+ * `.`, `./testing` and `./config`, which load the whole kit, and Playwright's runner
+ * compiles what it imports with Babel, which does not handle the kit's decorators.
+ */
+
 /**
  * What the browser tests need: Debian's chromium (or CHROMIUM_PATH). The same rule as
  * the kit's `needs()` for Jest suites: missing locally, the tests are skipped and say
