@@ -73,23 +73,25 @@ needs(need.command('janus'), need.command('ffmpeg')).describe('npm run demo:feed
   }
 
   async function check(run: { url: URL; output: string }) {
-    const params = run.url.searchParams;
+    // The portal's watch page: /watch/<feed id>#token=<the fan's access token>.
+    const feedId = /^\/watch\/([\w-]+)$/.exec(run.url.pathname)?.[1];
+    expect(feedId).toBeDefined();
     const token = new URLSearchParams(run.url.hash.slice(1)).get('token')!;
     // The address carries the fan, never an admin.
     const { me } = await gql<{ me: { email: string; roles: string[] } }>(`{ me { email roles } }`, {}, token);
     expect(me.email).toBe(fan.email);
     expect(me.roles).not.toContain('ADMIN');
     // The fan may watch the seat, through a pass bought at checkout, and Janus takes the grant.
-    const { feed } = await gql<{ feed: { preview: boolean; playback: { token: string; mountpointId: string } } }>(
-      `query($id: ID!) { feed(id: $id) { preview playback { token mountpointId } } }`,
-      { id: params.get('feed') },
+    const { feed } = await gql<{ feed: { preview: boolean; event: { id: string }; playback: { token: string; mountpointId: string } } }>(
+      `query($id: ID!) { feed(id: $id) { preview event { id } playback { token mountpointId } } }`,
+      { id: feedId },
       token,
     );
     expect(feed.preview).toBe(false);
     expect(await tokenWorks(janus.current.url, feed.playback.token)).toBe(true);
     expect(await janus.mountpoint(Number(feed.playback.mountpointId))).not.toBeNull();
     const { myOrders } = await gql<{ myOrders: { edges: Array<{ node: { status: string } }> } }>(`{ myOrders(first: 10) { edges { node { status } } } }`, {}, token);
-    return { event: params.get('event'), feed: params.get('feed'), mountpointId: feed.playback.mountpointId, orders: myOrders.edges.map((e) => e.node.status) };
+    return { event: feed.event.id, feed: feedId, mountpointId: feed.playback.mountpointId, orders: myOrders.edges.map((e) => e.node.status) };
   }
 
   it('prints a viewer address with a fan who bought a pass, however often it runs, and after Janus restarted', async () => {

@@ -171,7 +171,8 @@ export class WatchWorld {
   async watch(token: string): Promise<Page> {
     const browser = await this.openBrowser();
     const page = await browser.newPage({ viewport: { width: 1024, height: 576 } });
-    const url = `${this.platform.web!.url}/viewer.html?event=${this.eventId}&feed=${this.feedId}#token=${token}`;
+    // The portal's watch page; the token is handed over in the fragment, as `npm run demo:feed` does.
+    const url = `${this.platform.web!.url}/watch/${this.feedId}#token=${token}`;
     await page.goto(url);
     return page;
   }
