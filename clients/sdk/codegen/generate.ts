@@ -1,6 +1,9 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generate } from '@graphql-codegen/cli';
+import { codegen } from '@graphql-codegen/core';
+import * as typedDocumentNode from '@graphql-codegen/typed-document-node';
+import * as typescriptOperations from '@graphql-codegen/typescript-operations';
+import { buildSchema, parse } from 'graphql';
 import { apiSchemaSdl } from './api-schema';
 
 const SDK = join(__dirname, '..');
@@ -21,29 +24,26 @@ export async function generated(): Promise<Record<keyof typeof OUTPUTS, string>>
     .sort()
     .map((f) => readFileSync(join(OPERATIONS, f), 'utf8'))
     .join('\n');
-  const [out] = await generate(
-    {
-      schema,
-      documents: [documents],
-      silent: true,
-      generates: {
-        [OUTPUTS.types]: {
-          plugins: ['typescript-operations', 'typed-document-node'],
-          config: {
-            useTypeImports: true,
-            enumsAsTypes: true,
-            avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
-            strictScalars: true,
-            scalars: { DateTime: 'string', JSON: 'unknown' },
-            dedupeFragments: true,
-            nonOptionalTypename: false,
-          },
-        },
-      },
+  // The generator's core, not its CLI: the CLI's loaders (URLs, GitHub, Apollo Studio)
+  // need Node 22, and the schema and documents are read here already.
+  const out = await codegen({
+    filename: OUTPUTS.types,
+    schema: parse(schema),
+    schemaAst: buildSchema(schema),
+    documents: [{ location: 'src/operations', document: parse(documents) }],
+    plugins: [{ 'typescript-operations': {} }, { 'typed-document-node': {} }],
+    pluginMap: { 'typescript-operations': typescriptOperations, 'typed-document-node': typedDocumentNode },
+    config: {
+      useTypeImports: true,
+      enumsAsTypes: true,
+      avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
+      strictScalars: true,
+      scalars: { DateTime: 'string', JSON: 'unknown' },
+      dedupeFragments: true,
+      nonOptionalTypename: false,
     },
-    false,
-  );
-  return { schema, types: HEADER + out.content };
+  });
+  return { schema, types: HEADER + out };
 }
 
 /** Writes the files, or with `--check` only says which ones differ (exit code 1). */
