@@ -13,6 +13,7 @@ import { printEventsSdl } from '@frontrow/events/src/schema';
 import { printIdentitySdl } from '@frontrow/identity/src/schema';
 import { printMediaSdl } from '@frontrow/media/src/schema';
 import { printPresenceSdl } from '@frontrow/presence/src/schema';
+import { printTelemetrySdl } from '@frontrow/telemetry/src/schema';
 
 const ROOT = join(__dirname, '..');
 const printers: Record<string, () => Promise<string>> = {
@@ -21,6 +22,7 @@ const printers: Record<string, () => Promise<string>> = {
   media: printMediaSdl,
   commerce: printCommerceSdl,
   presence: printPresenceSdl,
+  telemetry: printTelemetrySdl,
 };
 
 async function main(): Promise<void> {

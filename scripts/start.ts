@@ -53,6 +53,9 @@ async function main(): Promise<void> {
     MEDIA_PORT: setting.int({ default: routing.media, min: 0, max: 65535 }),
     COMMERCE_PORT: setting.int({ default: routing.commerce, min: 0, max: 65535 }),
     PRESENCE_PORT: setting.int({ default: routing.presence, min: 0, max: 65535 }),
+    TELEMETRY_PORT: setting.int({ default: routing.telemetry, min: 0, max: 65535 }),
+    TELEMETRY_RETENTION_DAYS: setting.int({ default: 7, min: 2, max: 3650 }),
+    TELEMETRY_MAX_PENDING_ROWS: setting.int({ default: 100_000, min: 1000, max: 10_000_000 }),
   });
   const ports = {
     identity: config.IDENTITY_PORT,
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     media: config.MEDIA_PORT,
     commerce: config.COMMERCE_PORT,
     presence: config.PRESENCE_PORT,
+    telemetry: config.TELEMETRY_PORT,
   };
   const embedded = !config.DATABASE_URL;
   const secret = (name: 'PRINCIPAL_SECRET' | 'PAYMENTS_WEBHOOK_SECRET'): string => {
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
     gateway: gatewaySettings,
     publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
     mediaReconcileIntervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000,
+    telemetrySettings: { retentionDays: config.TELEMETRY_RETENTION_DAYS, maxPendingRows: config.TELEMETRY_MAX_PENDING_ROWS },
     logger,
   });
 

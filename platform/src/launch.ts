@@ -22,10 +22,12 @@ import type { JanusSettings } from '@frontrow/media/src/janus-client';
 import { start as startMedia, type MediaHandle } from '@frontrow/media/src/server';
 import type { PresenceSettings } from '@frontrow/presence/src/context';
 import { start as startPresence, type PresenceHandle } from '@frontrow/presence/src/server';
+import type { TelemetrySettings } from '@frontrow/telemetry/src/context';
+import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemetry/src/server';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
-export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'presence'] as const;
+export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'presence', 'telemetry'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface PlatformOptions {
@@ -63,6 +65,7 @@ export interface PlatformOptions {
   identitySettings?: Partial<IdentitySettings>;
   gateway?: Partial<GatewayOptions>;
   presenceSettings?: Partial<PresenceSettings>;
+  telemetrySettings?: Partial<TelemetrySettings>;
   /** Where the public reaches the gateway (PUBLIC_GATEWAY_URL): the base of signed download links. */
   publicGatewayUrl?: string;
   /** How often media reconciles its live ingests with Janus, in ms. */
@@ -75,7 +78,14 @@ export interface PlatformOptions {
 export interface Platform {
   gateway: GatewayHandle;
   web?: WebHandle;
-  services: { identity: IdentityHandle; events: EventsHandle; media: MediaHandle; commerce: CommerceHandle; presence: PresenceHandle };
+  services: {
+    identity: IdentityHandle;
+    events: EventsHandle;
+    media: MediaHandle;
+    commerce: CommerceHandle;
+    presence: PresenceHandle;
+    telemetry: TelemetryHandle;
+  };
   /** The embedded PostgreSQL, when the platform started one. */
   database?: EmbeddedPostgres;
   stop(): Promise<void>;
@@ -163,7 +173,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   try {
     logger.info({ step: 'services', ms: since() }, `starting ${SUBGRAPHS.length} subgraphs (migrations first), then the gateway`);
     // The subgraphs do not depend on one another to start: start them together.
-    const [identity, events, media, commerce, presence] = await Promise.all([
+    const [identity, events, media, commerce, presence, telemetry] = await Promise.all([
       startIdentity({ ...common('identity'), kv: opts.kv, seedAdmin: opts.seedAdmin, settings: opts.identitySettings }).then(track('identity')),
       startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track('events')),
       startMedia({
@@ -185,8 +195,9 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         publicGatewayUrl: () => opts.publicGatewayUrl ?? gatewayBase,
       }).then(track('commerce')),
       startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track('presence')),
+      startTelemetry({ ...common('telemetry'), settings: opts.telemetrySettings }).then(track('telemetry')),
     ]);
-    const services = { identity, events, media, commerce, presence };
+    const services = { identity, events, media, commerce, presence, telemetry };
     if (opts.seedDemo) {
       logger.info({ step: 'seed', ms: since() }, 'seeding the demo catalog');
       const products = await seedDemoCatalog(commerce.em, demoEventIds());

@@ -60,7 +60,7 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
     expect(said).toMatch(/initialising a new cluster/);
     expect(said).toMatch(/applying \d+ migration\(s\) to schema identity/);
     expect(said).toMatch(/seeding the demo catalog/);
-    expect(said).toMatch(/gateway ready \(6\/6\)/);
+    expect(said).toMatch(/gateway ready \(7\/7\)/);
 
     const res = await fetch(gatewayUrl!, {
       method: 'POST',

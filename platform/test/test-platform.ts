@@ -29,7 +29,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
     platform = await launchPlatform({
       gatewayPort: 0,
       webPort: false,
-      ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0 },
+      ports: { identity: 0, events: 0, media: 0, commerce: 0, presence: 0, telemetry: 0 },
       principalSecret,
       paymentsWebhookSecret: testSecret(),
       databaseUrl: testEnv.databaseUrl,

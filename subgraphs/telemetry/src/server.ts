@@ -1,0 +1,62 @@
+import { defineSubgraph, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
+import { Counter, Gauge } from 'prom-client';
+import type { TelemetryContext, TelemetryServices, TelemetrySettings } from './context';
+import { IngestBuffer } from './ingest';
+import { migrations } from './migrations';
+import { Partitions } from './partitions';
+import { buildTelemetrySchema } from './schema';
+import { SessionOwners } from './sessions';
+
+export interface TelemetryOptions extends SubgraphOptions {
+  settings?: Partial<TelemetrySettings>;
+}
+
+interface Exposed {
+  ingest: IngestBuffer;
+  partitions: Partitions;
+}
+
+/** Telemetry's handle: the kit's, the ingest buffer and the raw table's partitions. */
+export type TelemetryHandle = SubgraphHandle<Exposed>;
+
+export const DEFAULT_SETTINGS: TelemetrySettings = {
+  maxBatchRows: 5000,
+  flushMs: 10,
+  maxPendingRows: 100_000,
+  maxConcurrentFlushes: 2,
+  retentionDays: 7,
+};
+
+export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Exposed>({
+  name: 'telemetry',
+  entities: [],
+  migrations,
+  schema: buildTelemetrySchema,
+  async setup({ options: opts, storage, logger }) {
+    const settings: TelemetrySettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    const { em } = storage;
+    const partitions = new Partitions(em, settings.retentionDays, logger);
+    await partitions.maintain();
+    const ingest = new IngestBuffer(em, partitions, settings, logger);
+    const services: TelemetryServices = { ingest, sessions: new SessionOwners(em), settings, logger };
+    return {
+      context: (start) => ({ ...start, services }),
+      ready(handle) {
+        partitions.start();
+        const registers = [handle.metrics.registry];
+        new Gauge({ name: 'telemetry_ingest_pending_rows', help: 'Telemetry rows waiting for or in a COPY', registers, collect() { this.set(ingest.pendingRows); } });
+        new Counter({ name: 'telemetry_ingest_rows_total', help: 'Telemetry rows committed', registers, collect() { this.reset(); this.inc(ingest.stats.rows); } });
+        new Counter({ name: 'telemetry_ingest_shed_rows_total', help: 'Telemetry rows refused with RATE_LIMITED (buffer full)', registers, collect() { this.reset(); this.inc(ingest.stats.shed); } });
+      },
+      async stopped() {
+        partitions.stop();
+        // Requests have been answered or refused by now: write what they handed over.
+        await ingest.close();
+      },
+      expose: () => ({ ingest, partitions }),
+    };
+  },
+});
+
+export const ENTITIES = telemetry.entities;
+export const start = telemetry.start;
