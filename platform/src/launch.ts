@@ -195,7 +195,11 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         publicGatewayUrl: () => opts.publicGatewayUrl ?? gatewayBase,
       }).then(track('commerce')),
       startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track('presence')),
-      startTelemetry({ ...common('telemetry'), settings: opts.telemetrySettings }).then(track('telemetry')),
+      startTelemetry({
+        ...common('telemetry'),
+        queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}telemetry` : undefined,
+        settings: opts.telemetrySettings,
+      }).then(track('telemetry')),
     ]);
     const services = { identity, events, media, commerce, presence, telemetry };
     if (opts.seedDemo) {

@@ -22,6 +22,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
   const stop = async () => {
     await platform?.stop();
     for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`).catch(() => undefined);
+    await transport.deleteQueue(`${prefix}telemetry.audit`).catch(() => undefined);
     await transport.close();
     await kv.close();
   };

@@ -1,5 +1,7 @@
-import { defineSubgraph, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
+import { defineSubgraph, type Subscription, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
 import { Counter, Gauge } from 'prom-client';
+import { consumeAudit } from './audit';
+import { AuditEntry } from './entities/audit-entry.entity';
 import type { TelemetryContext, TelemetryServices, TelemetrySettings } from './context';
 import { IngestBuffer } from './ingest';
 import { migrations } from './migrations';
@@ -9,6 +11,8 @@ import { SessionOwners } from './sessions';
 
 export interface TelemetryOptions extends SubgraphOptions {
   settings?: Partial<TelemetrySettings>;
+  /** Names the bus queues `<prefix>.audit` (default `telemetry`; tests give each run its own). */
+  queuePrefix?: string;
 }
 
 interface Exposed {
@@ -29,7 +33,7 @@ export const DEFAULT_SETTINGS: TelemetrySettings = {
 
 export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Exposed>({
   name: 'telemetry',
-  entities: [],
+  entities: [AuditEntry],
   migrations,
   schema: buildTelemetrySchema,
   async setup({ options: opts, storage, logger }) {
@@ -38,6 +42,8 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const partitions = new Partitions(em, settings.retentionDays, logger);
     await partitions.maintain();
     const ingest = new IngestBuffer(em, partitions, settings, logger);
+    const consumers: Subscription[] = [];
+    consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
     const services: TelemetryServices = { ingest, sessions: new SessionOwners(em), settings, logger };
     return {
       context: (start) => ({ ...start, services }),
@@ -49,6 +55,7 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
         new Counter({ name: 'telemetry_ingest_shed_rows_total', help: 'Telemetry rows refused with RATE_LIMITED (buffer full)', registers, collect() { this.reset(); this.inc(ingest.stats.shed); } });
       },
       async stopped() {
+        for (const c of consumers) await c.close();
         partitions.stop();
         // Requests have been answered or refused by now: write what they handed over.
         await ingest.close();

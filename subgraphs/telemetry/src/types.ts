@@ -1,4 +1,6 @@
+import { PageInfo } from '@frontrow/kit';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { AuditEntry } from './entities/audit-entry.entity';
 
 @ObjectType({ description: 'What recordTelemetry kept: accepted events are stored; rejected ones were malformed.' })
 export class IngestResult {
@@ -15,4 +17,22 @@ export class IngestResult {
 export class UserRef {
   @Field(() => ID)
   id!: string;
+}
+
+@ObjectType()
+export class AuditEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => AuditEntry)
+  node!: AuditEntry;
+}
+
+@ObjectType({ description: 'Audit entries, newest first.' })
+export class AuditConnection {
+  @Field(() => [AuditEdge])
+  edges!: AuditEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
 }
