@@ -1,2 +1,11 @@
-/** Telemetry owns no entity that another subgraph refers to by key. */
-export const referenceResolvers = {};
+import { parseId } from '@frontrow/kit';
+import type { PlacementRef } from './types';
+
+export const referenceResolvers = {
+  Placement: {
+    /** Any placement creative refers to; one that cannot be an id has no impressions. */
+    __resolveReference(ref: { id: string }): PlacementRef {
+      return { id: parseId(ref.id) ?? ref.id };
+    },
+  },
+};

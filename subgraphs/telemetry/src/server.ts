@@ -2,10 +2,11 @@ import { defineSubgraph, type Subscription, type SubgraphHandle, type SubgraphOp
 import { Counter, Gauge } from 'prom-client';
 import { consumeAudit } from './audit';
 import { AuditEntry } from './entities/audit-entry.entity';
-import type { TelemetryContext, TelemetryServices, TelemetrySettings } from './context';
+import { createLoaders, type TelemetryContext, type TelemetryServices, type TelemetrySettings } from './context';
 import { IngestBuffer } from './ingest';
 import { migrations } from './migrations';
 import { Partitions } from './partitions';
+import { RollupWorker } from './rollups';
 import { buildTelemetrySchema } from './schema';
 import { SessionOwners } from './sessions';
 
@@ -18,6 +19,7 @@ export interface TelemetryOptions extends SubgraphOptions {
 interface Exposed {
   ingest: IngestBuffer;
   partitions: Partitions;
+  rollups: RollupWorker;
 }
 
 /** Telemetry's handle: the kit's, the ingest buffer and the raw table's partitions. */
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: TelemetrySettings = {
   maxPendingRows: 100_000,
   maxConcurrentFlushes: 2,
   retentionDays: 7,
+  rollupIntervalMs: 1000,
 };
 
 export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Exposed>({
@@ -42,13 +45,15 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const partitions = new Partitions(em, settings.retentionDays, logger);
     await partitions.maintain();
     const ingest = new IngestBuffer(em, partitions, settings, logger);
+    const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs);
     const consumers: Subscription[] = [];
     consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
     const services: TelemetryServices = { ingest, sessions: new SessionOwners(em), settings, logger };
     return {
-      context: (start) => ({ ...start, services }),
+      context: (start) => ({ ...start, services, loaders: createLoaders(start.em) }),
       ready(handle) {
         partitions.start();
+        rollups.start();
         const registers = [handle.metrics.registry];
         new Gauge({ name: 'telemetry_ingest_pending_rows', help: 'Telemetry rows waiting for or in a COPY', registers, collect() { this.set(ingest.pendingRows); } });
         new Counter({ name: 'telemetry_ingest_rows_total', help: 'Telemetry rows committed', registers, collect() { this.reset(); this.inc(ingest.stats.rows); } });
@@ -57,10 +62,12 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
       async stopped() {
         for (const c of consumers) await c.close();
         partitions.stop();
-        // Requests have been answered or refused by now: write what they handed over.
+        // Requests have been answered or refused by now: write what they handed over,
+        // then let the rollups catch up with it (what they miss stays marked).
         await ingest.close();
+        await rollups.stop();
       },
-      expose: () => ({ ingest, partitions }),
+      expose: () => ({ ingest, partitions, rollups }),
     };
   },
 });

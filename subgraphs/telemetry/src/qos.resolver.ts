@@ -1,0 +1,32 @@
+import { Access, foreignId, requireRole, type AccessRule } from '@frontrow/kit';
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { TelemetryContext } from './context';
+import { checkWindow, figuresOf, minutesOf, windowStart } from './qos';
+import { QosSummary } from './types';
+
+const ADMINS: AccessRule = { usersOnly: true, roles: ['ADMIN'] };
+
+@Resolver(() => QosSummary)
+export class QosResolver {
+  @Access(ADMINS)
+  @Query(() => QosSummary, { description: 'Admin only: how an event plays for its viewers over the last 5m, 1h or 24h (from per-minute rollups).' })
+  async qosSummary(
+    @Arg('eventId', () => ID) eventIdArg: string,
+    @Arg('window', () => String) window: string,
+    @Ctx() ctx: TelemetryContext,
+  ): Promise<QosSummary> {
+    requireRole(ctx.principal, 'ADMIN');
+    const eventId = foreignId(eventIdArg, 'eventId');
+    const w = checkWindow(window);
+    const from = windowStart(w.minutes);
+    const rows = await minutesOf(ctx.em, eventId, from);
+    const series = [];
+    for (let i = 0; i < w.minutes; i += w.stepMinutes) {
+      const at = new Date(from.getTime() + i * 60_000);
+      const end = at.getTime() + w.stepMinutes * 60_000;
+      const f = figuresOf(rows.filter((r) => r.minute.getTime() >= at.getTime() && r.minute.getTime() < end));
+      series.push({ at, viewers: f.viewers, rebufferRatio: f.rebufferRatio, bitrateKbpsP50: f.bitrateKbpsP50 });
+    }
+    return { eventId, window, ...figuresOf(rows), series };
+  }
+}
