@@ -198,6 +198,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
       startTelemetry({
         ...common('telemetry'),
         queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}telemetry` : undefined,
+        kv: opts.kv,
         settings: opts.telemetrySettings,
       }).then(track('telemetry')),
     ]);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { freePort } from '@frontrow/kit';
 import { eventually, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { Platform } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
@@ -65,7 +67,7 @@ beforeAll(async () => {
   } else {
     console.warn('telemetry.test: no janus binary on PATH, so startIngest is left out of the audit test (apt install janus runs it)');
   }
-  world = await startTestPlatform('telem', { seedAdmin: admin, janus: janusSettings });
+  world = await startTestPlatform('telem', { seedAdmin: admin, janus: janusSettings, telemetrySettings: { rollupIntervalMs: 200, alertIntervalMs: 500 } });
   platform = world.platform;
   base = platform.gateway.url.replace(/\/graphql$/, '');
   fan = await signUp();
@@ -231,5 +233,40 @@ describe('the audit log through the gateway', () => {
     expect((await gql(LOG, {}, modToken)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await gql(LOG, {}, fan.token)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await gql(LOG, {})).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('alerts through the gateway', () => {
+  it('reach an admin subscribed over graphql-ws, with the rule completed; fans may not subscribe', async () => {
+    const t = (await gql<{ signIn: { accessToken: string } }>(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin })).data!.signIn.accessToken;
+    const rule = await gql<{ createAlertRule: { id: string } }>(`mutation { createAlertRule(metric: "errors", threshold: 2, window: "5m") { id } }`, {}, t);
+    expect(rule.errors).toBeUndefined();
+    const ruleId = rule.data!.createAlertRule.id;
+    const connect = (token: string) =>
+      createClient({ url: platform.gateway.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${token}` } });
+    const adminClient = connect(t);
+    const fanClient = connect(fan.token);
+    const got: Array<{ eventId: string; value: number; rule: { id: string; metric: string } }> = [];
+    const refused: unknown[] = [];
+    const query = `subscription { alerts { eventId value rule { id metric } } }`;
+    const stopAdmin = adminClient.subscribe<{ alerts: (typeof got)[number] }>({ query }, { next: (v) => v.data && got.push(v.data.alerts), error: () => undefined, complete: () => undefined });
+    const stopFan = fanClient.subscribe({ query }, { next: (v) => v.errors && refused.push(...v.errors), error: (e) => refused.push(e), complete: () => undefined });
+    try {
+      await eventually(() => refused.length > 0);
+      expect(JSON.stringify(refused)).toMatch(/FORBIDDEN/);
+      await eventually(() => platform.services.telemetry.alertHub.subscribers >= 1);
+      const eventId = randomUUID();
+      const session = `alerting-${randomUUID()}`;
+      const errors = Array.from({ length: 3 }, (_, i) => ({ kind: 'ERROR', eventId, sessionId: session, at: new Date(Date.now() - 2000 - i).toISOString() }));
+      const r = await beacon({ events: [...heartbeats(eventId, session, 1), ...errors], accessToken: fan.token });
+      expect(r.body).toEqual({ accepted: 4, rejected: 0 });
+      await eventually(() => got.some((a) => a.eventId === eventId));
+      expect(got.filter((a) => a.eventId === eventId)).toEqual([{ eventId, value: 3, rule: { id: ruleId, metric: 'errors' } }]);
+    } finally {
+      stopAdmin();
+      stopFan();
+      await adminClient.dispose();
+      await fanClient.dispose();
+    }
   });
 });

@@ -1,6 +1,8 @@
-import { parseId, type Logger, type RequestBase } from '@frontrow/kit';
+import { loaderById, parseId, type Logger, type RequestBase } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import type { AlertHub } from './alerts';
+import { AlertRule } from './entities/alert-rule.entity';
 import type { IngestBuffer, IngestSettings } from './ingest';
 import type { SessionOwners } from './sessions';
 
@@ -9,11 +11,14 @@ export interface TelemetrySettings extends IngestSettings {
   retentionDays: number;
   /** How often the rollup worker looks for minutes and hours to recompute. */
   rollupIntervalMs: number;
+  /** How often alert rules are evaluated. */
+  alertIntervalMs: number;
 }
 
 export interface TelemetryServices {
   ingest: IngestBuffer;
   sessions: SessionOwners;
+  alerts: AlertHub;
   settings: TelemetrySettings;
   logger: Logger;
 }
@@ -21,6 +26,7 @@ export interface TelemetryServices {
 export interface TelemetryLoaders {
   /** Impressions by `[placementId, from | null, to | null]` (JSON): one query per range for a list of placements. */
   impressions: DataLoader<string, number>;
+  rule: DataLoader<string, AlertRule | null>;
 }
 
 export interface TelemetryContext extends RequestBase {
@@ -31,6 +37,7 @@ export interface TelemetryContext extends RequestBase {
 
 export function createLoaders(em: EntityManager): TelemetryLoaders {
   return {
+    rule: loaderById(em, AlertRule),
     impressions: new DataLoader(async (keys) => {
       const parsed = keys.map((k) => JSON.parse(k) as [string, string | null, string | null]);
       const totals = new Map<string, number>();

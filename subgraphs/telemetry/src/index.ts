@@ -9,11 +9,13 @@ runService('telemetry', async (logger) => {
     {
       TELEMETRY_RETENTION_DAYS: setting.int({ default: 7, min: 2, max: 3650 }),
       TELEMETRY_MAX_PENDING_ROWS: setting.int({ default: 100_000, min: 1000, max: 10_000_000 }),
+      REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     },
   );
   return start({
     ...options,
     settings: { retentionDays: config.TELEMETRY_RETENTION_DAYS, maxPendingRows: config.TELEMETRY_MAX_PENDING_ROWS },
+    redisUrl: config.REDIS_URL,
     logger,
   });
 });

@@ -1,6 +1,9 @@
-import { defineSubgraph, type Subscription, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
+import { attachSubgraphWebSocket, createKeyValueStore, defineSubgraph, type KeyValueStore, type Subscription, type SubgraphHandle, type SubgraphOptions } from '@frontrow/kit';
 import { Counter, Gauge } from 'prom-client';
+import { AlertEvaluator, AlertHub } from './alerts';
 import { consumeAudit } from './audit';
+import { AlertRule } from './entities/alert-rule.entity';
+import { Alert } from './entities/alert.entity';
 import { AuditEntry } from './entities/audit-entry.entity';
 import { createLoaders, type TelemetryContext, type TelemetryServices, type TelemetrySettings } from './context';
 import { IngestBuffer } from './ingest';
@@ -14,12 +17,19 @@ export interface TelemetryOptions extends SubgraphOptions {
   settings?: Partial<TelemetrySettings>;
   /** Names the bus queues `<prefix>.audit` (default `telemetry`; tests give each run its own). */
   queuePrefix?: string;
+  /** Redis carries fired alerts to every instance's subscribers. */
+  redisUrl?: string;
+  /** A shared stand-in (the embedded quick start runs every service in one process). */
+  kv?: KeyValueStore;
 }
 
 interface Exposed {
   ingest: IngestBuffer;
   partitions: Partitions;
   rollups: RollupWorker;
+  alerts: AlertEvaluator;
+  alertHub: AlertHub;
+  wsUrl: string;
 }
 
 /** Telemetry's handle: the kit's, the ingest buffer and the raw table's partitions. */
@@ -32,11 +42,12 @@ export const DEFAULT_SETTINGS: TelemetrySettings = {
   maxConcurrentFlushes: 2,
   retentionDays: 7,
   rollupIntervalMs: 1000,
+  alertIntervalMs: 5000,
 };
 
 export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Exposed>({
   name: 'telemetry',
-  entities: [AuditEntry],
+  entities: [AuditEntry, AlertRule, Alert],
   migrations,
   schema: buildTelemetrySchema,
   async setup({ options: opts, storage, logger }) {
@@ -46,20 +57,33 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     await partitions.maintain();
     const ingest = new IngestBuffer(em, partitions, settings, logger);
     const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs);
+    const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+    const alertHub = new AlertHub(kv, logger);
+    await alertHub.start();
+    const alerts = new AlertEvaluator(em, alertHub, logger, settings.alertIntervalMs);
     const consumers: Subscription[] = [];
     consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
-    const services: TelemetryServices = { ingest, sessions: new SessionOwners(em), settings, logger };
+    const services: TelemetryServices = { ingest, sessions: new SessionOwners(em), alerts: alertHub, settings, logger };
     return {
       context: (start) => ({ ...start, services, loaders: createLoaders(start.em) }),
+      websocket: (server, { schema, context }) =>
+        attachSubgraphWebSocket(server, { schema, principalSecret: opts.principalSecret, logger, exposeInternals: opts.exposeInternals, context }),
       ready(handle) {
         partitions.start();
         rollups.start();
+        alerts.start();
         const registers = [handle.metrics.registry];
         new Gauge({ name: 'telemetry_ingest_pending_rows', help: 'Telemetry rows waiting for or in a COPY', registers, collect() { this.set(ingest.pendingRows); } });
         new Counter({ name: 'telemetry_ingest_rows_total', help: 'Telemetry rows committed', registers, collect() { this.reset(); this.inc(ingest.stats.rows); } });
         new Counter({ name: 'telemetry_ingest_shed_rows_total', help: 'Telemetry rows refused with RATE_LIMITED (buffer full)', registers, collect() { this.reset(); this.inc(ingest.stats.shed); } });
       },
+      async stopping() {
+        await alerts.stop();
+      },
       async stopped() {
+        await alerts.stop();
+        await alertHub.stop();
+        if (!opts.kv) await kv.close();
         for (const c of consumers) await c.close();
         partitions.stop();
         // Requests have been answered or refused by now: write what they handed over,
@@ -67,7 +91,7 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
         await ingest.close();
         await rollups.stop();
       },
-      expose: () => ({ ingest, partitions, rollups }),
+      expose: (handle) => ({ ingest, partitions, rollups, alerts, alertHub, wsUrl: handle.url.replace(/^http/, 'ws') }),
     };
   },
 });
