@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     TELEMETRY_PORT: setting.int({ default: routing.telemetry, min: 0, max: 65535 }),
     TELEMETRY_RETENTION_DAYS: setting.int({ default: 7, min: 2, max: 3650 }),
     TELEMETRY_MAX_PENDING_ROWS: setting.int({ default: 100_000, min: 1000, max: 10_000_000 }),
+    // Embedded mode: pretend viewers on the demo's live game (0: none).
+    SYNTHETIC_VIEWERS: setting.int({ default: 25, min: 0, max: 5000 }),
   });
   const ports = {
     identity: config.IDENTITY_PORT,
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     gateway: gatewaySettings,
     publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
     mediaReconcileIntervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000,
+    syntheticViewers: config.SYNTHETIC_VIEWERS,
     telemetrySettings: { retentionDays: config.TELEMETRY_RETENTION_DAYS, maxPendingRows: config.TELEMETRY_MAX_PENDING_ROWS },
     logger,
   });

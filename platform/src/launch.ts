@@ -66,6 +66,8 @@ export interface PlatformOptions {
   gateway?: Partial<GatewayOptions>;
   presenceSettings?: Partial<PresenceSettings>;
   telemetrySettings?: Partial<TelemetrySettings>;
+  /** With the demo data: pretend viewers on the demo's live game, so QoS charts move (0 or absent: none). */
+  syntheticViewers?: number;
   /** Where the public reaches the gateway (PUBLIC_GATEWAY_URL): the base of signed download links. */
   publicGatewayUrl?: string;
   /** How often media reconciles its live ingests with Janus, in ms. */
@@ -200,6 +202,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}telemetry` : undefined,
         kv: opts.kv,
         settings: opts.telemetrySettings,
+        syntheticViewers: opts.seedDemo && opts.syntheticViewers ? { eventId: demoEventIds()[0], viewers: opts.syntheticViewers } : undefined,
       }).then(track('telemetry')),
     ]);
     const services = { identity, events, media, commerce, presence, telemetry };

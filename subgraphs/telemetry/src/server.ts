@@ -12,6 +12,7 @@ import { Partitions } from './partitions';
 import { RollupWorker } from './rollups';
 import { buildTelemetrySchema } from './schema';
 import { SessionOwners } from './sessions';
+import { SyntheticViewers, type SyntheticViewerOptions } from './synthetic';
 
 export interface TelemetryOptions extends SubgraphOptions {
   settings?: Partial<TelemetrySettings>;
@@ -21,6 +22,8 @@ export interface TelemetryOptions extends SubgraphOptions {
   redisUrl?: string;
   /** A shared stand-in (the embedded quick start runs every service in one process). */
   kv?: KeyValueStore;
+  /** A pretend population on a live event (the demo's, in `npm start`); none by default. */
+  syntheticViewers?: SyntheticViewerOptions;
 }
 
 interface Exposed {
@@ -63,7 +66,9 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const alerts = new AlertEvaluator(em, alertHub, logger, settings.alertIntervalMs);
     const consumers: Subscription[] = [];
     consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
-    const services: TelemetryServices = { ingest, sessions: new SessionOwners(em), alerts: alertHub, settings, logger };
+    const sessions = new SessionOwners(em);
+    const services: TelemetryServices = { ingest, sessions, alerts: alertHub, settings, logger };
+    const synthetic = opts.syntheticViewers?.viewers ? new SyntheticViewers(ingest, sessions, opts.syntheticViewers, logger) : undefined;
     return {
       context: (start) => ({ ...start, services, loaders: createLoaders(start.em) }),
       websocket: (server, { schema, context }) =>
@@ -72,12 +77,14 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
         partitions.start();
         rollups.start();
         alerts.start();
+        synthetic?.start();
         const registers = [handle.metrics.registry];
         new Gauge({ name: 'telemetry_ingest_pending_rows', help: 'Telemetry rows waiting for or in a COPY', registers, collect() { this.set(ingest.pendingRows); } });
         new Counter({ name: 'telemetry_ingest_rows_total', help: 'Telemetry rows committed', registers, collect() { this.reset(); this.inc(ingest.stats.rows); } });
         new Counter({ name: 'telemetry_ingest_shed_rows_total', help: 'Telemetry rows refused with RATE_LIMITED (buffer full)', registers, collect() { this.reset(); this.inc(ingest.stats.shed); } });
       },
       async stopping() {
+        await synthetic?.stop();
         await alerts.stop();
       },
       async stopped() {
