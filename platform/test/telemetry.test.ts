@@ -236,6 +236,27 @@ describe('the audit log through the gateway', () => {
   });
 });
 
+describe('QoS through the gateway', () => {
+  it('adds qos to the events subgraph’s Event for admins; a fan gets FORBIDDEN on that field only', async () => {
+    const t = (await gql<{ signIn: { accessToken: string } }>(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin })).data!.signIn.accessToken;
+    const venue = await gql<{ createVenue: { id: string } }>(`mutation { createVenue(input: { name: "QoS Hall", city: "Oslo", country: "NO", timezone: "Europe/Oslo" }) { id } }`, {}, t);
+    const created = await gql<{ createEvent: { id: string } }>(
+      `mutation($v: ID!) { createEvent(input: { title: "QoS Cup", sport: "hockey", homeTeam: "A", awayTeam: "B", venueId: $v, startsAt: "2031-05-01T18:00:00Z", endsAt: "2031-05-01T20:00:00Z" }) { id } }`,
+      { v: venue.data!.createVenue.id },
+      t,
+    );
+    const eventId = created.data!.createEvent.id;
+    const q = `query($id: ID!) { event(id: $id) { id qos(window: "1h") { eventId window viewers series { at } } } }`;
+    const asAdmin = await gql<{ event: { id: string; qos: { eventId: string; window: string; series: unknown[] } } }>(q, { id: eventId }, t);
+    expect(asAdmin.errors).toBeUndefined();
+    expect(asAdmin.data!.event.qos).toMatchObject({ eventId, window: '1h' });
+    expect(asAdmin.data!.event.qos.series).toHaveLength(60);
+    const asFan = await gql<{ event: { id: string; qos: unknown } }>(q, { id: eventId }, fan.token);
+    expect(asFan.data?.event).toEqual({ id: eventId, qos: null });
+    expect(asFan.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
 describe('alerts through the gateway', () => {
   it('reach an admin subscribed over graphql-ws, with the rule completed; fans may not subscribe', async () => {
     const t = (await gql<{ signIn: { accessToken: string } }>(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin })).data!.signIn.accessToken;

@@ -1,7 +1,13 @@
 import { parseId } from '@frontrow/kit';
-import type { PlacementRef } from './types';
+import type { EventRef, PlacementRef } from './types';
 
 export const referenceResolvers = {
+  Event: {
+    /** Any event the events subgraph returned; its qos says who may read it. */
+    __resolveReference(ref: { id: string }): EventRef {
+      return { id: ref.id };
+    },
+  },
   Placement: {
     /** Any placement creative refers to; one that cannot be an id has no impressions. */
     __resolveReference(ref: { id: string }): PlacementRef {

@@ -8,7 +8,7 @@ import { PlacementResolver } from './placement.resolver';
 import { QosResolver } from './qos.resolver';
 import { referenceResolvers } from './reference';
 import { TelemetryResolver } from './telemetry.resolver';
-import { PlacementRef } from './types';
+import { EventRef, PlacementRef } from './types';
 
 /**
  * type-graphql insists on a PubSub once there is a subscription, but `alerts` brings
@@ -30,7 +30,7 @@ export function buildTelemetrySchema(): Promise<GraphQLSchema> {
       scalarsMap: SCALARS_MAP,
       pubSub: unusedPubSub,
       // Reached only through _entities (creative returns placements; telemetry adds impressions).
-      orphanedTypes: [PlacementRef],
+      orphanedTypes: [PlacementRef, EventRef],
     },
     referenceResolvers,
     { name: 'telemetry' },

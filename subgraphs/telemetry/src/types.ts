@@ -96,3 +96,11 @@ export class PlacementRef {
   @Field(() => ID)
   id!: string;
 }
+
+/** The events subgraph owns Event; telemetry adds `qos`. */
+@Directive('@key(fields: "id")')
+@ObjectType('Event')
+export class EventRef {
+  @Field(() => ID)
+  id!: string;
+}

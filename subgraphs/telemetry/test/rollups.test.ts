@@ -154,6 +154,16 @@ describe('rollups', () => {
     expect(none).toMatchObject({ viewers: 0, rebufferRatio: 0, errors: 0, startupTimeP50Ms: null, bitrateKbpsP50: null });
   });
 
+  it('answer Event.qos for admins, as qosSummary does, and refuse it to anyone else', async () => {
+    const q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Event { id qos(window: "5m") { viewers errors } } } }`;
+    const summary = ok(await h.call<{ qosSummary: { viewers: number; errors: number } }>(`query($e: ID!) { qosSummary(eventId: $e, window: "5m") { viewers errors } }`, { e: eventId }, admin)).qosSummary;
+    const viaEvent = ok(await h.call<{ _entities: Array<{ qos: unknown }> }>(q, { r: [{ __typename: 'Event', id: eventId }] }, admin))._entities[0];
+    expect(viaEvent).toEqual({ id: eventId, qos: summary });
+    const fan = await h.call<{ _entities: Array<{ qos: unknown }> }>(q, { r: [{ __typename: 'Event', id: eventId }] }, user(['FAN']));
+    expect(code(fan)).toBe('FORBIDDEN');
+    expect(fan.data?._entities[0].qos).toBeNull();
+  });
+
   it('refuses a window it does not know, a malformed event id, and callers who are not admins', async () => {
     const bad = await h.call(SUMMARY, { e: eventId, w: '2h' }, admin);
     expect(code(bad)).toBe('BAD_USER_INPUT');
