@@ -67,7 +67,7 @@ beforeAll(async () => {
   } else {
     console.warn('telemetry.test: no janus binary on PATH, so startIngest is left out of the audit test (apt install janus runs it)');
   }
-  world = await startTestPlatform('telem', { seedAdmin: admin, janus: janusSettings, telemetrySettings: { rollupIntervalMs: 200, alertIntervalMs: 500 } });
+  world = await startTestPlatform('telem', { seedAdmin: admin, janus: janusSettings, telemetrySettings: { rollupIntervalMs: 200, rollupSettleMs: 0, alertIntervalMs: 500 } });
   platform = world.platform;
   base = platform.gateway.url.replace(/\/graphql$/, '');
   fan = await signUp();

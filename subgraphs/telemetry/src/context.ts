@@ -11,6 +11,8 @@ export interface TelemetrySettings extends IngestSettings {
   retentionDays: number;
   /** How often the rollup worker looks for minutes and hours to recompute. */
   rollupIntervalMs: number;
+  /** How long a marked minute or hour waits before it is recomputed (a live minute is recomputed about this often). */
+  rollupSettleMs: number;
   /** How often alert rules are evaluated. */
   alertIntervalMs: number;
 }

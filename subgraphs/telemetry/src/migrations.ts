@@ -32,11 +32,13 @@ class InitialTelemetry extends Migration {
     this.addSql(`create table rollup_dirty (
       event_id uuid not null,
       minute timestamptz not null,
+      marked_at timestamptz not null default now(),
       primary key (event_id, minute)
     )`);
     this.addSql(`create table impression_dirty (
       placement_id uuid not null,
       hour timestamptz not null,
+      marked_at timestamptz not null default now(),
       primary key (placement_id, hour)
     )`);
     this.addSql(`create table qos_minute (

@@ -56,28 +56,36 @@ export class RollupWorker {
     private readonly em: EntityManager,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    /**
+     * A mark waits this long before it is recomputed, so that a minute that keeps
+     * receiving rows (a live game's current minute) is recomputed once per settle time,
+     * not after every batch: each recompute reads the whole minute.
+     */
+    private readonly settleMs: number,
   ) {}
 
-  /** Recomputes everything marked now; resolves with how many minutes and hours it wrote. */
-  async runOnce(): Promise<{ minutes: number; hours: number }> {
+  /** Recomputes what was marked at least `settleMs` ago (by default the worker's own); resolves with how many minutes and hours it wrote. */
+  async runOnce(settleMs = this.settleMs): Promise<{ minutes: number; hours: number }> {
     let minutes = 0;
     let hours = 0;
     for (;;) {
-      const m = await this.minutesBatch();
-      const h = await this.hoursBatch();
+      const m = await this.minutesBatch(settleMs);
+      const h = await this.hoursBatch(settleMs);
       minutes += m;
       hours += h;
       if (m < BATCH && h < BATCH) return { minutes, hours };
     }
   }
 
-  private minutesBatch(): Promise<number> {
+  private minutesBatch(settleMs: number): Promise<number> {
     return withClient(this.em, async (client) => {
       await client.query('begin');
       const claimed = await client.query<{ event_id: string; minute: Date }>(
         `delete from rollup_dirty where (event_id, minute) in (
-           select event_id, minute from rollup_dirty order by minute limit ${BATCH} for update skip locked)
+           select event_id, minute from rollup_dirty where marked_at <= now() - make_interval(secs => $1::double precision / 1000)
+           order by minute limit ${BATCH} for update skip locked)
          returning event_id, minute`,
+        [settleMs],
       );
       if (claimed.rows.length) {
         await client.query(
@@ -122,13 +130,15 @@ export class RollupWorker {
     });
   }
 
-  private hoursBatch(): Promise<number> {
+  private hoursBatch(settleMs: number): Promise<number> {
     return withClient(this.em, async (client) => {
       await client.query('begin');
       const claimed = await client.query<{ placement_id: string; hour: Date }>(
         `delete from impression_dirty where (placement_id, hour) in (
-           select placement_id, hour from impression_dirty order by hour limit ${BATCH} for update skip locked)
+           select placement_id, hour from impression_dirty where marked_at <= now() - make_interval(secs => $1::double precision / 1000)
+           order by hour limit ${BATCH} for update skip locked)
          returning placement_id, hour`,
+        [settleMs],
       );
       if (claimed.rows.length) {
         await client.query(

@@ -45,6 +45,7 @@ export const DEFAULT_SETTINGS: TelemetrySettings = {
   maxConcurrentFlushes: 2,
   retentionDays: 7,
   rollupIntervalMs: 1000,
+  rollupSettleMs: 5000,
   alertIntervalMs: 5000,
 };
 
@@ -59,7 +60,7 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const partitions = new Partitions(em, settings.retentionDays, logger);
     await partitions.maintain();
     const ingest = new IngestBuffer(em, partitions, settings, logger);
-    const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs);
+    const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs, settings.rollupSettleMs);
     const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
     const alertHub = new AlertHub(kv, logger);
     await alertHub.start();

@@ -5,7 +5,7 @@ import { Harness, ok, user } from './helpers';
 describe('synthetic viewers', () => {
   const h = new Harness();
   const eventId = randomUUID();
-  beforeAll(() => h.start({ syntheticViewers: { eventId, viewers: 6, tickMs: 20 }, settings: { rollupIntervalMs: 3_600_000 } }));
+  beforeAll(() => h.start({ syntheticViewers: { eventId, viewers: 6, tickMs: 20 }, settings: { rollupIntervalMs: 3_600_000, rollupSettleMs: 0 } }));
   afterAll(() => h.stop());
 
   it('watch the event through the ingest, so its QoS summary has viewers, startup times and bitrate', async () => {
