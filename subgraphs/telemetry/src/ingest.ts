@@ -178,12 +178,12 @@ export class IngestBuffer {
           }
         }
         await client.query(
-          `insert into rollup_dirty (event_id, minute) select * from unnest($1::uuid[], $2::timestamptz[]) on conflict do nothing`,
+          `insert into rollup_dirty (event_id, minute) select * from unnest($1::uuid[], $2::timestamptz[])`,
           [[...minutes.values()].map((m) => m[0]), [...minutes.values()].map((m) => m[1])],
         );
         if (hours.size) {
           await client.query(
-            `insert into impression_dirty (placement_id, hour) select * from unnest($1::uuid[], $2::timestamptz[]) on conflict do nothing`,
+            `insert into impression_dirty (placement_id, hour) select * from unnest($1::uuid[], $2::timestamptz[])`,
             [[...hours.values()].map((h) => h[0]), [...hours.values()].map((h) => h[1])],
           );
         }

@@ -29,17 +29,19 @@ class InitialTelemetry extends Migration {
     )`);
     // Written in the same transaction as the raw rows: a crash between ingest and
     // rollup leaves the work to do, not a wrong rollup.
+    // One row per batch and minute (or hour), never updated: an ingest never waits on
+    // the rollup worker, which deletes exactly the marks it recomputed.
     this.addSql(`create table rollup_dirty (
+      id bigint generated always as identity primary key,
       event_id uuid not null,
       minute timestamptz not null,
-      marked_at timestamptz not null default now(),
-      primary key (event_id, minute)
+      marked_at timestamptz not null default now()
     )`);
     this.addSql(`create table impression_dirty (
+      id bigint generated always as identity primary key,
       placement_id uuid not null,
       hour timestamptz not null,
-      marked_at timestamptz not null default now(),
-      primary key (placement_id, hour)
+      marked_at timestamptz not null default now()
     )`);
     this.addSql(`create table qos_minute (
       event_id uuid not null,

@@ -36,15 +36,25 @@ export function histogramPercentile(histograms: Histogram[], p: number): number 
   return bucketValue(Math.max(...merged.keys()));
 }
 
-const BATCH = 200;
+/** Marks claimed at once (several batches may mark the same minute). */
+const MARKS = 2000;
+
+/** The distinct (id, time) pairs of some marks. */
+function distinct(marks: ReadonlyArray<readonly [string, Date]>): Array<[string, Date]> {
+  const seen = new Map<string, [string, Date]>();
+  for (const [id, at] of marks) seen.set(`${id}/${new Date(at).getTime()}`, [id, new Date(at)]);
+  return [...seen.values()];
+}
 
 /**
  * Recomputes the minutes of QoS (per event) and the hours of impressions (per
  * placement) that new raw rows touched. Each batch of ingest marks what it touched in
- * the same transaction as the rows (rollup_dirty, impression_dirty); this worker claims
- * marks (SKIP LOCKED, so several instances share the work), recomputes each whole
- * minute or hour from the raw rows, and upserts it, in one transaction: a crash
- * anywhere leaves the marks for the next run. A rollup is always a function of the raw
+ * the same transaction as the rows (a row per batch in rollup_dirty, impression_dirty,
+ * never updated, so an ingest never waits on this worker); the worker claims marks
+ * (SKIP LOCKED, so several instances share the work), recomputes each whole minute or
+ * hour from the raw rows, upserts it and deletes exactly the marks it claimed, in one
+ * transaction: a crash anywhere leaves the marks for the next run, and a batch that
+ * lands during a recompute leaves a mark of its own. A rollup is always a function of the raw
  * rows, never an increment, so recomputing one twice is harmless.
  */
 export class RollupWorker {
@@ -71,23 +81,22 @@ export class RollupWorker {
     for (;;) {
       const m = await this.minutesBatch(settleMs);
       const h = await this.hoursBatch(settleMs);
-      minutes += m;
-      hours += h;
-      if (m < BATCH && h < BATCH) return { minutes, hours };
+      minutes += m.pairs;
+      hours += h.pairs;
+      if (m.marks < MARKS && h.marks < MARKS) return { minutes, hours };
     }
   }
 
-  private minutesBatch(settleMs: number): Promise<number> {
+  private minutesBatch(settleMs: number): Promise<{ marks: number; pairs: number }> {
     return withClient(this.em, async (client) => {
       await client.query('begin');
-      const claimed = await client.query<{ event_id: string; minute: Date }>(
-        `delete from rollup_dirty where (event_id, minute) in (
-           select event_id, minute from rollup_dirty where marked_at <= now() - make_interval(secs => $1::double precision / 1000)
-           order by minute limit ${BATCH} for update skip locked)
-         returning event_id, minute`,
+      const claimed = await client.query<{ id: string; event_id: string; minute: Date }>(
+        `select id, event_id, minute from rollup_dirty where marked_at <= now() - make_interval(secs => $1::double precision / 1000)
+         order by id limit ${MARKS} for update skip locked`,
         [settleMs],
       );
-      if (claimed.rows.length) {
+      const pairs = distinct(claimed.rows.map((r) => [r.event_id, r.minute] as const));
+      if (pairs.length) {
         await client.query(
           `with d as (select * from unnest($1::uuid[], $2::timestamptz[]) as d(event_id, minute)),
            raw as (
@@ -122,25 +131,25 @@ export class RollupWorker {
              startup_p95 = excluded.startup_p95, startup_hist = excluded.startup_hist, rebuffer_count = excluded.rebuffer_count,
              rebuffer_ms = excluded.rebuffer_ms, bitrate_count = excluded.bitrate_count, bitrate_p50 = excluded.bitrate_p50,
              bitrate_hist = excluded.bitrate_hist, errors = excluded.errors, computed_at = excluded.computed_at`,
-          [claimed.rows.map((r) => r.event_id), claimed.rows.map((r) => r.minute)],
+          [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
         );
+        await client.query(`delete from rollup_dirty where id = any($1::bigint[])`, [claimed.rows.map((r) => r.id)]);
       }
       await client.query('commit');
-      return claimed.rows.length;
+      return { marks: claimed.rows.length, pairs: pairs.length };
     });
   }
 
-  private hoursBatch(settleMs: number): Promise<number> {
+  private hoursBatch(settleMs: number): Promise<{ marks: number; pairs: number }> {
     return withClient(this.em, async (client) => {
       await client.query('begin');
-      const claimed = await client.query<{ placement_id: string; hour: Date }>(
-        `delete from impression_dirty where (placement_id, hour) in (
-           select placement_id, hour from impression_dirty where marked_at <= now() - make_interval(secs => $1::double precision / 1000)
-           order by hour limit ${BATCH} for update skip locked)
-         returning placement_id, hour`,
+      const claimed = await client.query<{ id: string; placement_id: string; hour: Date }>(
+        `select id, placement_id, hour from impression_dirty where marked_at <= now() - make_interval(secs => $1::double precision / 1000)
+         order by id limit ${MARKS} for update skip locked`,
         [settleMs],
       );
-      if (claimed.rows.length) {
+      const pairs = distinct(claimed.rows.map((r) => [r.placement_id, r.hour] as const));
+      if (pairs.length) {
         await client.query(
           `with d as (select * from unnest($1::uuid[], $2::timestamptz[]) as d(placement_id, hour))
            insert into impression_hour (placement_id, hour, impressions, viewers, computed_at)
@@ -150,11 +159,12 @@ export class RollupWorker {
            group by d.placement_id, d.hour
            on conflict (placement_id, hour) do update set
              impressions = excluded.impressions, viewers = excluded.viewers, computed_at = excluded.computed_at`,
-          [claimed.rows.map((r) => r.placement_id), claimed.rows.map((r) => r.hour)],
+          [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
         );
+        await client.query(`delete from impression_dirty where id = any($1::bigint[])`, [claimed.rows.map((r) => r.id)]);
       }
       await client.query('commit');
-      return claimed.rows.length;
+      return { marks: claimed.rows.length, pairs: pairs.length };
     });
   }
 
