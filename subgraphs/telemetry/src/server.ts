@@ -63,10 +63,21 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs, settings.rollupSettleMs);
     const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
     const alertHub = new AlertHub(kv, logger);
-    await alertHub.start();
     const alerts = new AlertEvaluator(em, alertHub, logger, settings.alertIntervalMs);
     const consumers: Subscription[] = [];
-    consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
+    // What setup opened is closed again when a later step of it fails.
+    const closeOpened = async () => {
+      for (const c of consumers) await c.close();
+      await alertHub.stop();
+      if (!opts.kv) await kv.close();
+    };
+    try {
+      await alertHub.start();
+      consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
+    } catch (e) {
+      await closeOpened().catch(() => undefined);
+      throw e;
+    }
     const sessions = new SessionOwners(em);
     const services: TelemetryServices = { ingest, sessions, alerts: alertHub, settings, logger };
     const synthetic = opts.syntheticViewers?.viewers ? new SyntheticViewers(ingest, sessions, opts.syntheticViewers, logger) : undefined;
@@ -88,11 +99,11 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
         await synthetic?.stop();
         await alerts.stop();
       },
+      // Also runs when the start failed after ready() began the loops.
       async stopped() {
+        await synthetic?.stop();
         await alerts.stop();
-        await alertHub.stop();
-        if (!opts.kv) await kv.close();
-        for (const c of consumers) await c.close();
+        await closeOpened();
         partitions.stop();
         // Requests have been answered or refused by now: write what they handed over,
         // then let the rollups catch up with it (what they miss stays marked).
