@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { renderScopesDoc } from '@frontrow/kit';
 import { composeSupergraph, readSupergraphConfig } from '@frontrow/gateway/src/compose';
 import { printCommerceSdl } from '@frontrow/commerce/src/schema';
+import { printCreativeSdl } from '@frontrow/creative/src/schema';
 import { printEventsSdl } from '@frontrow/events/src/schema';
 import { printIdentitySdl } from '@frontrow/identity/src/schema';
 import { printMediaSdl } from '@frontrow/media/src/schema';
@@ -21,6 +22,7 @@ const printers: Record<string, () => Promise<string>> = {
   events: printEventsSdl,
   media: printMediaSdl,
   commerce: printCommerceSdl,
+  creative: printCreativeSdl,
   presence: printPresenceSdl,
   telemetry: printTelemetrySdl,
 };

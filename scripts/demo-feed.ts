@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     [
       `Streaming the test pattern (${codec}) into "${event.title}", seat "${feed.label}" (RTP to ${ingest.rtpHost}:${ingest.videoPort}/${ingest.audioPort}).`,
       `Watching as the demo fan ${fan.email} (${pass}).`,
-      `Watch it: ${config.WEB_URL}/viewer.html?event=${event.id}&feed=${feed.id}#token=${fan.token}`,
+      `Watch it: ${config.WEB_URL}/watch/${feed.id}#token=${fan.token}`,
       'Ctrl-C stops the stream.',
       '',
     ].join('\n'),

@@ -10,6 +10,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, logProcessFailures, setting } from '@frontrow/kit';
+import { readStorageSettings } from '@frontrow/creative/src/storage-settings';
 import { readGatewaySettings } from '@frontrow/gateway/src/settings';
 import { readIdentitySettings } from '@frontrow/identity/src/config';
 import { defaultPorts, launchPlatform } from '@frontrow/platform/src/launch';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     EVENTS_PORT: setting.int({ default: routing.events, min: 0, max: 65535 }),
     MEDIA_PORT: setting.int({ default: routing.media, min: 0, max: 65535 }),
     COMMERCE_PORT: setting.int({ default: routing.commerce, min: 0, max: 65535 }),
+    CREATIVE_PORT: setting.int({ default: routing.creative, min: 0, max: 65535 }),
     PRESENCE_PORT: setting.int({ default: routing.presence, min: 0, max: 65535 }),
     TELEMETRY_PORT: setting.int({ default: routing.telemetry, min: 0, max: 65535 }),
     TELEMETRY_RETENTION_DAYS: setting.int({ default: 7, min: 2, max: 3650 }),
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     events: config.EVENTS_PORT,
     media: config.MEDIA_PORT,
     commerce: config.COMMERCE_PORT,
+    creative: config.CREATIVE_PORT,
     presence: config.PRESENCE_PORT,
     telemetry: config.TELEMETRY_PORT,
   };
@@ -100,6 +103,8 @@ async function main(): Promise<void> {
   // Every limit is a setting, honoured here as by each service started alone.
   const gatewaySettings = readGatewaySettings();
   const identitySettings = readIdentitySettings();
+  // Creative's object storage: S3_ENDPOINT and the rest, or served from DATA_DIR/objects.
+  const storage = readStorageSettings();
   // Links in pairing codes point at the web portal: on its port here unless set.
   if (!process.env.PUBLIC_WEB_URL) identitySettings.publicWebUrl = `http://localhost:${config.WEB_PORT}`;
   const kv = createKeyValueStore(config.REDIS_URL, logger);
@@ -122,6 +127,7 @@ async function main(): Promise<void> {
     seedAdmin,
     seedDemo: embedded,
     identitySettings,
+    storage,
     gateway: gatewaySettings,
     publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
     mediaReconcileIntervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000,
@@ -139,6 +145,7 @@ async function main(): Promise<void> {
     `  Viewer      ${platform.web?.url}/viewer.html`,
     `  Health      ${base}/health   Metrics ${base}/metrics`,
     ...Object.entries(platform.services).map(([name, h]) => `  ${name.padEnd(11)} ${h.url}`),
+    `  Storage     ${storage ? `${storage.endpoint} (bucket ${storage.bucket})` : `${platform.services.creative.store.settings.endpoint} (embedded, files in the data folder's objects/)`}`,
     janus ? `  Janus       ${janus.url}` : '  Media       unavailable (no JANUS_URL): ingest and playback will say so',
     ...(embedded
       ? [

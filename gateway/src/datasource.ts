@@ -26,8 +26,23 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   ) {
     super({ url });
     const fetcher = this.fetcher;
-    // The timeout covers the whole exchange, the body's reading included.
-    this.fetcher = (input, init) => fetcher(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    // The timeout covers the whole exchange, the body's reading included; its timer is
+    // cleared as soon as the exchange ends, so no call leaves one behind.
+    this.fetcher = async (input, init) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException('The subgraph did not answer in time.', 'TimeoutError')), timeoutMs);
+      try {
+        const response = await fetcher(input, { ...init, signal: controller.signal });
+        for (const read of ['text', 'json'] as const) {
+          const original = response[read].bind(response) as () => Promise<unknown>;
+          (response as unknown as Record<string, () => Promise<unknown>>)[read] = () => original().finally(() => clearTimeout(timer));
+        }
+        return response;
+      } catch (e) {
+        clearTimeout(timer);
+        throw e;
+      }
+    };
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

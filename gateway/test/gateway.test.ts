@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort } from '@frontrow/kit';
-import { bearer, codeOf, signUp, startStack, type Stack } from './stack';
+import { codeOf, signUp } from '@frontrow/kit/testing';
+import { startStack, type Stack } from './stack';
 
 let stack: Stack;
 let base: string;
@@ -72,11 +73,11 @@ describe('operations', () => {
   });
 
   it('forwards the principal to subgraphs only through its signature', async () => {
-    const fan = await signUp(stack, 'forwarded');
+    const fan = await signUp(stack.url, 'forwarded');
     // A client cannot smuggle its own principal header through the gateway.
-    const r = await stack.gql<{ me: { id: string } | null }>(`{ me { id } }`, {}, { 'x-frontrow-principal': 'forged' });
+    const r = await stack.gql<{ me: { id: string } | null }>(`{ me { id } }`, {}, { headers: { 'x-frontrow-principal': 'forged' } });
     expect(r.data?.me).toBeNull();
-    const ok = await stack.gql<{ me: { id: string } }>(`{ me { id } }`, {}, { ...bearer(fan.accessToken), 'x-frontrow-principal': 'forged' });
+    const ok = await stack.gql<{ me: { id: string } }>(`{ me { id } }`, {}, { token: fan.accessToken, headers: { 'x-frontrow-principal': 'forged' } });
     expect(ok.data?.me.id).toBe(fan.user.id);
   });
 

@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start as startIdentity, type IdentityHandle, type IdentityOptions } from '@frontrow/identity/src/server';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
+import { gql, testEnv, testKv, testSecret, testTransport, uniqueName, type GqlAuth, type GqlReply, type Loose } from '@frontrow/kit/testing';
 import type { BusTransport, KeyValueStore, ServiceHandle } from '@frontrow/kit';
 import { startGateway, type GatewayOptions } from '../src/server';
 
 export const SUPERGRAPH = readFileSync(join(__dirname, '..', '..', 'supergraph.graphql'), 'utf8');
-
-export interface GqlResult<T = Record<string, unknown>> {
-  status: number;
-  data?: T;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: string[] }>;
-}
 
 export interface Stack {
   secret: string;
@@ -20,8 +14,10 @@ export interface Stack {
   identity: IdentityHandle;
   gateway: ServiceHandle;
   admin: { email: string; password: string };
-  /** A GraphQL request to the gateway. */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  /** The gateway's GraphQL endpoint. */
+  url: string;
+  /** A GraphQL request to the gateway, with a bearer token (a string) or headers. */
+  gql<T = Loose>(query: string, variables?: Record<string, unknown>, auth?: GqlAuth): Promise<GqlReply<T>>;
   close(): Promise<void>;
 }
 
@@ -42,7 +38,6 @@ export async function startStack(
     kv,
     transport,
     seedAdmin: admin,
-    settings: { pairingIntervalSeconds: 1 },
     ...opts.identity,
   });
   const gateway = await startGateway({
@@ -60,7 +55,8 @@ export async function startStack(
     identity,
     gateway,
     admin,
-    gql: (query, variables, headers) => post(gateway.url, query, variables, headers),
+    url: gateway.url,
+    gql: (query, variables, auth) => gql(gateway.url, query, variables, auth),
     async close() {
       await gateway.stop();
       await identity.stop();
@@ -68,54 +64,4 @@ export async function startStack(
       await kv.close();
     },
   };
-}
-
-export async function post<T>(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<GqlResult<T>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as GqlResult<T>;
-  return { status: res.status, data: body.data ?? undefined, errors: body.errors };
-}
-
-export function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
-
-export const SIGN_UP = `mutation SignUp($input: SignUpInput!) {
-  signUp(input: $input) { accessToken refreshToken expiresAt user { id email displayName roles } }
-}`;
-export const SIGN_IN = `mutation SignIn($input: SignInInput!) {
-  signIn(input: $input) { accessToken refreshToken expiresAt user { id email displayName roles } }
-}`;
-
-export interface Session {
-  accessToken: string;
-  refreshToken: string;
-  user: { id: string; email: string; displayName: string; roles: string[] };
-}
-
-export async function signUp(stack: Stack, name = 'fan'): Promise<Session & { password: string }> {
-  const email = `${uniqueName(name)}@example.com`;
-  const password = 'correct horse battery';
-  const r = await stack.gql<{ signUp: Session }>(SIGN_UP, { input: { email, password, displayName: name } });
-  if (!r.data?.signUp) throw new Error(`signUp failed: ${JSON.stringify(r.errors)}`);
-  return { ...r.data.signUp, password };
-}
-
-export async function signIn(stack: Stack, email: string, password: string): Promise<Session> {
-  const r = await stack.gql<{ signIn: Session }>(SIGN_IN, { input: { email, password } });
-  if (!r.data?.signIn) throw new Error(`signIn failed: ${JSON.stringify(r.errors)}`);
-  return r.data.signIn;
-}
-
-export function codeOf(r: GqlResult): unknown {
-  return r.errors?.[0]?.extensions?.code;
 }

@@ -2,11 +2,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@frontrow/kit';
+import { need, needs } from '@frontrow/kit/testing';
 import { janusLibDir, launchJanus, renderJanusConfig, type RunningJanus } from '../src/janus';
 import { launcherOptions, launcherReport } from '../src/launcher';
 import { testSourceArgs } from '../src/test-source';
 
-/** Janus installed (its modules found), or why not: then the suites needing it are skipped, and say so. */
+/** Janus installed (its modules found), or why not. */
 const noJanus = (() => {
   try {
     janusLibDir();
@@ -15,11 +16,7 @@ const noJanus = (() => {
     return e instanceof Error ? e.message : String(e);
   }
 })();
-function withJanus(suite: string): jest.Describe {
-  if (!noJanus) return describe;
-  console.warn(`SKIPPED "${suite}": ${noJanus}`);
-  return describe.skip;
-}
+const withJanus = needs(need.that(`Janus installed (${noJanus ?? 'found'})`, noJanus === null));
 
 /** Does anything accept a TCP connection at host:port? */
 function accepts(host: string, port: number): Promise<boolean> {
@@ -33,7 +30,7 @@ function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
-withJanus('the rendered Janus configuration')('the rendered Janus configuration', () => {
+withJanus.describe('the rendered Janus configuration', () => {
   it('fills every placeholder and keeps token auth, the admin key and the chosen interfaces', () => {
     const dir = renderJanusConfig({
       httpPort: 18088,
@@ -96,7 +93,7 @@ describe('the local launcher\'s settings (npm run janus)', () => {
   });
 });
 
-withJanus('the local launcher\'s Janus')('the local launcher\'s Janus', () => {
+withJanus.describe('the local launcher\'s Janus', () => {
   let janus: RunningJanus | undefined;
   afterEach(async () => {
     await janus?.stop();

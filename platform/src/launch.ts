@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seedDemoCatalog } from '@frontrow/commerce/src/seed';
 import { start as startCommerce, type CommerceHandle } from '@frontrow/commerce/src/server';
+import type { StorageSettings } from '@frontrow/creative/src/object-store';
+import { start as startCreative, type CreativeHandle } from '@frontrow/creative/src/server';
 import { demoEventIds } from '@frontrow/events/src/seed';
 import { start as startEvents, type EventsHandle } from '@frontrow/events/src/server';
 import { startGateway, type GatewayHandle, type GatewayOptions } from '@frontrow/gateway/src/server';
@@ -27,7 +29,7 @@ import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemet
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
-export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'presence', 'telemetry'] as const;
+export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence', 'telemetry'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface PlatformOptions {
@@ -68,6 +70,11 @@ export interface PlatformOptions {
   telemetrySettings?: Partial<TelemetrySettings>;
   /** With the demo data: pretend viewers on the demo's live game, so QoS charts move (0 or absent: none). */
   syntheticViewers?: number;
+  /**
+   * Creative's object storage (S3_ENDPOINT and the rest); absent: creative serves it
+   * itself, from `<embeddedDataRoot>/objects` (or a temporary folder).
+   */
+  storage?: StorageSettings;
   /** Where the public reaches the gateway (PUBLIC_GATEWAY_URL): the base of signed download links. */
   publicGatewayUrl?: string;
   /** How often media reconciles its live ingests with Janus, in ms. */
@@ -85,6 +92,7 @@ export interface Platform {
     events: EventsHandle;
     media: MediaHandle;
     commerce: CommerceHandle;
+    creative: CreativeHandle;
     presence: PresenceHandle;
     telemetry: TelemetryHandle;
   };
@@ -175,8 +183,14 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   try {
     logger.info({ step: 'services', ms: since() }, `starting ${SUBGRAPHS.length} subgraphs (migrations first), then the gateway`);
     // The subgraphs do not depend on one another to start: start them together.
-    const [identity, events, media, commerce, presence, telemetry] = await Promise.all([
-      startIdentity({ ...common('identity'), kv: opts.kv, seedAdmin: opts.seedAdmin, settings: opts.identitySettings }).then(track('identity')),
+    const [identity, events, media, commerce, creative, presence, telemetry] = await Promise.all([
+      startIdentity({
+        ...common('identity'),
+        kv: opts.kv,
+        seedAdmin: opts.seedAdmin,
+        settings: opts.identitySettings,
+        queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}identity` : undefined,
+      }).then(track('identity')),
       startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track('events')),
       startMedia({
         ...common('media'),
@@ -196,6 +210,12 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         // Export links point at the gateway, which starts after the subgraphs.
         publicGatewayUrl: () => opts.publicGatewayUrl ?? gatewayBase,
       }).then(track('commerce')),
+      startCreative({
+        ...common('creative'),
+        kv: opts.kv,
+        storage: opts.storage,
+        embeddedStorageDir: opts.storage || !opts.embeddedDataRoot ? undefined : join(opts.embeddedDataRoot, 'objects'),
+      }).then(track('creative')),
       startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track('presence')),
       startTelemetry({
         ...common('telemetry'),
@@ -205,7 +225,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         syntheticViewers: opts.seedDemo && opts.syntheticViewers ? { eventId: demoEventIds()[0], viewers: opts.syntheticViewers } : undefined,
       }).then(track('telemetry')),
     ]);
-    const services = { identity, events, media, commerce, presence, telemetry };
+    const services = { identity, events, media, commerce, creative, presence, telemetry };
     if (opts.seedDemo) {
       logger.info({ step: 'seed', ms: since() }, 'seeding the demo catalog');
       const products = await seedDemoCatalog(commerce.em, demoEventIds());
@@ -224,6 +244,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
       }),
     );
     gatewayBase = gateway.url.replace(/\/graphql$/, '');
+    if (opts.seedDemo && opts.seedAdmin) await seedDemoCreative(gateway.url, creative, opts.seedAdmin, logger, since);
     const web = opts.webPort === false ? undefined : await startWeb({ port: opts.webPort ?? 0, host: opts.host, gatewayUrl: gateway.url });
     logger.info({ step: 'ready', ms: since() }, `the platform is ready in ${(since() / 1000).toFixed(1)}s`);
     let stopping: Promise<void> | undefined;
@@ -244,4 +265,27 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     await stopAll();
     throw e;
   }
+}
+
+/**
+ * The demo sponsor (owned by the demo admin, whose id the graph tells) with two approved
+ * generated images on the demo games' jumbotrons and boards.
+ */
+async function seedDemoCreative(
+  gatewayUrl: string,
+  creative: CreativeHandle,
+  admin: { email: string; password: string },
+  logger: Logger,
+  since: () => number,
+): Promise<void> {
+  const res = await fetch(gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation($i: SignInInput!) { signIn(input: $i) { user { id } } }', variables: { i: admin } }),
+  });
+  const body = (await res.json()) as { data?: { signIn?: { user: { id: string } } }; errors?: unknown };
+  const ownerId = body.data?.signIn?.user.id;
+  if (!ownerId) throw new Error(`seeding the demo sponsor: the demo admin could not sign in: ${JSON.stringify(body.errors)}`);
+  const seeded = await creative.seedDemo({ ownerId, eventIds: demoEventIds() });
+  if (seeded.created) logger.info({ step: 'seed', placements: seeded.placements, ms: since() }, 'seeded the demo sponsor and its boards');
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhook } from '@frontrow/commerce/src/payments/provider';
 import { PRINCIPAL_HEADER, signCaller } from '@frontrow/kit';
-import { eventually, testSecret, uniqueName } from '@frontrow/kit/testing';
+import { eventually, gql as post, signUp as signUpAt, testSecret, uniqueName, type Account, type GqlReply, type Loose } from '@frontrow/kit/testing';
 import { EntitlementInfo } from '@frontrow/media/src/entities/entitlement-info.entity';
 import type { Platform } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
@@ -16,26 +16,14 @@ let world: TestPlatform;
 const webhookSecret = testSecret();
 const admin = { email: `${uniqueName('admin')}@example.com`, password: 'commerce-admin-password' };
 
-type Gql<T> = { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
-
-// Responses are read loosely here; each assertion states the shape it expects.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function gql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Gql<T>> {
-  const res = await fetch(platform.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  expect(res.status).toBeLessThan(500);
-  return (await res.json()) as Gql<T>;
+/** The shared test client against the gateway; no request here may cost the platform a 5xx. */
+async function gql<T = Loose>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlReply<T>> {
+  const r = await post<T>(platform.gateway.url, query, variables, token);
+  expect(r.status).toBeLessThan(500);
+  return r;
 }
 
-async function signUp(name: string): Promise<{ token: string; id: string }> {
-  const r = await gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
-    i: { email: `${uniqueName(name)}@example.com`, password: 'a fan password', displayName: name },
-  });
-  return { token: r.data!.signUp.accessToken, id: r.data!.signUp.user.id };
-}
+const signUp = (name: string) => signUpAt(platform.gateway.url, name);
 
 const CHECKOUT = `mutation($i: CheckoutInput!) { checkout(input: $i) { id status total { amount currency } } }`;
 const ORDER = `query($id: ID!) { order(id: $id) { id status user { id displayName } lines { quantity product { name } } } }`;
@@ -83,7 +71,7 @@ async function mediaEntitlement(userId: string): Promise<EntitlementInfo | null>
 }
 
 describe('buying a pass through the gateway', () => {
-  let fan: { token: string; id: string };
+  let fan: Account;
   let orderId: string;
   const key = randomUUID();
 
@@ -92,7 +80,7 @@ describe('buying a pass through the gateway', () => {
   });
 
   it('lists the event products on the event, with nothing owned yet', async () => {
-    const r = await gql(`query($id: ID!) { event(id: $id) { title products { name price { amount currency } remaining } viewerEntitlement { id } } }`, { id: eventId }, fan.token);
+    const r = await gql(`query($id: ID!) { event(id: $id) { title products { name price { amount currency } remaining } viewerEntitlement { id } } }`, { id: eventId }, fan.accessToken);
     expect(r.errors).toBeUndefined();
     expect(r.data!.event).toEqual({
       title: 'Derby',
@@ -102,67 +90,67 @@ describe('buying a pass through the gateway', () => {
   });
 
   it('takes the order once per idempotency key, and refuses the key with another body', async () => {
-    const first = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: key } }, fan.token);
+    const first = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: key } }, fan.accessToken);
     expect(first.errors).toBeUndefined();
     orderId = first.data!.checkout.id;
     expect(first.data!.checkout.total).toEqual({ amount: 1299, currency: 'EUR' });
-    const retry = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: key } }, fan.token);
+    const retry = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: key } }, fan.accessToken);
     expect(retry.data!.checkout.id).toBe(orderId);
-    const other = await gql(CHECKOUT, { i: { productId, quantity: 2, idempotencyKey: key } }, fan.token);
+    const other = await gql(CHECKOUT, { i: { productId, quantity: 2, idempotencyKey: key } }, fan.accessToken);
     expect(other.data).toBeNull();
     expect(other.errors![0].extensions).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
-    const mine = await gql(`{ myOrders(first: 10) { edges { node { id } } } }`, {}, fan.token);
+    const mine = await gql(`{ myOrders(first: 10) { edges { node { id } } } }`, {}, fan.accessToken);
     expect(mine.data!.myOrders.edges).toEqual([{ node: { id: orderId } }]);
   });
 
   it('settles by webhook, grants the entitlement, and tells media about it', async () => {
-    await eventually(async () => (await statusOf(orderId, fan.token)) === 'PAID');
-    const order = await gql(ORDER, { id: orderId }, fan.token);
+    await eventually(async () => (await statusOf(orderId, fan.accessToken)) === 'PAID');
+    const order = await gql(ORDER, { id: orderId }, fan.accessToken);
     // The buyer's name comes from identity, the product's from commerce: one query, two subgraphs.
-    expect(order.data!.order).toEqual({ id: orderId, status: 'PAID', user: { id: fan.id, displayName: 'Ana' }, lines: [{ quantity: 1, product: { name: 'Derby pass' } }] });
-    const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { kind } } myEntitlements { event { title } } }`, { id: eventId }, fan.token);
+    expect(order.data!.order).toEqual({ id: orderId, status: 'PAID', user: { id: fan.user.id, displayName: 'Ana' }, lines: [{ quantity: 1, product: { name: 'Derby pass' } }] });
+    const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { kind } } myEntitlements { event { title } } }`, { id: eventId }, fan.accessToken);
     expect(seen.data).toEqual({ event: { viewerEntitlement: { kind: 'EVENT_PASS' } }, myEntitlements: [{ event: { title: 'Derby' } }] });
     expect(await remaining()).toBe(9);
-    const info = await eventually(() => mediaEntitlement(fan.id));
+    const info = await eventually(() => mediaEntitlement(fan.user.id));
     expect(info).toMatchObject({ eventId, revokedAt: null });
   });
 
   it('shows a fan nothing of another fan’s order, and refuses them a refund', async () => {
     const other = await signUp('Ben');
-    const peek = await gql(ORDER, { id: orderId }, other.token);
+    const peek = await gql(ORDER, { id: orderId }, other.accessToken);
     expect(peek.data?.order ?? null).toBeNull();
-    expect(JSON.stringify(peek)).not.toContain(fan.id);
+    expect(JSON.stringify(peek)).not.toContain(fan.user.id);
     expect(peek.errors?.[0].extensions?.code).toMatch(/^(NOT_FOUND|FORBIDDEN)$/);
-    const list = await gql(`{ myOrders(first: 10) { edges { node { id } } } }`, {}, other.token);
+    const list = await gql(`{ myOrders(first: 10) { edges { node { id } } } }`, {}, other.accessToken);
     expect(list.data!.myOrders.edges).toEqual([]);
-    const refund = await gql(`mutation($id: ID!) { refundOrder(orderId: $id, reason: "please") { status } }`, { id: orderId }, other.token);
+    const refund = await gql(`mutation($id: ID!) { refundOrder(orderId: $id, reason: "please") { status } }`, { id: orderId }, other.accessToken);
     expect(refund.data).toBeNull();
     expect(refund.errors![0].extensions?.code).toBe('FORBIDDEN');
     const anonymous = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: randomUUID() } });
     expect(anonymous.errors![0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(await statusOf(orderId, fan.token)).toBe('PAID');
+    expect(await statusOf(orderId, fan.accessToken)).toBe('PAID');
   });
 
   it('refuses a caller header made up and sent straight to commerce', async () => {
-    const forged = await signCaller({ principal: { kind: 'user', userId: fan.id, roles: ['FAN', 'ADMIN'], scopes: [] }, clientIp: '203.0.113.9' }, testSecret());
+    const forged = await signCaller({ principal: { kind: 'user', userId: fan.user.id, roles: ['FAN', 'ADMIN'], scopes: [] }, clientIp: '203.0.113.9' }, testSecret());
     const res = await fetch(platform.services.commerce.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [PRINCIPAL_HEADER]: forged },
       body: JSON.stringify({ query: `mutation($id: ID!) { refundOrder(orderId: $id, reason: "forged") { status } }`, variables: { id: orderId } }),
     });
-    const body = (await res.json()) as Gql<unknown>;
+    const body = (await res.json()) as GqlReply<unknown>;
     expect(body.errors![0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(await statusOf(orderId, fan.token)).toBe('PAID');
+    expect(await statusOf(orderId, fan.accessToken)).toBe('PAID');
   });
 
   it('refunds through the admin: REFUNDED, entitlement revoked everywhere, unit back on sale', async () => {
     const r = await gql(`mutation($id: ID!) { refundOrder(orderId: $id, reason: "match postponed") { status } }`, { id: orderId }, adminToken);
     expect(r.errors).toBeUndefined();
     expect(r.data!.refundOrder.status).toBe('REFUNDED');
-    const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { kind } } myEntitlements { id } }`, { id: eventId }, fan.token);
+    const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { kind } } myEntitlements { id } }`, { id: eventId }, fan.accessToken);
     expect(seen.data).toEqual({ event: { viewerEntitlement: null }, myEntitlements: [] });
     expect(await remaining()).toBe(10);
-    await eventually(async () => (await mediaEntitlement(fan.id))?.revokedAt);
+    await eventually(async () => (await mediaEntitlement(fan.user.id))?.revokedAt);
     const again = await gql(`mutation($id: ID!) { refundOrder(orderId: $id, reason: "twice") { status } }`, { id: orderId }, adminToken);
     expect(again.errors![0].extensions).toMatchObject({ code: 'CONFLICT', field: 'orderId' });
   });
@@ -172,18 +160,18 @@ describe('payments that do not go through', () => {
   it('fails a declined card cleanly and puts the unit back', async () => {
     const fan = await signUp('Cleo');
     const before = await remaining();
-    const r = await gql(CHECKOUT, { i: { productId, quantity: 2, idempotencyKey: randomUUID(), paymentMethod: 'pm_card_declined' } }, fan.token);
+    const r = await gql(CHECKOUT, { i: { productId, quantity: 2, idempotencyKey: randomUUID(), paymentMethod: 'pm_card_declined' } }, fan.accessToken);
     expect(r.errors).toBeUndefined();
     const id = r.data!.checkout.id;
-    await eventually(async () => (await statusOf(id, fan.token)) === 'FAILED');
+    await eventually(async () => (await statusOf(id, fan.accessToken)) === 'FAILED');
     expect(await remaining()).toBe(before);
-    const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { id } } }`, { id: eventId }, fan.token);
+    const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { id } } }`, { id: eventId }, fan.accessToken);
     expect(seen.data!.event.viewerEntitlement).toBeNull();
   });
 
   it('ignores a webhook that is not signed with the secret, and one whose timestamp is stale', async () => {
     const fan = await signUp('Dan');
-    const r = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: randomUUID(), paymentMethod: 'pm_card_delayed' } }, fan.token);
+    const r = await gql(CHECKOUT, { i: { productId, quantity: 1, idempotencyKey: randomUUID(), paymentMethod: 'pm_card_delayed' } }, fan.accessToken);
     const id = r.data!.checkout.id;
     const body = JSON.stringify({ id: `evt_${randomUUID()}`, type: 'payment.succeeded', data: { orderId: id, paymentId: 'pay_forged', amount: 1299, currency: 'EUR' } });
     const url = platform.services.commerce.webhookUrl;
@@ -194,8 +182,8 @@ describe('payments that do not go through', () => {
     expect((await post('')).status).toBe(400);
     // The right secret, but signed ten minutes ago: a captured request replayed later.
     expect((await post(signWebhook(webhookSecret, body, now - 600))).status).toBe(400);
-    expect(await statusOf(id, fan.token)).toBe('PENDING');
+    expect(await statusOf(id, fan.accessToken)).toBe('PENDING');
     // The delayed card settles for real afterwards.
-    await eventually(async () => (await statusOf(id, fan.token)) === 'PAID', 15_000);
+    await eventually(async () => (await statusOf(id, fan.accessToken)) === 'PAID', 15_000);
   });
 });

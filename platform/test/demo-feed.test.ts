@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { testSecret, uniqueName } from '@frontrow/kit/testing';
-import { findOnPath } from '@frontrow/media-plane/src/janus';
+import { dataOf, gql as post, need, needs, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { RestartableJanus, tokenWorks } from '@frontrow/media/test/helpers';
 import { ROOT } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
@@ -11,10 +10,7 @@ import { startTestPlatform, type TestPlatform } from './test-platform';
  * platform with a real Janus, run again and again, and after Janus restarted. The
  * address it prints must carry a fan's token, never the admin's.
  */
-const missing = ['janus', 'ffmpeg'].filter((bin) => !findOnPath(bin));
-if (missing.length) console.warn(`SKIPPED "npm run demo:feed": needs ${missing.join(' and ')} on PATH`);
-
-(missing.length ? describe.skip : describe)('npm run demo:feed', () => {
+needs(need.command('janus'), need.command('ffmpeg')).describe('npm run demo:feed', () => {
   const janus = new RestartableJanus({ adminSecret: testSecret(), streamingAdminKey: testSecret() });
   const admin = { email: `${uniqueName('admin')}@example.com`, password: 'demo-feed-admin-password' };
   const fan = { email: `${uniqueName('fan')}@example.com`, password: 'demo-feed-fan-password' };
@@ -34,15 +30,9 @@ if (missing.length) console.warn(`SKIPPED "npm run demo:feed": needs ${missing.j
     await janus.stop();
   });
 
+  /** The data of a request to the gateway with `token`; a failure on any error. */
   async function gql<T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-    const res = await fetch(world.platform.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data: T; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
+    return dataOf(await post<T>(world.platform.gateway.url, query, variables, token));
   }
 
   /** Runs the script until it prints the viewer's address, then stops it as Ctrl-C would. */
@@ -83,23 +73,25 @@ if (missing.length) console.warn(`SKIPPED "npm run demo:feed": needs ${missing.j
   }
 
   async function check(run: { url: URL; output: string }) {
-    const params = run.url.searchParams;
+    // The portal's watch page: /watch/<feed id>#token=<the fan's access token>.
+    const feedId = /^\/watch\/([\w-]+)$/.exec(run.url.pathname)?.[1];
+    expect(feedId).toBeDefined();
     const token = new URLSearchParams(run.url.hash.slice(1)).get('token')!;
     // The address carries the fan, never an admin.
     const { me } = await gql<{ me: { email: string; roles: string[] } }>(`{ me { email roles } }`, {}, token);
     expect(me.email).toBe(fan.email);
     expect(me.roles).not.toContain('ADMIN');
     // The fan may watch the seat, through a pass bought at checkout, and Janus takes the grant.
-    const { feed } = await gql<{ feed: { preview: boolean; playback: { token: string; mountpointId: string } } }>(
-      `query($id: ID!) { feed(id: $id) { preview playback { token mountpointId } } }`,
-      { id: params.get('feed') },
+    const { feed } = await gql<{ feed: { preview: boolean; event: { id: string }; playback: { token: string; mountpointId: string } } }>(
+      `query($id: ID!) { feed(id: $id) { preview event { id } playback { token mountpointId } } }`,
+      { id: feedId },
       token,
     );
     expect(feed.preview).toBe(false);
     expect(await tokenWorks(janus.current.url, feed.playback.token)).toBe(true);
     expect(await janus.mountpoint(Number(feed.playback.mountpointId))).not.toBeNull();
     const { myOrders } = await gql<{ myOrders: { edges: Array<{ node: { status: string } }> } }>(`{ myOrders(first: 10) { edges { node { status } } } }`, {}, token);
-    return { event: params.get('event'), feed: params.get('feed'), mountpointId: feed.playback.mountpointId, orders: myOrders.edges.map((e) => e.node.status) };
+    return { event: feed.event.id, feed: feedId, mountpointId: feed.playback.mountpointId, orders: myOrders.edges.map((e) => e.node.status) };
   }
 
   it('prints a viewer address with a fan who bought a pass, however often it runs, and after Janus restarted', async () => {

@@ -1,25 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, uniqueName } from '@frontrow/kit/testing';
+import { eventually, needs, uniqueName } from '@frontrow/kit/testing';
 import { chromium, type Browser } from 'playwright-core';
-import { ARTIFACTS, chromiumPath } from './watch-harness';
+import { ARTIFACTS, chromiumNeed, chromiumPath } from './watch-harness';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
  * The explorer as a developer meets it: it loads the schema anonymously (no broken
  * default header), signs in from its own form, and then runs `me` as that person.
  */
-const chromiumBin = chromiumPath();
-const title = chromiumBin ? 'the API explorer in Chromium' : 'the API explorer in Chromium (needs chromium)';
-
-(chromiumBin ? describe : describe.skip)(title, () => {
+needs(chromiumNeed()).describe('the API explorer in Chromium', () => {
   let world: TestPlatform;
   let browser: Browser;
   const admin = { email: `${uniqueName('admin')}@example.com`, password: 'explorer-admin-password' };
 
   beforeAll(async () => {
     world = await startTestPlatform('explorer', { seedAdmin: admin });
-    browser = await chromium.launch({ executablePath: chromiumBin ?? undefined, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({ executablePath: chromiumPath() ?? undefined, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   });
   afterAll(async () => {
     await browser?.close();

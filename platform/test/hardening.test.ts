@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { PRINCIPAL_HEADER, SCOPES, operationAccessRules, renderScopesDoc, signCaller, type AccessRule } from '@frontrow/kit';
-import { uniqueName } from '@frontrow/kit/testing';
+import { gql as request, signIn, signUp as signUpAt, uniqueName, type Account, type GqlReply } from '@frontrow/kit/testing';
 import {
   getNamedType,
   isEnumType,
@@ -46,21 +46,16 @@ async function post(url: string, body: string, headers: Record<string, string> =
   return { status: res.status, type: res.headers.get('content-type') ?? '', text, json };
 }
 
-async function gql<T = Loose>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Reply<T>> {
-  const r = await post(platform.gateway.url, JSON.stringify({ query, variables }), headers);
+/** The shared test client against the gateway; no request here may cost the platform a 5xx. */
+async function gql<T = Loose>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GqlReply<T>> {
+  const r = await request<T>(platform.gateway.url, query, variables, { headers });
   expect(r.status).toBeLessThan(500);
-  return r.json as Reply<T>;
+  return r;
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function signUp(name: string): Promise<{ id: string; token: string; email: string }> {
-  const email = `${uniqueName(name)}@example.com`;
-  const r = await gql(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
-    i: { email, password: 'a long fan password', displayName: name },
-  });
-  return { id: r.data!.signUp.user.id, token: r.data!.signUp.accessToken, email };
-}
+const signUp = (name: string): Promise<Account> => signUpAt(platform.gateway.url, name);
 
 async function apiKey(token: string, scopes: string[]): Promise<string> {
   const r = await gql(`mutation($i: ApiKeyInput!) { createApiKey(input: $i) { secret } }`, { i: { name: 'probe', scopes } }, bearer(token));
@@ -82,13 +77,14 @@ beforeAll(async () => {
   platform = world.platform;
   schema = Supergraph.build(readFileSync(join(ROOT, 'supergraph.graphql'), 'utf8')).schema.toAPISchema().toGraphQLJSSchema();
   adminToken = (await gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin })).data!.signIn.accessToken;
-  fan = await signUp('fan');
+  const signedUp = await signUp('fan');
+  fan = { id: signedUp.user.id, token: signedUp.accessToken };
   const mod = await signUp('moderator');
-  const granted = await gql(`mutation($u: ID!) { grantRole(userId: $u, role: MODERATOR) { roles } }`, { u: mod.id }, bearer(adminToken));
+  const granted = await gql(`mutation($u: ID!) { grantRole(userId: $u, role: MODERATOR) { roles } }`, { u: mod.user.id }, bearer(adminToken));
   expect(granted.data?.grantRole.roles).toContain('MODERATOR');
   // Roles travel in the access token: sign in again to carry the new one.
-  const again = await gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: { email: mod.email, password: 'a long fan password' } });
-  moderator = { id: mod.id, token: again.data!.signIn.accessToken };
+  const again = await signIn(platform.gateway.url, mod.user.email, mod.password);
+  moderator = { id: mod.user.id, token: again.accessToken };
 });
 
 afterAll(async () => {
@@ -265,23 +261,23 @@ describe('inputs that crashed or froze the platform', () => {
       { v: venue.data!.createVenue.id },
       bearer(adminToken),
     );
-    const party = await gql(`mutation($e: ID!) { createParty(eventId: $e) { id } }`, { e: event.data!.createEvent.id }, bearer(host.token));
+    const party = await gql(`mutation($e: ID!) { createParty(eventId: $e) { id } }`, { e: event.data!.createEvent.id }, bearer(host.accessToken));
     const partyId = party.data!.createParty.id as string;
     const huge = '😀'.repeat(100_000);
     const started = performance.now();
-    const viaGateway = await gql(`mutation($p: ID!, $e: String!) { react(partyId: $p, emoji: $e) }`, { p: partyId, e: huge }, bearer(host.token));
+    const viaGateway = await gql(`mutation($p: ID!, $e: String!) { react(partyId: $p, emoji: $e) }`, { p: partyId, e: huge }, bearer(host.accessToken));
     expect(viaGateway.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     // Under the edge's length limit, the reaction's own limit answers before any segmenting.
-    const long = await gql(`mutation($p: ID!, $e: String!) { react(partyId: $p, emoji: $e) }`, { p: partyId, e: '😀'.repeat(4_000) }, bearer(host.token));
+    const long = await gql(`mutation($p: ID!, $e: String!) { react(partyId: $p, emoji: $e) }`, { p: partyId, e: '😀'.repeat(4_000) }, bearer(host.accessToken));
     expect(long.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'emoji' } });
     const direct = await post(
       platform.services.presence.url,
       JSON.stringify({ query: `mutation($p: ID!, $e: String!) { react(partyId: $p, emoji: $e) }`, variables: { p: partyId, e: huge } }),
-      { [PRINCIPAL_HEADER]: await signCaller({ principal: { kind: 'user', userId: host.id, roles: ['FAN'], scopes: [] } }, world.principalSecret) },
+      { [PRINCIPAL_HEADER]: await signCaller({ principal: { kind: 'user', userId: host.user.id, roles: ['FAN'], scopes: [] } }, world.principalSecret) },
     );
     expect(direct.json?.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(performance.now() - started).toBeLessThan(5_000);
-    expect((await gql(`mutation($p: ID!) { react(partyId: $p, emoji: "👍🏽") }`, { p: partyId }, bearer(host.token))).data).toEqual({ react: true });
+    expect((await gql(`mutation($p: ID!) { react(partyId: $p, emoji: "👍🏽") }`, { p: partyId }, bearer(host.accessToken))).data).toEqual({ react: true });
   });
 
   const deepQuery = `query { events { edges { node { ${'feeds { event { '.repeat(26)} id ${'} } '.repeat(26)} } } } }`;

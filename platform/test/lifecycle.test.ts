@@ -1,7 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { eventually, uniqueName } from '@frontrow/kit/testing';
-import { Events, PARTY_EVENTS, connect, gql, signUp } from './party-harness';
+import { eventually } from '@frontrow/kit/testing';
+import { Events, PARTY_EVENTS, connect, gql, signUpFan } from './party-harness';
 import { startTestPlatform } from './test-platform';
 
 /**
@@ -53,8 +53,8 @@ it('leaves no timer, socket or server behind once stopped', async () => {
     });
     try {
       const { gateway } = world.platform;
-      const ana = await signUp(gateway.url, 'Ana', uniqueName('ana'));
-      const ben = await signUp(gateway.url, 'Ben', uniqueName('ben'));
+      const ana = await signUpFan(gateway.url, 'Ana');
+      const ben = await signUpFan(gateway.url, 'Ben');
       const r = await gql(gateway.url, `mutation($e: ID!) { createParty(eventId: $e) { id inviteCode } }`, { e: randomUUID() }, ana.token);
       const party = r.data?.createParty;
       if (!party) throw new Error(JSON.stringify(r.errors));

@@ -1,38 +1,24 @@
+import { signUp, type GqlReply, type Loose } from '@frontrow/kit/testing';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** What tests and the fan-out benchmark need to talk to a gateway as fans do. */
 
-// Responses are read loosely; each assertion states the shape it expects.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Loose = Record<string, any>;
+export { gql, type Loose } from '@frontrow/kit/testing';
+/** A result over HTTP or graphql-ws (only HTTP has a status). */
+export type Reply<T = Loose> = Pick<GqlReply<T>, 'data' | 'errors'>;
 
-export interface Reply<T = Loose> {
-  data?: T | null;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
-}
-
-export async function gql<T = Loose>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Reply<T>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as Reply<T>;
-}
-
+/** A fan of a party: who they are, and their access token. */
 export interface Fan {
   id: string;
   token: string;
   displayName: string;
 }
 
-export async function signUp(gatewayUrl: string, displayName: string, unique: string): Promise<Fan> {
-  const r = await gql(gatewayUrl, `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
-    i: { email: `${unique}@example.com`, password: 'a party password', displayName },
-  });
-  if (!r.data) throw new Error(`signUp failed: ${JSON.stringify(r.errors)}`);
-  return { id: r.data.signUp.user.id, token: r.data.signUp.accessToken, displayName };
+/** A new fan signed up through the gateway with the shared test client. */
+export async function signUpFan(gatewayUrl: string, displayName: string): Promise<Fan> {
+  const account = await signUp(gatewayUrl, displayName);
+  return { id: account.user.id, token: account.accessToken, displayName };
 }
 
 /** A graphql-ws client of the gateway, as the web and VR clients connect. */

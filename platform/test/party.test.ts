@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, uniqueName } from '@frontrow/kit/testing';
+import { eventually } from '@frontrow/kit/testing';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Platform } from '../src/launch';
 import { startTestPlatform, type TestPlatform } from './test-platform';
-import { Events, PARTY_EVENTS, connect, gql, signUp, type Fan, type Loose } from './party-harness';
+import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan, type Loose } from './party-harness';
 
 /**
  * Parties through the gateway, over real graphql-ws: the gateway checks the token in
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const url = () => platform.gateway.url;
-const fan = (name: string) => signUp(url(), name, uniqueName(name.toLowerCase().replace(/\W/g, '')));
+const fan = (name: string) => signUpFan(url(), name);
 
 function as(who: Fan | null, params?: Record<string, unknown>): Client {
   const client = connect(platform.gateway.wsUrl, params ?? (who ? { authorization: `Bearer ${who.token}` } : {}));

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, uniqueName } from '@frontrow/kit/testing';
+import { eventually } from '@frontrow/kit/testing';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Platform } from '../src/launch';
-import { Events, gql, signUp, type Fan } from './party-harness';
+import { Events, gql, signUpFan, type Fan } from './party-harness';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
@@ -69,7 +69,7 @@ describe('rate limits behind a proxy', () => {
 describe('a subgraph that fails while an event is completed', () => {
   it('delivers the event as an error to the subscriber, never silence', async () => {
     const url = platform.gateway.url;
-    const [host, guest]: Fan[] = await Promise.all([signUp(url, 'Host', uniqueName('host')), signUp(url, 'Guest', uniqueName('guest'))]);
+    const [host, guest]: Fan[] = await Promise.all([signUpFan(url, 'Host'), signUpFan(url, 'Guest')]);
     const created = await gql(url, `mutation($e: ID!) { createParty(eventId: $e) { id inviteCode } }`, { e: randomUUID() }, host.token);
     const partyId = created.data!.createParty.id as string;
     await gql(url, `mutation($c: String!) { joinParty(inviteCode: $c) { id } }`, { c: created.data!.createParty.inviteCode }, guest.token);

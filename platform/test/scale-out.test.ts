@@ -1,9 +1,9 @@
 import { freePort } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
+import { need, needs, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
-import { Events, PARTY_EVENTS, connect, gql, signUp, type Fan } from './party-harness';
+import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
 import { ServiceProcess } from './processes';
 
 /**
@@ -11,13 +11,10 @@ import { ServiceProcess } from './processes';
  * PostgreSQL: a fan subscribed through one gateway hears what a member did through
  * the other; and a presence process that crashes and comes back is reconnected to
  * without the fan doing anything. Separate processes share nothing in memory, so this
- * needs the real servers (DATABASE_URL and REDIS_URL).
+ * needs a real Redis (REDIS_URL); the database is the real server or the embedded
+ * PostgreSQL of the Jest run, which other processes reach as well.
  */
-const real = Boolean(testEnv.databaseUrl && testEnv.redisUrl);
-const describeReal = real ? describe : describe.skip;
-const title = real ? 'scaled out' : 'scaled out (needs DATABASE_URL and REDIS_URL)';
-
-describeReal(title, () => {
+needs(need.env('REDIS_URL')).describe('scaled out', () => {
   const secret = testSecret();
   const kv = testKv();
   const transport = testTransport();
@@ -85,7 +82,7 @@ describeReal(title, () => {
     await kv.close();
   });
 
-  const fan = (name: string, via: ServiceProcess) => signUp(via.url, name, uniqueName('scale'));
+  const fan = (name: string, via: ServiceProcess) => signUpFan(via.url, name);
 
   async function party(via: ServiceProcess, host: Fan, ...members: Fan[]): Promise<string> {
     const r = await gql(via.url, `mutation($e: ID!) { createParty(eventId: $e) { id inviteCode } }`, { e: randomUUID() }, host.token);

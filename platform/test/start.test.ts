@@ -39,7 +39,7 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
   // As a person runs it: no service URLs, and not Jest's NODE_ENV=test (under which
   // Apollo Server leaves signals alone).
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET', 'NODE_ENV']) delete env[name];
-  for (const name of ['IDENTITY', 'EVENTS', 'MEDIA', 'COMMERCE', 'PRESENCE']) env[`${name}_PORT`] = '0';
+  for (const name of ['IDENTITY', 'EVENTS', 'MEDIA', 'COMMERCE', 'CREATIVE', 'PRESENCE']) env[`${name}_PORT`] = '0';
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
@@ -60,7 +60,8 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
     expect(said).toMatch(/initialising a new cluster/);
     expect(said).toMatch(/applying \d+ migration\(s\) to schema identity/);
     expect(said).toMatch(/seeding the demo catalog/);
-    expect(said).toMatch(/gateway ready \(7\/7\)/);
+    expect(said).toMatch(/gateway ready \(8\/8\)/);
+    expect(said).toMatch(/seeded the demo sponsor and its boards/);
 
     const res = await fetch(gatewayUrl!, {
       method: 'POST',
@@ -69,6 +70,19 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
     });
     expect(await res.json()).toEqual({ data: { signUp: { user: { displayName: 'Ada' } } } });
     expect(await accepts(postgresPort)).toBe(true);
+
+    // The demo games' boards: the seeded placements, their images served from storage.
+    const boards = await fetch(gatewayUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ events(first: 1) { edges { node { placements { surface asset { contentType width url } } adManifest { version url } } } } }' }),
+    });
+    const event = ((await boards.json()) as { data: { events: { edges: Array<{ node: { placements: Array<{ surface: string; asset: { url: string; width: number } }>; adManifest: { version: number; url: string } } }> } } })
+      .data.events.edges[0].node;
+    expect(event.placements.map((p) => p.surface).sort()).toEqual(['BOARD_EAST', 'BOARD_NORTH', 'BOARD_SOUTH', 'BOARD_WEST', 'JUMBOTRON']);
+    const image = Buffer.from(await (await fetch(event.placements[0].asset.url)).arrayBuffer());
+    expect(image.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(((await (await fetch(event.adManifest.url)).json()) as { placements: unknown[] }).placements).toHaveLength(5);
 
     child.kill('SIGINT');
     // It stops its services, then the database, then exits by itself with 0.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, type BusTransport } from '@frontrow/kit';
-import { eventually, testSecret, uniqueName } from '@frontrow/kit/testing';
+import { dataOf, eventually, gql, need, signIn, signUp, testSecret, uniqueName, type GqlReply, type Need } from '@frontrow/kit/testing';
 import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { startTestSource, type RunningSource } from '@frontrow/media-plane/src/test-source';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,13 +10,20 @@ import { ROOT, type Platform } from '../src/launch';
 import { createTestNetwork, type TestNetwork } from './netns';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
-/** What the watch test needs of the machine; the missing ones, named. */
+/** What the watch test needs of the machine. */
+export function watchNeeds(): Need[] {
+  return [need.root('for a network namespace'), need.command('ip'), need.command('janus'), need.command('ffmpeg'), chromiumNeed()];
+}
+
+/** What the watch test needs of the machine and lacks, named. */
 export function missingForWatch(): string[] {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root (for a network namespace)');
-  for (const bin of ['ip', 'janus', 'ffmpeg']) if (!findOnPath(bin)) missing.push(bin);
-  if (!chromiumPath()) missing.push('chromium');
-  return missing;
+  return watchNeeds()
+    .filter((n) => !n.present)
+    .map((n) => n.what);
+}
+
+export function chromiumNeed(): Need {
+  return need.that('chromium (on PATH, or CHROMIUM_PATH)', chromiumPath() !== null);
 }
 
 export function chromiumPath(): string | null {
@@ -24,11 +31,6 @@ export function chromiumPath(): string | null {
 }
 
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
-
-export interface GqlReply<T> {
-  data?: T;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
-}
 
 /**
  * The live-360 world of the end-to-end test and the first-frame benchmark: a network
@@ -73,35 +75,23 @@ export class WatchWorld {
     this.adminToken = (await this.signIn(this.admin.email, this.admin.password)).accessToken;
   }
 
-  async gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlReply<T>> {
-    const res = await fetch(this.platform.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as GqlReply<T>;
+  /** The shared test client against this world's gateway. */
+  gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlReply<T>> {
+    return gql<T>(this.platform.gateway.url, query, variables, token);
   }
 
   async must<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-    const r = await this.gql<T>(query, variables, token);
-    if (r.errors?.length || !r.data) throw new Error(`GraphQL failed: ${JSON.stringify(r.errors)}`);
-    return r.data;
+    return dataOf(await this.gql<T>(query, variables, token));
   }
 
   async signIn(email: string, password: string): Promise<{ accessToken: string; userId: string }> {
-    const d = await this.must<{ signIn: { accessToken: string; user: { id: string } } }>(
-      `mutation($i: SignInInput!) { signIn(input: $i) { accessToken user { id } } }`,
-      { i: { email, password } },
-    );
-    return { accessToken: d.signIn.accessToken, userId: d.signIn.user.id };
+    const session = await signIn(this.platform.gateway.url, email, password);
+    return { accessToken: session.accessToken, userId: session.user.id };
   }
 
   async signUpFan(): Promise<{ accessToken: string; userId: string }> {
-    const d = await this.must<{ signUp: { accessToken: string; user: { id: string } } }>(
-      `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`,
-      { i: { email: `${uniqueName('fan')}@example.com`, password: 'a fan password', displayName: 'Fan' } },
-    );
-    return { accessToken: d.signUp.accessToken, userId: d.signUp.user.id };
+    const account = await signUp(this.platform.gateway.url, 'Fan');
+    return { accessToken: account.accessToken, userId: account.user.id };
   }
 
   /** The admin's part: a venue, a live event, a 360 feed, ingest started, the encoder sending. */
@@ -181,7 +171,8 @@ export class WatchWorld {
   async watch(token: string): Promise<Page> {
     const browser = await this.openBrowser();
     const page = await browser.newPage({ viewport: { width: 1024, height: 576 } });
-    const url = `${this.platform.web!.url}/viewer.html?event=${this.eventId}&feed=${this.feedId}#token=${token}`;
+    // The portal's watch page; the token is handed over in the fragment, as `npm run demo:feed` does.
+    const url = `${this.platform.web!.url}/watch/${this.feedId}#token=${token}`;
     await page.goto(url);
     return page;
   }

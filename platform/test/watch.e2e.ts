@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@frontrow/kit/testing';
-import { WatchWorld, missingForWatch } from './watch-harness';
+import { eventually, needs } from '@frontrow/kit/testing';
+import { WatchWorld, watchNeeds } from './watch-harness';
 
-const missing = missingForWatch();
-const title = missing.length ? `watching a live 360 feed (needs ${missing.join(', ')})` : 'watching a live 360 feed';
-
-(missing.length ? describe.skip : describe)(title, () => {
+needs(...watchNeeds()).describe('watching a live 360 feed', () => {
   const world = new WatchWorld();
 
   beforeAll(() => world.start(), 120_000);

@@ -1,26 +1,50 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
-export const DIST = join(__dirname, '..', 'dist');
+const run = promisify(execFile);
+export const WEB = join(__dirname, '..');
+export const DIST = join(WEB, 'dist');
+const STAMP = join(DIST, '.source-hash');
 
-/** Bundles the viewer (three.js, janus-gateway) into dist/, with its page and styles. */
-export async function buildWeb(): Promise<string> {
-  mkdirSync(DIST, { recursive: true });
-  await build({
-    entryPoints: [join(__dirname, 'viewer.ts')],
-    bundle: true,
-    format: 'iife',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    outfile: join(DIST, 'viewer.js'),
-    logLevel: 'warning',
-  });
-  for (const f of ['viewer.html', 'viewer.css']) copyFileSync(join(__dirname, f), join(DIST, f));
+/** Every file the bundle is built from (the app, the SDK it imports, the build's settings). */
+function inputs(): string[] {
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+  const sdk = join(dirname(require.resolve('@frontrow/sdk/package.json')), 'src');
+  return [...walk(join(WEB, 'src')), ...walk(sdk), join(WEB, 'index.html'), join(WEB, 'vite.config.ts'), join(WEB, 'package.json')].sort();
+}
+
+function sourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of inputs()) h.update(f).update(readFileSync(f));
+  return h.digest('hex');
+}
+
+/**
+ * Builds the portal with Vite into dist/, unless dist/ was built from these very
+ * sources (tests and `npm start` then start at once). `force` rebuilds anyway.
+ */
+export async function buildWeb(opts: { force?: boolean } = {}): Promise<string> {
+  const hash = sourceHash();
+  if (!opts.force && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return DIST;
+  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
+  await run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB, maxBuffer: 16 * 1024 * 1024 });
+  writeFileSync(STAMP, hash);
   return DIST;
 }
 
 if (require.main === module) {
-  buildWeb().then((dir) => console.log(`built the web client into ${dir}`));
+  buildWeb({ force: process.argv.includes('--force') }).then(
+    (dir) => console.log(`built the web portal into ${dir}`),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -1,4 +1,4 @@
-// janus-gateway (Meetecho's janus.js) ships no types; the viewer uses a small part of it.
+// janus-gateway (Meetecho's janus.js) ships no types; the player uses a small part of it.
 declare module 'janus-gateway' {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type Any = any;

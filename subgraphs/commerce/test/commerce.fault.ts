@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { consume, type BusMessage, type Subscription } from '@frontrow/kit';
-import { eventually, testEnv, uniqueName } from '@frontrow/kit/testing';
+import { eventually, need, needs, uniqueName } from '@frontrow/kit/testing';
 import { TestCommerce, admin, fan, type Data } from './helpers';
 
 const run = promisify(execFile);
@@ -23,12 +23,7 @@ async function rabbitUp(): Promise<void> {
  * when the broker is back. Stops and starts a real RabbitMQ, so it runs only with
  * AMQP_URL, in its own Jest project, in band.
  */
-const describeWithRabbit = testEnv.amqpUrl ? describe : describe.skip;
-const title = testEnv.amqpUrl
-  ? 'entitlement events while RabbitMQ is down'
-  : 'entitlement events while RabbitMQ is down (needs RabbitMQ: set AMQP_URL)';
-
-describeWithRabbit(title, () => {
+needs(need.env('AMQP_URL'), need.command('rabbitmqctl')).describe('entitlement events while RabbitMQ is down', () => {
   const t = new TestCommerce();
   let stopped = false;
   // A consumer as a service writes one: the kit's consume(), which records each message id

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signCaller, type BusMessage, type BusTransport, type Principal, type Subscription } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
+import { gql, testEnv, testKv, testSecret, testTransport, uniqueName, type GqlReply, type Loose } from '@frontrow/kit/testing';
 import { start, type CommerceHandle, type CommerceOptions } from '../src/server';
 
 /** Responses are read loosely in tests; each assertion states the shape it expects. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Data = Record<string, any>;
-
-export interface GqlResult<D = Data> {
-  status: number;
-  data?: D | null;
-  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; field?: string; [k: string]: unknown } }>;
-}
+export type Data = Loose;
+export type GqlResult<D = Data> = GqlReply<D>;
 
 export function fan(userId: string = randomUUID()): Principal {
   return { kind: 'user', userId, roles: ['FAN'], scopes: [] };
@@ -62,12 +56,9 @@ export class TestCommerce {
   }
 
   async call<D = Data>(query: string, variables: Record<string, unknown> = {}, principal?: Principal | null): Promise<GqlResult<D>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
     // The gateway signs every call, an anonymous one too.
-    headers[PRINCIPAL_HEADER] = await signCaller({ principal: principal ?? null, clientIp: '203.0.113.7' }, this.secret);
-    const res = await fetch(this.handle.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const body = (await res.json()) as Omit<GqlResult<D>, 'status'>;
-    return { status: res.status, ...body };
+    const header = await signCaller({ principal: principal ?? null, clientIp: '203.0.113.7' }, this.secret);
+    return gql<D>(this.handle.url, query, variables, { headers: { [PRINCIPAL_HEADER]: header } });
   }
 
   /** Messages of one type whose payload matches. */

@@ -92,7 +92,7 @@ describe('who may change the schedule', () => {
 
   it('lets anyone read the schedule', async () => {
     const r = await h.call<{ event: { id: string } }>(`query($id: ID!) { event(id: $id) { id } }`, { id: eventId });
-    expect(r).toEqual({ data: { event: { id: eventId } } });
+    expect(r).toEqual({ status: 200, data: { event: { id: eventId } } });
   });
 });
 
@@ -355,7 +355,7 @@ describe('status transitions', () => {
     const r = await h.setStatus(id, to);
     const now = await h.call<{ event: { status: string } }>(`query($id: ID!) { event(id: $id) { status } }`, { id });
     if (ALLOWED.has(`${from}>${to}`)) {
-      expect(r).toEqual({ data: { setEventStatus: { id, status: to } } });
+      expect(r).toEqual({ status: 200, data: { setEventStatus: { id, status: to } } });
       expect(now.data?.event.status).toBe(to);
     } else {
       expect(failure(r)).toEqual({ code: 'BAD_USER_INPUT', field: 'status' });

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signCaller, type Principal, type RoleName } from '@frontrow/kit';
-import { testEnv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
+import { gql, testEnv, testSecret, testTransport, uniqueName, type GqlReply } from '@frontrow/kit/testing';
 import { start, type EventsHandle, type EventsOptions } from '../src/server';
 
-export interface GqlError {
-  message: string;
-  extensions?: { code?: string; field?: string; [k: string]: unknown };
-}
-export interface GqlResult<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: GqlError[];
-}
+export type { GqlError } from '@frontrow/kit/testing';
+export type GqlResult<T = Record<string, unknown>> = GqlReply<T>;
 
 /** Who is calling: a role set (signed with the service's secret), a raw header, or nobody. */
 export type As = RoleName[] | { header: string } | null;
@@ -50,12 +44,7 @@ export class Harness {
   }
 
   async call<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, as: As = null): Promise<GqlResult<T>> {
-    const res = await fetch(this.handle.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await this.header(as)) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await res.json()) as GqlResult<T>;
+    return gql<T>(this.handle.url, query, variables, { headers: await this.header(as) });
   }
 
   /** Calls as an admin and fails the test on any error. */

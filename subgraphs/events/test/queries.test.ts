@@ -97,6 +97,7 @@ describe('event(id)', () => {
       { id: e.id },
     );
     expect(r).toEqual({
+      status: 200,
       data: {
         event: {
           id: e.id,
@@ -116,7 +117,7 @@ describe('event(id)', () => {
   it('is null, not an error, for an unknown or malformed id, and never shows SQL', async () => {
     for (const id of [randomUUID(), 'nope', "'; select pg_sleep(1); --", '00000000-0000-0000-0000-00000000000g', '']) {
       const r = await h.call(`query($id: ID!) { event(id: $id) { id } }`, { id });
-      expect(r).toEqual({ data: { event: null } });
+      expect(r).toEqual({ status: 200, data: { event: null } });
     }
   });
 
@@ -374,6 +375,7 @@ describe('query cost', () => {
       },
     );
     expect(r).toEqual({
+      status: 200,
       data: {
         _entities: [
           { id: feeds[0].id, label: 'Center court', event: { id: e.id } },

@@ -49,6 +49,8 @@ export interface IdentityServices {
   /** The headset's link, `<publicWebUrl>/pair`. */
   verificationUri: string;
   throttle: SignInThrottle;
+  /** Milliseconds since the epoch: Date.now, or the clock a test gave start(). */
+  clock: () => number;
 }
 
 export interface IdentityContext extends RequestBase {

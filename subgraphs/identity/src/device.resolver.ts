@@ -32,7 +32,7 @@ export class DeviceResolver {
       userCode: userCode(),
       deviceName,
       platform,
-      expiresAt: new Date(Date.now() + pairingTtlSeconds * 1000),
+      expiresAt: new Date(ctx.services.clock() + pairingTtlSeconds * 1000),
       interval: pairingIntervalSeconds,
     });
     await ctx.em.flush();
@@ -45,7 +45,7 @@ export class DeviceResolver {
     const fan = requireUser(ctx.principal);
     await hitRateLimit(ctx.services.kv, `pairing:approve:${fan.userId}`, ctx.services.settings.pairingApprovalsPerUserPerMinute, 60);
     const record = await ctx.em.findOne(DevicePairingRecord, { userCode: normalizeUserCode(code) });
-    if (!record || record.expiresAt.getTime() <= Date.now()) {
+    if (!record || record.expiresAt.getTime() <= ctx.services.clock()) {
       throw new BadInputError('This code is unknown or has expired; start pairing again on the headset.', 'userCode');
     }
     if (record.approvedByUserId) throw new ConflictError('This code has already been approved.', { field: 'userCode' });
@@ -66,9 +66,9 @@ export class DeviceResolver {
     const record = await em.findOne(DevicePairingRecord, { deviceCodeHash: sha256(deviceCode) });
     if (!record) throw new BadInputError('Unknown device code.', 'deviceCode');
     if (record.completedAt) throw new BadInputError('This device code has already been used.', 'deviceCode');
-    if (record.expiresAt.getTime() <= Date.now()) throw new BadInputError('This device code has expired.', 'deviceCode');
+    const now = new Date(ctx.services.clock());
+    if (record.expiresAt <= now) throw new BadInputError('This device code has expired.', 'deviceCode');
     // One conditional update decides whether this poll came too soon (RFC 8628 slow_down).
-    const now = new Date();
     const earliest = new Date(now.getTime() - record.interval * 1000);
     const polled = await em.nativeUpdate(
       DevicePairingRecord,

@@ -9,9 +9,11 @@ import {
   type RoleName,
   type SubgraphHandle,
   type SubgraphOptions,
+  type Subscription,
 } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express from 'express';
+import { startConsumers } from './consumers';
 import type { IdentityContext, IdentitySettings } from './context';
 import { hashPassword, sha256 } from './crypto';
 import { ApiKey } from './entities/api-key.entity';
@@ -31,8 +33,10 @@ export interface IdentityOptions extends SubgraphOptions {
   kv?: KeyValueStore;
   settings?: Partial<IdentitySettings>;
   seedAdmin?: { email: string; password: string };
-  /** Milliseconds since the epoch, as sign-in throttling sees them (tests let time pass with it). */
+  /** Milliseconds since the epoch, as sign-in throttling and headset pairing see them (tests let time pass with it). */
   clock?: () => number;
+  /** Names identity's bus queues (`<prefix>.sponsors`); tests give each run its own. */
+  queuePrefix?: string;
 }
 
 export type IdentityHandle = SubgraphHandle<{ tokens: TokenService }>;
@@ -70,12 +74,18 @@ export const identity = defineSubgraph<IdentityOptions, IdentityContext, { token
     const { em, relay } = storage;
     const settings = { ...DEFAULT_SETTINGS, ...opts.settings };
     const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+    const subscriptions: Subscription[] = [];
+    const closeSubscriptions = async () => {
+      for (const s of subscriptions.splice(0)) await s.close();
+    };
     try {
       const tokens = new TokenService(em, settings.accessTtlSeconds);
       await tokens.jwks();
       if (opts.seedAdmin) await ensureAdmin(em.fork(), opts.seedAdmin, logger);
-      const throttle = new SignInThrottle(kv, settings, opts.principalSecret, opts.clock ?? Date.now);
-      const services = { tokens, kv, relay, settings, throttle, verificationUri: pairingLink(settings.publicWebUrl) };
+      const clock = opts.clock ?? Date.now;
+      const throttle = new SignInThrottle(kv, settings, opts.principalSecret, clock);
+      const services = { tokens, kv, relay, settings, throttle, clock, verificationUri: pairingLink(settings.publicWebUrl) };
+      subscriptions.push(...(await startConsumers(storage.orm, storage.transport, logger, opts.queuePrefix)));
       return {
         context: (start) => ({ ...start, services, loaders: { user: loaderById(start.em, User) } }),
         routes(app) {
@@ -99,11 +109,13 @@ export const identity = defineSubgraph<IdentityOptions, IdentityContext, { token
           });
         },
         async stopped() {
+          await closeSubscriptions();
           if (!opts.kv) await kv.close();
         },
         expose: () => ({ tokens }),
       };
     } catch (e) {
+      await closeSubscriptions().catch(() => undefined);
       if (!opts.kv) await kv.close();
       throw e;
     }

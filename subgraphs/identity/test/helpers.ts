@@ -1,18 +1,36 @@
-import { OutboxMessage, PRINCIPAL_HEADER, signCaller, type BusMessage, type Principal } from '@frontrow/kit';
-import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
+import { OutboxMessage, PRINCIPAL_HEADER, signCaller, type BusMessage, type Principal, type RoleName } from '@frontrow/kit';
+import {
+  codeOf,
+  gql,
+  signIn,
+  signUp,
+  testEnv,
+  testKv,
+  testSecret,
+  testTransport,
+  uniqueName,
+  type Account,
+  type GqlAuth,
+  type GqlReply,
+  type Loose,
+  type Session,
+} from '@frontrow/kit/testing';
 import { hashPassword } from '../src/crypto';
 import { User } from '../src/entities/user.entity';
 import { start, type IdentityHandle, type IdentityOptions } from '../src/server';
 
-export interface GqlResult<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown> & { code?: string; retryAfterSeconds?: number; field?: string } }>;
-}
+export { codeOf };
+export type GqlResult<T = Loose> = GqlReply<T>;
 
-/** Who a call pretends to be, as the gateway would sign it: a client address and, optionally, a principal. */
+/** Who a call pretends to be, as the gateway would sign it: a client address (203.0.113.7 unless said) and, optionally, a principal. */
 export interface As {
   ip?: string;
   principal?: Principal | null;
+}
+
+/** The caller the gateway makes of a session's access token. */
+export function asUser(session: Session, ip?: string): As {
+  return { ip, principal: { kind: 'user', userId: session.user.id, roles: session.user.roles as RoleName[], scopes: [] } };
 }
 
 /** An identity instance of its own (schema, key prefix, queue) on a free port. */
@@ -21,7 +39,12 @@ export interface TestIdentity {
   secret: string;
   /** What identity published on the bus (`identity.#`), in order of arrival. */
   bus: BusMessage[];
-  call<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: As): Promise<GqlResult<T>>;
+  call<T = Loose>(query: string, variables?: Record<string, unknown>, as?: As): Promise<GqlResult<T>>;
+  /** The signed header of a call as `as`, for the shared test client. */
+  signed(as?: As): Promise<GqlAuth>;
+  /** A new account, signed up through identity as `as` (anonymous by default). */
+  signUp(name?: string, as?: As): Promise<Account>;
+  signIn(email: string, password: string, as?: As): Promise<Session>;
   /** A user whose password is PASSWORD. */
   makeUser(roles?: string[]): Promise<User>;
   /** The audit records the outbox holds for this action and target. */
@@ -51,17 +74,23 @@ export async function startTestIdentity(opts: Partial<IdentityOptions> = {}): Pr
   await transport.consume({ queue, bindings: ['identity.#'] }, async (m) => {
     bus.push(m);
   });
+  // The gateway signs every call, an anonymous one too.
+  const signed = async (as: As = {}): Promise<GqlAuth> => ({
+    headers: { [PRINCIPAL_HEADER]: await signCaller({ principal: as.principal ?? null, clientIp: as.ip ?? '203.0.113.7' }, secret) },
+  });
   return {
     handle,
     secret,
     bus,
+    signed,
     async call<T>(query: string, variables: Record<string, unknown> = {}, as: As = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (as.ip !== undefined || as.principal) {
-        headers[PRINCIPAL_HEADER] = await signCaller({ principal: as.principal ?? null, clientIp: as.ip }, secret);
-      }
-      const res = await fetch(handle.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return (await res.json()) as GqlResult<T>;
+      return gql<T>(handle.url, query, variables, await signed(as));
+    },
+    async signUp(name = 'fan', as: As = {}) {
+      return signUp(handle.url, name, { auth: await signed(as) });
+    },
+    async signIn(email: string, password: string, as: As = {}) {
+      return signIn(handle.url, email, password, await signed(as));
     },
     async makeUser(roles = ['FAN']) {
       const em = handle.em.fork();
@@ -89,10 +118,6 @@ export async function startTestIdentity(opts: Partial<IdentityOptions> = {}): Pr
   };
 }
 
-export function codeOf(r: GqlResult<unknown>): string | undefined {
-  return r.errors?.[0]?.extensions?.code;
-}
-
 export function retryAfter(r: GqlResult<unknown>): number | undefined {
-  return r.errors?.[0]?.extensions?.retryAfterSeconds;
+  return r.errors?.[0]?.extensions?.retryAfterSeconds as number | undefined;
 }

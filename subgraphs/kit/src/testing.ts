@@ -12,6 +12,25 @@ import { RabbitTransport } from './bus/rabbit';
 import { MemoryStore, RedisStore, type KeyValueStore } from './kv';
 import { createLogger } from './logger';
 
+export { isCi, need, needs, onPath, type Conditional, type Need } from './needs';
+export {
+  SESSION_FIELDS,
+  SIGN_IN,
+  SIGN_UP,
+  TEST_PASSWORD,
+  codeOf,
+  dataOf,
+  gql,
+  signIn,
+  signUp,
+  type Account,
+  type GqlAuth,
+  type GqlError,
+  type GqlReply,
+  type Loose,
+  type Session,
+} from './test-client';
+
 export const testEnv = {
   /** The real server's URL, or the embedded PostgreSQL of this Jest run. */
   databaseUrl: process.env.DATABASE_URL || process.env.FRONTROW_TEST_EMBEDDED_DATABASE_URL || undefined,

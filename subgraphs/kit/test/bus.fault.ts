@@ -5,7 +5,7 @@ import { consume, emit, KIT_ENTITIES, KIT_MIGRATIONS, OutboxRelay } from '../src
 import type { BusMessage, BusTransport, Subscription } from '../src/bus/types';
 import { openDatabase, type Database } from '../src/db';
 import { createLogger } from '../src/logger';
-import { eventually, testEnv, testTransport, uniqueName } from '../src/testing';
+import { eventually, need, needs, testEnv, testTransport, uniqueName } from '../src/testing';
 
 const run = promisify(execFile);
 
@@ -24,10 +24,7 @@ async function rabbitUp(): Promise<void> {
  * and reaches its consumer, once, when the broker is back. Only meaningful against a
  * real RabbitMQ, which this suite stops and starts.
  */
-const describeWithRabbit = testEnv.amqpUrl ? describe : describe.skip;
-const title = testEnv.amqpUrl ? 'the outbox while RabbitMQ is down' : 'the outbox while RabbitMQ is down (needs RabbitMQ: set AMQP_URL)';
-
-describeWithRabbit(title, () => {
+needs(need.env('AMQP_URL'), need.command('rabbitmqctl')).describe('the outbox while RabbitMQ is down', () => {
   const logger = createLogger('kit-bus-fault');
   const ns = uniqueName('kitfault');
   const queue = `${ns}.orders`;

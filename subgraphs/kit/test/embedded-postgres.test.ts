@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { provisionSubgraphRole, startEmbeddedPostgres } from '../src/embedded-postgres';
-import { eventually, testEnv, uniqueName } from '../src/testing';
+import { eventually, need, needs, testEnv, uniqueName } from '../src/testing';
 
 /**
  * The embedded PostgreSQL of the quick start: a real server on 127.0.0.1 that asks for
@@ -118,7 +118,7 @@ describe('the embedded server', () => {
     }
   });
 
-  (process.getuid?.() === 0 ? it : it.skip)('run as root, keeps its files where the postgres user can reach them', async () => {
+  needs(need.root('the server then runs as the postgres user')).it('run as root, keeps its files where the postgres user can reach them', async () => {
     const hidden = join(root, 'private');
     mkdirSync(hidden, { mode: 0o700 });
     const server = await startEmbeddedPostgres({ dataDir: join(hidden, 'postgres') });

@@ -3,25 +3,27 @@ import { DomainError } from '../src/errors';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../src/kv';
 import { createLogger } from '../src/logger';
 import { hitRateLimit, isOverLimit } from '../src/ratelimit';
-import { eventually, testEnv, uniqueName } from '../src/testing';
+import { eventually, need, needs, testEnv, uniqueName, type Need } from '../src/testing';
 
 /**
- * One set of behaviours, run against the in-process stand-in and, when REDIS_URL is
- * set, against Redis: the stand-in must behave like the real thing.
+ * One set of behaviours, run against the in-process stand-in and against Redis (which
+ * needs REDIS_URL): the stand-in must behave like the real thing.
  */
 interface Flavour {
   name: string;
+  needs: Need[];
   /** A store under a prefix of its own. */
   open(prefix: string): KeyValueStore;
   /** Removes whatever the suite left under its prefixes. */
   cleanup(prefixes: string[]): Promise<void>;
 }
 
-const flavours: Flavour[] = [{ name: 'MemoryStore', open: () => new MemoryStore(), cleanup: async () => undefined }];
-const redisUrl = testEnv.redisUrl;
-if (redisUrl) {
-  flavours.push({
+const redisUrl = testEnv.redisUrl ?? '';
+const flavours: Flavour[] = [
+  { name: 'MemoryStore', needs: [], open: () => new MemoryStore(), cleanup: async () => undefined },
+  {
     name: 'RedisStore',
+    needs: [need.env('REDIS_URL')],
     open: (prefix) => new RedisStore(redisUrl, createLogger('test'), prefix),
     async cleanup(prefixes) {
       const redis = new Redis(redisUrl);
@@ -34,8 +36,8 @@ if (redisUrl) {
         await redis.quit();
       }
     },
-  });
-}
+  },
+];
 
 /** Collects what a subscription receives. */
 function inbox() {
@@ -43,7 +45,7 @@ function inbox() {
   return { got, handler: (m: string) => void got.push(m) };
 }
 
-describe.each(flavours)('$name', (flavour) => {
+for (const flavour of flavours) needs(...flavour.needs).describe(flavour.name, () => {
   const prefixes: string[] = [];
   const stores: KeyValueStore[] = [];
   let kv: KeyValueStore;

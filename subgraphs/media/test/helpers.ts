@@ -1,33 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, freePort, signCaller, type BusTransport, type Principal } from '@frontrow/kit';
-import { testEnv } from '@frontrow/kit/testing';
-import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
+import { gql as post, need, needs, testEnv, type GqlReply } from '@frontrow/kit/testing';
+import { launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { start, type MediaHandle, type MediaOptions } from '../src/server';
 
 /**
- * Whether the suites over a real Janus can run. Janus absent, they are skipped and the
- * reason is printed; Janus present, they run (and fail loudly if it does not start).
+ * The suites over a real Janus: they need the janus binary (apt install janus). Without
+ * it they are skipped locally and fail in CI, saying why; with it they run (and fail
+ * loudly if Janus does not start).
  */
-export function janusOrSkip(suite: string): jest.Describe {
-  if (findOnPath('janus')) return describe;
-  console.warn(`SKIPPED "${suite}": no janus binary on PATH (apt install janus runs them)`);
-  return describe.skip;
-}
+export const withJanus = needs(need.command('janus'));
 
 export const adminPrincipal = (): Principal => ({ kind: 'user', userId: randomUUID(), roles: ['FAN', 'ADMIN'], scopes: [] });
 export const fanPrincipal = (): Principal => ({ kind: 'user', userId: randomUUID(), roles: ['FAN'], scopes: [] });
 
-export interface GqlReply {
-  data?: Record<string, unknown> | null;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
-}
+export type { GqlReply };
 
-export async function gql(media: MediaHandle, secret: string, query: string, variables: Record<string, unknown> = {}, who?: Principal): Promise<GqlReply> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  // The gateway signs every call, an anonymous one too.
-  headers[PRINCIPAL_HEADER] = await signCaller({ principal: who ?? null }, secret);
-  const res = await fetch(media.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  return (await res.json()) as GqlReply;
+/** The shared test client, calling media as `who`, signed as the gateway signs every call (an anonymous one too). */
+export async function gql(media: MediaHandle, secret: string, query: string, variables: Record<string, unknown> = {}, who?: Principal): Promise<GqlReply<Record<string, unknown>>> {
+  return post(media.url, query, variables, { headers: { [PRINCIPAL_HEADER]: await signCaller({ principal: who ?? null }, secret) } });
 }
 
 export const FEED = `query($id: ID!) { _entities(representations: [{ __typename: "Feed", id: $id }]) { ... on Feed { ingest { status videoPort audioPort rtpHost preset { id codec } } } } }`;

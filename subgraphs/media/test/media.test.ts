@@ -3,11 +3,24 @@ import { freePort, type BusTransport } from '@frontrow/kit';
 import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import type { MediaHandle } from '../src/server';
-import { FEED, PLAYBACK, START, STOP, adminPrincipal, deleteQueues, fanPrincipal as fan, gql, janusOrSkip, publish, startMedia, tokenWorks } from './helpers';
+import {
+  FEED,
+  PLAYBACK,
+  START,
+  STOP,
+  adminPrincipal,
+  deleteQueues,
+  fanPrincipal as fan,
+  gql,
+  publish,
+  startMedia,
+  tokenWorks,
+  withJanus,
+} from './helpers';
 
 const admin = adminPrincipal();
 
-janusOrSkip('media over a real Janus')('media over a real Janus', () => {
+withJanus.describe('media over a real Janus', () => {
   let janus: RunningJanus;
   let media: MediaHandle;
   let transport: BusTransport;

@@ -7,7 +7,21 @@ import { createLogger, type BusTransport, type Principal } from '@frontrow/kit';
 import { eventually, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { PlaybackToken } from '../src/entities/playback-token.entity';
 import type { MediaHandle, MediaOptions } from '../src/server';
-import { FEED, PLAYBACK, START, adminPrincipal, deleteQueues, fanPrincipal, gql, janusOrSkip, publish, startMedia, tokenWorks, RestartableJanus, type GqlReply } from './helpers';
+import {
+  FEED,
+  PLAYBACK,
+  START,
+  adminPrincipal,
+  deleteQueues,
+  fanPrincipal,
+  gql,
+  publish,
+  startMedia,
+  tokenWorks,
+  RestartableJanus,
+  type GqlReply,
+  withJanus,
+} from './helpers';
 
 /** Binds a UDP port (as another program holding it would). */
 function holdUdpPort(port: number): Promise<Socket> {
@@ -37,7 +51,7 @@ async function freeUdpPair(): Promise<number> {
 type Ingest = { status: string; videoPort: number | null; audioPort: number | null };
 type Grant = { token: string; mountpointId: string };
 
-janusOrSkip('media reconciling with Janus')('media reconciling with Janus', () => {
+withJanus.describe('media reconciling with Janus', () => {
   const janus = new RestartableJanus({ adminSecret: testSecret(), streamingAdminKey: testSecret() });
   const admin = adminPrincipal();
   const secret = testSecret();
@@ -90,9 +104,9 @@ janusOrSkip('media reconciling with Janus')('media reconciling with Janus', () =
     return (r.data?._entities as Array<{ ingest: Ingest }>)[0].ingest;
   }
 
-  async function playback(m: MediaHandle, feedId: string, who: Principal): Promise<GqlReply & { data?: Grant | null }> {
+  async function playback(m: MediaHandle, feedId: string, who: Principal): Promise<GqlReply<Grant>> {
     const r = await gql(m, secret, PLAYBACK, { id: feedId }, who);
-    return { errors: r.errors, data: (r.data?._entities as Array<{ playback: Grant | null }> | undefined)?.[0]?.playback };
+    return { status: r.status, errors: r.errors, data: (r.data?._entities as Array<{ playback: Grant | null }> | undefined)?.[0]?.playback };
   }
 
   it('recreates a LIVE mountpoint on its ports when Janus restarts, and the grants given before work again', async () => {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, signCaller, type RoleName } from '@frontrow/kit';
+import { codeOf, dataOf, gql as post, type GqlReply, type Loose } from '@frontrow/kit/testing';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
-export interface GqlResult<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: Array<{ message: string; extensions?: Record<string, unknown> & { code?: string } }>;
-}
+export type GqlResult<T = Loose> = GqlReply<T>;
 
 /** A person acting on presence: a user id, roles, and a header signed as the gateway would. */
 export interface Actor {
@@ -29,27 +27,14 @@ export function anonymous(secret: string): Actor {
   return { id: '', roles: [], header: () => signCaller({ principal: null, clientIp: '203.0.113.7' }, secret) };
 }
 
-export async function gql<T = Record<string, unknown>>(
-  url: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-  who?: Actor,
-): Promise<GqlResult<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (who) headers[PRINCIPAL_HEADER] = await who.header();
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  return (await res.json()) as GqlResult<T>;
+/** The shared test client, calling as `who` (their header signed as the gateway signs it). */
+export async function gql<T = Loose>(url: string, query: string, variables: Record<string, unknown> = {}, who?: Actor): Promise<GqlResult<T>> {
+  return post<T>(url, query, variables, who ? { headers: { [PRINCIPAL_HEADER]: await who.header() } } : undefined);
 }
 
 /** Fails the test with the errors when there are any; returns the data. */
-export function ok<T>(r: GqlResult<T>): T {
-  if (r.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(r.errors)}`);
-  return r.data as T;
-}
-
-export function code(r: GqlResult): string | undefined {
-  return r.errors?.[0]?.extensions?.code;
-}
+export const ok = dataOf;
+export const code = codeOf;
 
 export const PARTY_FIELDS = `id inviteCode controlMode maxMembers createdAt event { id } host { id }
   members { user { id } role online muted joinedAt }

@@ -13,7 +13,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { PRINCIPAL_HEADER, apolloLogger, createLogger, signCaller, startSubgraphServer, type RequestBase, type ServiceHandle } from '@frontrow/kit';
-import { testSecret } from '@frontrow/kit/testing';
+import { gql, testSecret } from '@frontrow/kit/testing';
 import {
   Kind,
   parse,
@@ -109,11 +109,13 @@ interface Reply {
   extensions?: Record<string, unknown>;
 }
 
+/**
+ * The body of a reply through the shared test client (which fails with the status and the
+ * body when the reply is not JSON); the checks compare whole bodies.
+ */
 async function post(url: string, body: { query: string; variables?: Record<string, unknown> }, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.headers.get('content-type')?.startsWith('application/json')) throw new Error(`HTTP ${res.status} from ${url}: ${text}`);
-  return JSON.parse(text) as Reply;
+  const { status: _status, ...reply } = await gql(url, body.query, body.variables, { headers: { accept: 'application/json', ...headers } });
+  return reply;
 }
 
 /** A request straight to the products subgraph, signed as the gateway signs. */

@@ -13,6 +13,8 @@ export interface VideoStats {
   codec: string | null;
   width: number | null;
   height: number | null;
+  /** Bytes of video received so far (the QoS reporter derives the bitrate from it). */
+  bytesReceived: number;
 }
 
 let initialised: Promise<void> | undefined;
@@ -110,19 +112,20 @@ export class FeedPlayer {
   /** What the browser decoded so far (tests and the QoS reporter read this). */
   async stats(): Promise<VideoStats> {
     const pc = this.handle?.webrtcStuff.pc;
-    const out: VideoStats = { framesDecoded: 0, codec: null, width: null, height: null };
+    const out: VideoStats = { framesDecoded: 0, codec: null, width: null, height: null, bytesReceived: 0 };
     if (!pc) return out;
     const report = await pc.getStats();
     const codecs = new Map<string, string>();
     report.forEach((s: { type: string; id: string; mimeType?: string }) => {
       if (s.type === 'codec' && s.mimeType) codecs.set(s.id, s.mimeType);
     });
-    report.forEach((s: { type: string; kind?: string; framesDecoded?: number; codecId?: string; frameWidth?: number; frameHeight?: number }) => {
+    report.forEach((s: { type: string; kind?: string; framesDecoded?: number; codecId?: string; frameWidth?: number; frameHeight?: number; bytesReceived?: number }) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') {
         out.framesDecoded = s.framesDecoded ?? 0;
         out.codec = (s.codecId && codecs.get(s.codecId)) || null;
         out.width = s.frameWidth ?? null;
         out.height = s.frameHeight ?? null;
+        out.bytesReceived = s.bytesReceived ?? 0;
       }
     });
     return out;

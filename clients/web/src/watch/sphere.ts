@@ -16,6 +16,7 @@ export class SphereView {
   private dragging: { x: number; y: number; lon: number; lat: number } | null = null;
   /** Something changed since the last frame drawn: a video frame, the view, the size. */
   private dirty = true;
+  private readonly onResize = () => this.resize();
 
   constructor(private readonly container: HTMLElement, private readonly video: HTMLVideoElement) {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
@@ -23,7 +24,7 @@ export class SphereView {
     this.camera = new THREE.PerspectiveCamera(75, 1, 0.1, 1100);
     container.appendChild(this.renderer.domElement);
     this.resize();
-    window.addEventListener('resize', () => this.resize());
+    window.addEventListener('resize', this.onResize);
     container.addEventListener('pointerdown', (e) => {
       this.dragging = { x: e.clientX, y: e.clientY, lon: this.lon, lat: this.lat };
       container.setPointerCapture(e.pointerId);
@@ -83,6 +84,15 @@ export class SphereView {
     this.lon = lon;
     this.lat = lat;
     this.dirty = true;
+  }
+
+  /** Stops drawing and frees the GPU's resources (the page is left). */
+  dispose(): void {
+    window.removeEventListener('resize', this.onResize);
+    this.renderer.setAnimationLoop(null);
+    this.mesh?.geometry.dispose();
+    this.renderer.dispose();
+    this.renderer.domElement.remove();
   }
 
   private resize(): void {

@@ -1,0 +1,178 @@
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache, ServerError } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { relayStylePagination } from '@apollo/client/utilities';
+import { OperationTypeNode } from 'graphql';
+import { createClient, type Client as WsClient } from 'graphql-ws';
+import { Observable } from 'rxjs';
+import { SessionManager, type KeyValueStorage } from './session';
+
+export interface FrontRowClientOptions {
+  /** The gateway's GraphQL URL, http(s)://…/graphql. */
+  url: string;
+  /** Its graphql-ws URL; derived from `url` by default. */
+  wsUrl?: string;
+  /** Where the session is kept (localStorage in browsers; memory by default). */
+  storage?: KeyValueStorage;
+  storageKey?: string;
+  fetch?: typeof fetch;
+  /** A WebSocket implementation where there is no global one (Node 20: the `ws` package). */
+  webSocketImpl?: unknown;
+  /** Automatic persisted queries (default on: the gateway's Apollo Server keeps them). */
+  persistedQueries?: boolean;
+  /** Subscriptions over graphql-ws (default on). */
+  subscriptions?: boolean;
+}
+
+export interface FrontRowClient {
+  apollo: ApolloClient;
+  session: SessionManager;
+  /** The graphql-ws client, when subscriptions are on. */
+  ws?: WsClient;
+  /** Closes the socket and stops the client. */
+  dispose(): Promise<void>;
+}
+
+/** graphql-ws close codes the gateway uses for credentials (docs/decisions/0008). */
+const TOKEN_EXPIRED = 4401;
+const FORBIDDEN = 4403;
+
+function isUnauthenticated(value: unknown): boolean {
+  if (CombinedGraphQLErrors.is(value)) return value.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  if (ServerError.is(value)) return value.statusCode === 401;
+  const errors = (value as { errors?: ReadonlyArray<{ extensions?: { code?: unknown } }> } | undefined)?.errors;
+  return Array.isArray(errors) && errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Sends the access token with every request; when the gateway answers
+ * UNAUTHENTICATED for a token, refreshes the session once (shared by every request
+ * that failed the same way) and replays the request with the new token, once.
+ */
+export function authLink(session: SessionManager): ApolloLink {
+  return new ApolloLink((operation, forward) => {
+    return new Observable((observer) => {
+      let inner: { unsubscribe(): void } | undefined;
+      let closed = false;
+      const attempt = async (retried: boolean) => {
+        const token = await session.accessToken();
+        if (closed) return;
+        operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => {
+          const next = { ...headers };
+          if (token) next.authorization = `Bearer ${token}`;
+          else delete next.authorization;
+          return { headers: next };
+        });
+        const retry = (why: unknown) => {
+          if (retried || !token || !session.current?.refreshToken) return false;
+          inner?.unsubscribe();
+          session.refresh(token).then(
+            () => void attempt(true).catch((e: unknown) => observer.error(e)),
+            () => observer.error(why),
+          );
+          return true;
+        };
+        inner = forward(operation).subscribe({
+          next: (result) => {
+            if (isUnauthenticated(result) && retry(new CombinedGraphQLErrors(result))) return;
+            observer.next(result);
+          },
+          error: (error: unknown) => {
+            if (isUnauthenticated(error) && retry(error)) return;
+            observer.error(error);
+          },
+          complete: () => observer.complete(),
+        });
+      };
+      attempt(false).catch((e: unknown) => observer.error(e));
+      return () => {
+        closed = true;
+        inner?.unsubscribe();
+      };
+    });
+  });
+}
+
+/** The normalized cache, with Relay pagination for every connection field. */
+export function createCache(): InMemoryCache {
+  return new InMemoryCache({
+    possibleTypes: {
+      PartyEvent: ['ChatPosted', 'ChatRemoved', 'ControlModeChanged', 'MemberJoined', 'MemberKicked', 'MemberLeft', 'MemberUpdated', 'PlaybackChanged', 'ReactionSent'],
+    },
+    typePolicies: {
+      Query: {
+        fields: {
+          events: relayStylePagination(['filter']),
+          myOrders: relayStylePagination(),
+          orders: relayStylePagination(['status', 'userId']),
+          moderationQueue: relayStylePagination(),
+        },
+      },
+      // Members have no id of their own: they live inside their party.
+      PartyMember: { keyFields: false },
+      PlaybackState: { keyFields: false },
+      Money: { keyFields: false },
+    },
+  });
+}
+
+/** The Apollo Client every FrontRow client uses: auth with silent refresh, APQ, graphql-ws, the cache. */
+export function createFrontRowClient(opts: FrontRowClientOptions): FrontRowClient {
+  const session = new SessionManager({ url: opts.url, storage: opts.storage, key: opts.storageKey, fetch: opts.fetch });
+  const http = new HttpLink({ uri: opts.url, fetch: opts.fetch });
+  const persisted =
+    opts.persistedQueries === false ? http : ApolloLink.from([new PersistedQueryLink({ sha256: sha256Hex }), http]);
+  let link: ApolloLink = ApolloLink.from([authLink(session), persisted]);
+  let ws: WsClient | undefined;
+  if (opts.subscriptions !== false) {
+    let sent: string | null = null;
+    let refused = false;
+    ws = createClient({
+      url: opts.wsUrl ?? opts.url.replace(/^http/, 'ws'),
+      lazy: true,
+      webSocketImpl: opts.webSocketImpl,
+      // Read on every (re)connection: a reconnect carries a fresh token.
+      connectionParams: async () => {
+        sent = await session.accessToken();
+        return sent ? { authorization: `Bearer ${sent}` } : {};
+      },
+      retryAttempts: 20,
+      shouldRetry: () => !refused,
+      on: {
+        closed: (event) => {
+          const code = (event as { code?: number } | undefined)?.code;
+          if ((code === TOKEN_EXPIRED || code === FORBIDDEN) && sent && session.current?.refreshToken) {
+            // Refreshed before the retry's connectionParams reads the token; no session: stop.
+            session.refresh(sent).catch(() => (refused = true));
+          } else if (code === FORBIDDEN) {
+            refused = true;
+          }
+        },
+        connected: () => {
+          refused = false;
+        },
+      },
+    });
+    const wsLink = new GraphQLWsLink(ws);
+    link = ApolloLink.split(
+      ({ query }) => query.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === OperationTypeNode.SUBSCRIPTION),
+      wsLink,
+      link,
+    );
+  }
+  const apollo = new ApolloClient({ link, cache: createCache() });
+  return {
+    apollo,
+    session,
+    ws,
+    async dispose() {
+      apollo.stop();
+      await ws?.dispose();
+    },
+  };
+}

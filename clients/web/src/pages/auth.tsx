@@ -1,0 +1,111 @@
+import { useMutation } from '@apollo/client/react';
+import { SignInDocument, SignUpDocument } from '@frontrow/sdk';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useSdk } from '../app/context';
+import { ErrorMessage, useTitle } from '../app/ui';
+
+/** Where to go after signing in: the page that asked, if it is one of ours. */
+function useNext(): () => void {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const next = params.get('next');
+  return () => navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+}
+
+export function SignUpPage(): ReactNode {
+  useTitle('Sign up');
+  const { sdk } = useSdk();
+  const done = useNext();
+  const [signUp, { loading }] = useMutation(SignUpDocument);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    setError(null);
+    try {
+      const r = await signUp({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')), displayName: String(data.get('displayName')) } } });
+      sdk.session.set(r.data!.signUp);
+      await sdk.apollo.resetStore();
+      done();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section className="narrow">
+      <h1>Sign up</h1>
+      <form onSubmit={(e) => void submit(e)} aria-label="Sign up">
+        <label>
+          Display name
+          <input name="displayName" autoComplete="nickname" required maxLength={64} />
+        </label>
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="email" required />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="new-password" required minLength={10} aria-describedby="password-hint" />
+        </label>
+        <p id="password-hint" className="hint">
+          At least 10 characters.
+        </p>
+        <ErrorMessage error={error} context={{ conflict: 'An account with this email already exists. Sign in instead.' }} />
+        <button type="submit" disabled={loading}>
+          Sign up
+        </button>
+      </form>
+      <p>
+        Already have an account? <Link to="/signin">Sign in</Link>
+      </p>
+    </section>
+  );
+}
+
+export function SignInPage(): ReactNode {
+  useTitle('Sign in');
+  const { sdk } = useSdk();
+  const done = useNext();
+  const [signIn, { loading }] = useMutation(SignInDocument);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    setError(null);
+    try {
+      const r = await signIn({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')) } } });
+      sdk.session.set(r.data!.signIn);
+      await sdk.apollo.resetStore();
+      done();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section className="narrow">
+      <h1>Sign in</h1>
+      <form onSubmit={(e) => void submit(e)} aria-label="Sign in">
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="username" required />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        <ErrorMessage error={error} />
+        <button type="submit" disabled={loading}>
+          Sign in
+        </button>
+      </form>
+      <p>
+        New here? <Link to="/signup">Sign up</Link>
+      </p>
+    </section>
+  );
+}

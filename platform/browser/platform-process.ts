@@ -1,0 +1,36 @@
+/**
+ * One embedded platform for one browser-test file, in a process of its own (the
+ * Playwright runner does not compile the subgraphs' decorators): every service on free
+ * ports, the demo season seeded, the web portal served. It prints one JSON line with
+ * its URLs once it serves, and stops when its parent closes its stdin or sends SIGTERM.
+ */
+import { startTestPlatform, type TestPlatform } from '../test/test-platform';
+import { READY } from './ready';
+
+async function main(): Promise<void> {
+  const state: { world?: TestPlatform; stopping?: boolean } = {};
+  const stop = async () => {
+    if (state.stopping) return;
+    state.stopping = true;
+    await state.world?.stop().catch(() => undefined);
+    // Asked to stop while starting: the platform stops once it is up (below).
+    if (state.world) process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.stdin.on('end', () => void stop());
+  process.stdin.resume();
+  const world = await startTestPlatform('browser', { webPort: 0, seedDemo: true });
+  state.world = world;
+  if (state.stopping) {
+    await world.stop().catch(() => undefined);
+    process.exit(0);
+  }
+  const { gateway, web } = world.platform;
+  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, gateway: gateway.url })}\n`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
