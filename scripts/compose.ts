@@ -14,6 +14,7 @@ import { printEventsSdl } from '@frontrow/events/src/schema';
 import { printIdentitySdl } from '@frontrow/identity/src/schema';
 import { printMediaSdl } from '@frontrow/media/src/schema';
 import { printPresenceSdl } from '@frontrow/presence/src/schema';
+import { printTelemetrySdl } from '@frontrow/telemetry/src/schema';
 
 const ROOT = join(__dirname, '..');
 const printers: Record<string, () => Promise<string>> = {
@@ -23,6 +24,7 @@ const printers: Record<string, () => Promise<string>> = {
   commerce: printCommerceSdl,
   creative: printCreativeSdl,
   presence: printPresenceSdl,
+  telemetry: printTelemetrySdl,
 };
 
 async function main(): Promise<void> {

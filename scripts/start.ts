@@ -55,6 +55,11 @@ async function main(): Promise<void> {
     COMMERCE_PORT: setting.int({ default: routing.commerce, min: 0, max: 65535 }),
     CREATIVE_PORT: setting.int({ default: routing.creative, min: 0, max: 65535 }),
     PRESENCE_PORT: setting.int({ default: routing.presence, min: 0, max: 65535 }),
+    TELEMETRY_PORT: setting.int({ default: routing.telemetry, min: 0, max: 65535 }),
+    TELEMETRY_RETENTION_DAYS: setting.int({ default: 7, min: 2, max: 3650 }),
+    TELEMETRY_MAX_PENDING_ROWS: setting.int({ default: 100_000, min: 1000, max: 10_000_000 }),
+    // Embedded mode: pretend viewers on the demo's live game (0: none).
+    SYNTHETIC_VIEWERS: setting.int({ default: 25, min: 0, max: 5000 }),
   });
   const ports = {
     identity: config.IDENTITY_PORT,
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
     commerce: config.COMMERCE_PORT,
     creative: config.CREATIVE_PORT,
     presence: config.PRESENCE_PORT,
+    telemetry: config.TELEMETRY_PORT,
   };
   const embedded = !config.DATABASE_URL;
   const secret = (name: 'PRINCIPAL_SECRET' | 'PAYMENTS_WEBHOOK_SECRET'): string => {
@@ -125,6 +131,8 @@ async function main(): Promise<void> {
     gateway: gatewaySettings,
     publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
     mediaReconcileIntervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000,
+    syntheticViewers: config.SYNTHETIC_VIEWERS,
+    telemetrySettings: { retentionDays: config.TELEMETRY_RETENTION_DAYS, maxPendingRows: config.TELEMETRY_MAX_PENDING_ROWS },
     logger,
   });
 

@@ -28,6 +28,7 @@ import { mountExplorer } from './explorer';
 import { mountSignedDownloads } from './files';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
+import { mountTelemetryBeacon } from './telemetry';
 
 export interface RateLimits {
   /** Requests per minute for a signed-in user or an API key. */
@@ -131,6 +132,15 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       app.set('trust proxy', opts.trustProxy ?? false);
       mountExplorer(app);
       mountSignedDownloads(app, urls, logger);
+      app.use('/telemetry', cors(opts.corsOrigins ?? '*'));
+      mountTelemetryBeacon(app, {
+        url: urls.telemetry,
+        auth,
+        principalSecret: opts.principalSecret,
+        admit: (principal, clientIp) => rateLimit(kv, rates, principal, clientIp),
+        logger,
+        timeoutMs,
+      });
     },
     graphqlMiddleware: [
       cors(opts.corsOrigins ?? '*'),

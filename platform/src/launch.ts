@@ -24,10 +24,12 @@ import type { JanusSettings } from '@frontrow/media/src/janus-client';
 import { start as startMedia, type MediaHandle } from '@frontrow/media/src/server';
 import type { PresenceSettings } from '@frontrow/presence/src/context';
 import { start as startPresence, type PresenceHandle } from '@frontrow/presence/src/server';
+import type { TelemetrySettings } from '@frontrow/telemetry/src/context';
+import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemetry/src/server';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
-export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence'] as const;
+export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence', 'telemetry'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 export interface PlatformOptions {
@@ -65,6 +67,9 @@ export interface PlatformOptions {
   identitySettings?: Partial<IdentitySettings>;
   gateway?: Partial<GatewayOptions>;
   presenceSettings?: Partial<PresenceSettings>;
+  telemetrySettings?: Partial<TelemetrySettings>;
+  /** With the demo data: pretend viewers on the demo's live game, so QoS charts move (0 or absent: none). */
+  syntheticViewers?: number;
   /**
    * Creative's object storage (S3_ENDPOINT and the rest); absent: creative serves it
    * itself, from `<embeddedDataRoot>/objects` (or a temporary folder).
@@ -89,6 +94,7 @@ export interface Platform {
     commerce: CommerceHandle;
     creative: CreativeHandle;
     presence: PresenceHandle;
+    telemetry: TelemetryHandle;
   };
   /** The embedded PostgreSQL, when the platform started one. */
   database?: EmbeddedPostgres;
@@ -177,7 +183,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
   try {
     logger.info({ step: 'services', ms: since() }, `starting ${SUBGRAPHS.length} subgraphs (migrations first), then the gateway`);
     // The subgraphs do not depend on one another to start: start them together.
-    const [identity, events, media, commerce, creative, presence] = await Promise.all([
+    const [identity, events, media, commerce, creative, presence, telemetry] = await Promise.all([
       startIdentity({
         ...common('identity'),
         kv: opts.kv,
@@ -211,8 +217,15 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         embeddedStorageDir: opts.storage || !opts.embeddedDataRoot ? undefined : join(opts.embeddedDataRoot, 'objects'),
       }).then(track('creative')),
       startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track('presence')),
+      startTelemetry({
+        ...common('telemetry'),
+        queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}telemetry` : undefined,
+        kv: opts.kv,
+        settings: opts.telemetrySettings,
+        syntheticViewers: opts.seedDemo && opts.syntheticViewers ? { eventId: demoEventIds()[0], viewers: opts.syntheticViewers } : undefined,
+      }).then(track('telemetry')),
     ]);
-    const services = { identity, events, media, commerce, creative, presence };
+    const services = { identity, events, media, commerce, creative, presence, telemetry };
     if (opts.seedDemo) {
       logger.info({ step: 'seed', ms: since() }, 'seeding the demo catalog');
       const products = await seedDemoCatalog(commerce.em, demoEventIds());

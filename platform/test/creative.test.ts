@@ -62,12 +62,15 @@ async function makeSponsor(person: Person): Promise<string> {
 
 const png = encodePng(48, 24, (x, y) => [x * 5, 200, y * 10]);
 let adminToken: string;
+let adminId: string;
 let eventId: string;
 
 beforeAll(async () => {
   world = await startTestPlatform('creative', { seedAdmin: admin });
   platform = world.platform;
-  adminToken = (await ok(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin })).signIn.accessToken;
+  const signedIn = (await ok(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken user { id } } }`, { i: admin })).signIn;
+  adminToken = signedIn.accessToken;
+  adminId = signedIn.user.id;
   const venue = await ok(`mutation { createVenue(input: { name: "Dome", city: "Oslo", country: "NO", timezone: "Europe/Oslo" }) { id } }`, {}, { token: adminToken });
   const event = await ok(
     `mutation($v: ID!) { createEvent(input: { title: "Final", sport: "handball", homeTeam: "A", awayTeam: "B", venueId: $v,
@@ -110,6 +113,12 @@ test('a sponsor uploads to storage, an admin approves and places, fans get ads w
   expect(inQueue[0].sponsor.id).toBe(sponsorId);
   expect((await fetch(inQueue[0].url)).status).toBe(200);
   for (const id of assets) await ok(`mutation($id: ID!) { approveAsset(assetId: $id) { status } }`, { id }, { token: adminToken });
+  // Each approval is in telemetry's audit log, with the admin who approved.
+  await eventually(async () => {
+    const log = await ok(`query($a: String) { auditLog(filter: { action: $a }, first: 100) { edges { node { targetId actor { id } } } } }`, { a: 'creative.asset.approved' }, { token: adminToken });
+    const entries = log.auditLog.edges.map((e: Data) => e.node).filter((n: Data) => assets.includes(n.targetId));
+    return entries.length === assets.length && entries.every((n: Data) => n.actor?.id === adminId);
+  });
 
   const before = await ok(`query($id: ID!) { event(id: $id) { title adManifest { version } } }`, { id: eventId });
   const window = { startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString() };

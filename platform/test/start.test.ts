@@ -60,7 +60,7 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
     expect(said).toMatch(/initialising a new cluster/);
     expect(said).toMatch(/applying \d+ migration\(s\) to schema identity/);
     expect(said).toMatch(/seeding the demo catalog/);
-    expect(said).toMatch(/gateway ready \(7\/7\)/);
+    expect(said).toMatch(/gateway ready \(8\/8\)/);
     expect(said).toMatch(/seeded the demo sponsor and its boards/);
 
     const res = await fetch(gatewayUrl!, {

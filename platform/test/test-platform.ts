@@ -23,6 +23,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
     await platform?.stop();
     for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`).catch(() => undefined);
     await transport.deleteQueue(`${prefix}identity.sponsors`).catch(() => undefined);
+    await transport.deleteQueue(`${prefix}telemetry.audit`).catch(() => undefined);
     await transport.close();
     await kv.close();
   };
@@ -30,7 +31,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
     platform = await launchPlatform({
       gatewayPort: 0,
       webPort: false,
-      ports: { identity: 0, events: 0, media: 0, commerce: 0, creative: 0, presence: 0 },
+      ports: { identity: 0, events: 0, media: 0, commerce: 0, creative: 0, presence: 0, telemetry: 0 },
       principalSecret,
       paymentsWebhookSecret: testSecret(),
       databaseUrl: testEnv.databaseUrl,

@@ -4,7 +4,6 @@ import DataLoader from 'dataloader';
 import { CreativeAsset } from './entities/creative-asset.entity';
 import { Placement } from './entities/placement.entity';
 import { Sponsor } from './entities/sponsor.entity';
-import type { ImpressionCounts } from './impressions';
 import type { Manifests } from './manifest';
 import type { ObjectStore } from './object-store';
 import type { Rotation } from './rotation';
@@ -22,7 +21,6 @@ export interface CreativeServices {
   relay: OutboxRelay;
   rotation: Rotation;
   manifests: Manifests;
-  impressions: ImpressionCounts;
   settings: CreativeSettings;
   logger: Logger;
 }
@@ -33,7 +31,6 @@ export interface CreativeLoaders {
   placement: DataLoader<string, Placement | null>;
   /** An event's placements that have not ended, by surface then start. */
   placementsByEvent: DataLoader<string, Placement[]>;
-  impressions: DataLoader<string, number>;
 }
 
 export interface CreativeContext extends RequestBase {
@@ -44,7 +41,7 @@ export interface CreativeContext extends RequestBase {
 
 export const PLACEMENT_ORDER = [{ surface: 'asc' }, { startsAt: 'asc' }, { id: 'asc' }] as const;
 
-export function createLoaders(em: EntityManager, services: Pick<CreativeServices, 'impressions'>): CreativeLoaders {
+export function createLoaders(em: EntityManager): CreativeLoaders {
   return {
     sponsor: loaderById(em, Sponsor),
     asset: loaderById(em, CreativeAsset),
@@ -53,6 +50,5 @@ export function createLoaders(em: EntityManager, services: Pick<CreativeServices
       const rows = await em.find(Placement, { eventId: { $in: [...eventIds] }, endsAt: { $gt: new Date() } }, { orderBy: [...PLACEMENT_ORDER] });
       return eventIds.map((id) => rows.filter((p) => p.eventId === id));
     }),
-    impressions: new DataLoader((ids) => services.impressions.forPlacements(ids)),
   };
 }

@@ -1,5 +1,5 @@
 import { Access, BadInputError, NotFoundError, emit, emitAudit, findById, foreignId, requireRole, requireUser } from '@frontrow/kit';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ONLY } from './access';
 import type { CreativeContext } from './context';
 import { AssetStatus, CreativeAsset } from './entities/creative-asset.entity';
@@ -77,10 +77,5 @@ export class PlacementResolver {
     const asset = await ctx.loaders.asset.load(placement.assetId);
     if (!asset) throw new NotFoundError('CreativeAsset');
     return asset;
-  }
-
-  @FieldResolver(() => Int, { description: 'Impressions counted by telemetry; 0 until telemetry serves them.' })
-  impressions(@Root() placement: Placement, @Ctx() ctx: CreativeContext): Promise<number> {
-    return ctx.loaders.impressions.load(placement.id);
   }
 }

@@ -7,7 +7,6 @@ import { AdManifestState } from './entities/ad-manifest-state.entity';
 import { CreativeAsset } from './entities/creative-asset.entity';
 import { Placement } from './entities/placement.entity';
 import { Sponsor } from './entities/sponsor.entity';
-import { NO_IMPRESSIONS_YET, type ImpressionCounts } from './impressions';
 import { Manifests } from './manifest';
 import { migrations } from './migrations';
 import { ObjectStore, type StorageSettings } from './object-store';
@@ -25,8 +24,6 @@ export interface CreativeOptions extends SubgraphOptions {
   redisUrl?: string;
   /** Shared in-process stand-ins (the embedded quick start runs every service in one process). */
   kv?: KeyValueStore;
-  /** Telemetry's counts, once it serves them; 0 until then (impressions.ts). */
-  impressions?: ImpressionCounts;
   settings?: Partial<CreativeSettings>;
 }
 
@@ -73,12 +70,11 @@ export const creative = defineSubgraph<CreativeOptions, CreativeContext, Creativ
       relay: storage.relay,
       rotation: new Rotation(kv),
       manifests: new Manifests(store, settings.downloadUrlTtlSeconds),
-      impressions: opts.impressions ?? NO_IMPRESSIONS_YET,
       settings,
       logger,
     };
     return {
-      context: (start) => ({ ...start, services, loaders: createLoaders(start.em, services) }),
+      context: (start) => ({ ...start, services, loaders: createLoaders(start.em) }),
       async stopped() {
         services.store.close();
         await embedded?.stop();

@@ -317,7 +317,7 @@ describe('placements and rotation', () => {
       expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     }
     const ok = await svc.ok(CREATE_PLACEMENT, { i: { ...base, assetId, weight: 5, frequencyCapPerHour: 2 } }, boss);
-    expect(ok.createPlacement).toMatchObject({ weight: 5, frequencyCapPerHour: 2, impressions: 0, asset: { id: assetId }, event: { id: eventId } });
+    expect(ok.createPlacement).toMatchObject({ weight: 5, frequencyCapPerHour: 2, asset: { id: assetId }, event: { id: eventId } });
     await eventually(() => svc.published('creative.audit.recorded', (p: Data) => p.targetId === ok.createPlacement.id).length === 1);
   });
 

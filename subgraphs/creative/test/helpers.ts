@@ -100,7 +100,7 @@ export const REQUEST_UPLOAD = `mutation($i: AssetUploadInput!) { requestAssetUpl
 export const SUBMIT = `mutation($id: ID!) { submitAsset(assetId: $id) { id status bytes width height url } }`;
 export const APPROVE = `mutation($id: ID!) { approveAsset(assetId: $id) { id status } }`;
 export const REJECT = `mutation($id: ID!, $r: String!) { rejectAsset(assetId: $id, reason: $r) { id status rejectionReason } }`;
-export const CREATE_PLACEMENT = `mutation($i: PlacementInput!) { createPlacement(input: $i) { id surface weight frequencyCapPerHour impressions asset { id } event { id } } }`;
+export const CREATE_PLACEMENT = `mutation($i: PlacementInput!) { createPlacement(input: $i) { id surface weight frequencyCapPerHour asset { id } event { id } } }`;
 export const NEXT_AD = `query($e: ID!, $s: Surface!) { nextAd(eventId: $e, surface: $s) { id } }`;
 
 /** PUTs bytes to a presigned upload as a client would, with the headers it was given (overridable). */

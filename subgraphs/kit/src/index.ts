@@ -23,4 +23,5 @@ export * from './entity';
 export * from './relay';
 export * from './ids';
 export * from './graphql-ws';
+export * from './subscriptions';
 export * from './subgraph';

@@ -1,95 +1,14 @@
 import type { Server } from 'node:http';
-import { PRINCIPAL_HEADER, formatError, verifyCaller, type Logger, type Principal, type RequestBase } from '@frontrow/kit';
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
-import { useServer } from '@frontrow/kit';
-import { WebSocketServer } from 'ws';
-
-/** What the gateway sends in `connection_init`: the caller it verified, signed for this hop. */
-export interface ConnectionParams extends Record<string, unknown> {
-  [PRINCIPAL_HEADER]?: string;
-}
-
-interface ConnectionExtra extends Record<PropertyKey, unknown> {
-  principal: Principal | null;
-  clientIp: string;
-}
-
-export interface WebSocketOptions {
-  schema: GraphQLSchema;
-  principalSecret: string;
-  logger: Logger;
-  exposeInternals?: boolean;
-  context(base: RequestBase): unknown;
-}
+import { attachSubgraphWebSocket, type SubgraphWebSocketOptions } from '@frontrow/kit';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 
 /**
- * graphql-ws on the subgraph's own HTTP server, at /graphql. The gateway connects
- * with `{ "x-frontrow-principal": <signed caller> }` as the connection_init payload;
- * a missing, forged or expired signature closes the socket with 4403 Forbidden. The
- * gateway carries many callers' subscriptions on one connection: each `subscribe`
- * names its own caller, signed, in `extensions["x-frontrow-principal"]`, and that
- * caller (not the connection's) is who the resolvers see. A forged or expired one
- * makes the subscription anonymous. Errors reach the client through the kit's
- * formatError.
+ * graphql-ws on presence's HTTP server (the kit's attachSubgraphWebSocket: the gateway's
+ * signed caller in connection_init and per subscription), with party events' results
+ * shared between the members' streams (subscribeOnce).
  */
-export function attachWebSocket(server: Server, opts: WebSocketOptions): { dispose(): Promise<void> } {
-  const wss = new WebSocketServer({ server, path: '/graphql' });
-  const format = (e: GraphQLError) => formatError(e.toJSON(), e, { exposeInternals: opts.exposeInternals });
-  let connections = 0;
-  const disposable = useServer<ConnectionParams, ConnectionExtra>(
-    {
-      schema: opts.schema,
-      connectionInitWaitTimeout: 5000,
-      async onConnect(ctx) {
-        const header = ctx.connectionParams?.[PRINCIPAL_HEADER];
-        const caller = await verifyCaller(typeof header === 'string' ? header : undefined, opts.principalSecret);
-        if (!caller) return false;
-        ctx.extra.principal = caller.principal;
-        ctx.extra.clientIp = caller.clientIp ?? ctx.extra.request.socket.remoteAddress ?? 'unknown';
-        connections++;
-        return true;
-      },
-      onDisconnect() {
-        connections--;
-      },
-      async context(ctx, id, payload) {
-        let principal = ctx.extra.principal ?? null;
-        let clientIp = ctx.extra.clientIp ?? 'unknown';
-        const own = payload.extensions?.[PRINCIPAL_HEADER];
-        if (own !== undefined) {
-          const caller = await verifyCaller(typeof own === 'string' ? own : undefined, opts.principalSecret);
-          principal = caller?.principal ?? null;
-          clientIp = caller?.clientIp ?? clientIp;
-        }
-        const requestId = `ws-${id}`;
-        return opts.context({
-          principal,
-          clientIp,
-          requestId,
-          log: opts.logger.child({ requestId, userId: principal?.userId }),
-        }) as object;
-      },
-      subscribe: (args) => subscribeOnce(args),
-      onNext(_ctx, _id, _payload, _args, result) {
-        if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map(format) };
-      },
-      onError(_ctx, _id, _payload, errors) {
-        return errors.map(format);
-      },
-      isProd: !opts.exposeInternals,
-    },
-    wss,
-    12_000,
-    opts.logger,
-  );
-  opts.logger.debug('graphql-ws listening at /graphql');
-  return {
-    async dispose() {
-      opts.logger.debug({ connections }, 'closing party event streams');
-      await disposable.dispose();
-    },
-  };
+export function attachWebSocket(server: Server, opts: Omit<SubgraphWebSocketOptions, 'subscribe'>): { dispose(): Promise<void> } {
+  return attachSubgraphWebSocket(server, { ...opts, subscribe: subscribeOnce });
 }
 
 /**

@@ -1,0 +1,123 @@
+import { KIT_MIGRATIONS } from '@frontrow/kit';
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Raw telemetry in daily range partitions (created ahead of time by partitions.ts and
+ * dropped after the retention), the sessions' owners, what the rollup worker still has
+ * to compute, the rollups, and the audit log, which refuses UPDATE and DELETE.
+ */
+class InitialTelemetry extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create table telemetry_event (
+      at timestamptz not null,
+      event_id uuid not null,
+      kind text not null,
+      session_id text not null,
+      user_id uuid not null,
+      feed_id uuid null,
+      placement_id uuid null,
+      value double precision null,
+      received_at timestamptz not null default now()
+    ) partition by range (at)`);
+    this.addSql(`create index telemetry_event_event_at on telemetry_event (event_id, at)`);
+    this.addSql(`create index telemetry_event_placement_at on telemetry_event (placement_id, at) where placement_id is not null`);
+    // The first user to record a session owns it; nobody else may record for it.
+    this.addSql(`create table telemetry_session (
+      session_id text primary key,
+      user_id uuid not null,
+      first_seen_at timestamptz not null default now()
+    )`);
+    // Written in the same transaction as the raw rows: a crash between ingest and
+    // rollup leaves the work to do, not a wrong rollup.
+    // One row per batch and minute (or hour), never updated: an ingest never waits on
+    // the rollup worker, which deletes exactly the marks it recomputed.
+    this.addSql(`create table rollup_dirty (
+      id bigint generated always as identity primary key,
+      event_id uuid not null,
+      minute timestamptz not null,
+      marked_at timestamptz not null default now()
+    )`);
+    this.addSql(`create table impression_dirty (
+      id bigint generated always as identity primary key,
+      placement_id uuid not null,
+      hour timestamptz not null,
+      marked_at timestamptz not null default now()
+    )`);
+    this.addSql(`create table qos_minute (
+      event_id uuid not null,
+      minute timestamptz not null,
+      viewers int not null,
+      startup_count int not null,
+      startup_p50 double precision null,
+      startup_p95 double precision null,
+      startup_hist jsonb not null,
+      rebuffer_count int not null,
+      rebuffer_ms double precision not null,
+      bitrate_count int not null,
+      bitrate_p50 double precision null,
+      bitrate_hist jsonb not null,
+      errors int not null,
+      computed_at timestamptz not null,
+      primary key (event_id, minute)
+    )`);
+    this.addSql(`create table impression_hour (
+      placement_id uuid not null,
+      hour timestamptz not null,
+      impressions int not null,
+      viewers int not null,
+      computed_at timestamptz not null,
+      primary key (placement_id, hour)
+    )`);
+    this.addSql(`create table audit_entry (
+      id uuid primary key,
+      actor_id uuid null,
+      actor_roles jsonb not null,
+      action text not null,
+      subgraph text not null,
+      target_type text not null,
+      target_id text null,
+      at timestamptz not null,
+      details jsonb not null,
+      recorded_at timestamptz not null
+    )`);
+    this.addSql(`create index audit_entry_at on audit_entry (at desc, id desc)`);
+    this.addSql(`create index audit_entry_actor on audit_entry (actor_id, at desc, id desc)`);
+    this.addSql(`create index audit_entry_action on audit_entry (action, at desc, id desc)`);
+    // Append-only at the database too, whatever code runs against it.
+    this.addSql(`create function audit_entry_append_only() returns trigger language plpgsql as $$
+      begin
+        raise exception 'audit entries are never updated or deleted';
+      end $$`);
+    this.addSql(`create trigger audit_entry_append_only before update or delete on audit_entry
+      for each row execute function audit_entry_append_only()`);
+    this.addSql(`create table alert_rule (
+      id uuid primary key,
+      metric text not null,
+      threshold double precision not null,
+      time_window text not null,
+      active boolean not null default true,
+      created_by uuid not null,
+      created_at timestamptz not null,
+      updated_at timestamptz not null
+    )`);
+    this.addSql(`create table alert (
+      id uuid primary key,
+      rule_id uuid not null references alert_rule (id),
+      event_id uuid null,
+      value double precision not null,
+      fired_at timestamptz not null
+    )`);
+    this.addSql(`create index alert_fired_at on alert (fired_at desc, id desc)`);
+    // Whether a rule is above its threshold for an event now: an alert fires on the
+    // crossing, once, and again only after the value came back.
+    this.addSql(`create table alert_state (
+      rule_id uuid not null references alert_rule (id),
+      event_id uuid not null,
+      firing boolean not null,
+      changed_at timestamptz not null,
+      primary key (rule_id, event_id)
+    )`);
+  }
+}
+
+export const migrations = [...KIT_MIGRATIONS, { name: '0001_telemetry_initial', class: InitialTelemetry }];
