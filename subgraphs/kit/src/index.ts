@@ -25,3 +25,4 @@ export * from './ids';
 export * from './graphql-ws';
 export * from './subscriptions';
 export * from './subgraph';
+export * from './loop';

@@ -1,7 +1,7 @@
 import type { Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MediaUnavailableError, type JanusClient } from './janus-client';
-import { Loop } from './loop';
+import { Loop } from '@frontrow/kit';
 import type { MediaService } from './media.service';
 
 export interface ReconcileSettings {

@@ -7,7 +7,7 @@ import { FeedInfo } from './entities/feed-info.entity';
 import { PlaybackToken } from './entities/playback-token.entity';
 import { JanusClient, type JanusSettings } from './janus-client';
 import { DEFAULT_MEDIA_SETTINGS, MediaService, type MediaSettings } from './media.service';
-import { Loop } from './loop';
+import { Loop } from '@frontrow/kit';
 import { migrations } from './migrations';
 import { DEFAULT_RECONCILE_SETTINGS, JanusReconciler, type ReconcileSettings } from './reconcile';
 import { buildMediaSchema } from './schema';

@@ -1,4 +1,4 @@
-import { emit, type KeyValueStore, type Logger } from '@frontrow/kit';
+import { Loop, emit, type KeyValueStore, type Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlertRule } from './entities/alert-rule.entity';
 import { Alert } from './entities/alert.entity';
@@ -116,16 +116,16 @@ export class AlertHub {
  * together; one instance evaluates at a time (an advisory lock).
  */
 export class AlertEvaluator {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop: Loop;
 
   constructor(
     private readonly em: EntityManager,
     private readonly hub: AlertHub,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.loop = new Loop('alert evaluation', intervalMs, async () => void (await this.runOnce()), logger);
+  }
 
   /** One evaluation; resolves with the alerts it fired (none when another instance holds the turn). */
   async runOnce(now = Date.now()): Promise<Alert[]> {
@@ -191,23 +191,10 @@ export class AlertEvaluator {
   }
 
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, 'alert rules could not be evaluated; will retry'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.intervalMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 }

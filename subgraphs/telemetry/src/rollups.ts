@@ -1,4 +1,4 @@
-import type { Logger } from '@frontrow/kit';
+import { Loop, type Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { withClient } from './pg';
 
@@ -58,21 +58,21 @@ function distinct(marks: ReadonlyArray<readonly [string, Date]>): Array<[string,
  * rows, never an increment, so recomputing one twice is harmless.
  */
 export class RollupWorker {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop: Loop;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly logger: Logger,
-    private readonly intervalMs: number,
+    logger: Logger,
+    intervalMs: number,
     /**
      * A mark waits this long before it is recomputed, so that a minute that keeps
      * receiving rows (a live game's current minute) is recomputed once per settle time,
      * not after every batch: each recompute reads the whole minute.
      */
     private readonly settleMs: number,
-  ) {}
+  ) {
+    this.loop = new Loop('rollups', intervalMs, async () => void (await this.runOnce()), logger);
+  }
 
   /** Recomputes what was marked at least `settleMs` ago (by default the worker's own); resolves with how many minutes and hours it wrote. */
   async runOnce(settleMs = this.settleMs): Promise<{ minutes: number; hours: number }> {
@@ -169,23 +169,10 @@ export class RollupWorker {
   }
 
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runOnce()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, 'rollups could not be computed; will retry'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.intervalMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 }

@@ -1,5 +1,5 @@
 import { useMutation } from '@apollo/client/react';
-import { SignInDocument, SignUpDocument } from '@frontrow/sdk';
+import { SignInDocument, SignUpDocument, type Session } from '@frontrow/sdk';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useSdk } from '../app/context';
@@ -13,26 +13,36 @@ function useNext(): () => void {
   return () => navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
 }
 
-export function SignUpPage(): ReactNode {
-  useTitle('Sign up');
+/**
+ * A form that signs someone in: reads the fields, runs `start` with them, keeps the
+ * session it returns and goes on; a failure is kept to be shown.
+ */
+function useSessionForm(start: (data: FormData) => Promise<Session>): { submit(e: FormEvent<HTMLFormElement>): Promise<void>; error: unknown } {
   const { sdk } = useSdk();
   const done = useNext();
-  const [signUp, { loading }] = useMutation(SignUpDocument);
   const [error, setError] = useState<unknown>(null);
-
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
     setError(null);
     try {
-      const r = await signUp({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')), displayName: String(data.get('displayName')) } } });
-      sdk.session.set(r.data!.signUp);
+      sdk.session.set(await start(data));
       await sdk.apollo.resetStore();
       done();
     } catch (err) {
       setError(err);
     }
   };
+  return { submit, error };
+}
+
+export function SignUpPage(): ReactNode {
+  useTitle('Sign up');
+  const [signUp, { loading }] = useMutation(SignUpDocument);
+  const { submit, error } = useSessionForm(async (data) => {
+    const r = await signUp({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')), displayName: String(data.get('displayName')) } } });
+    return r.data!.signUp;
+  });
 
   return (
     <section className="narrow">
@@ -67,24 +77,11 @@ export function SignUpPage(): ReactNode {
 
 export function SignInPage(): ReactNode {
   useTitle('Sign in');
-  const { sdk } = useSdk();
-  const done = useNext();
   const [signIn, { loading }] = useMutation(SignInDocument);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget);
-    setError(null);
-    try {
-      const r = await signIn({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')) } } });
-      sdk.session.set(r.data!.signIn);
-      await sdk.apollo.resetStore();
-      done();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { submit, error } = useSessionForm(async (data) => {
+    const r = await signIn({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')) } } });
+    return r.data!.signIn;
+  });
 
   return (
     <section className="narrow">

@@ -1,4 +1,4 @@
-import type { Logger } from '@frontrow/kit';
+import type { Logger } from './logger';
 
 /**
  * A background task run every `intervalMs`, never twice at once. `stop()` clears the
