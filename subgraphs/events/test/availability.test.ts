@@ -61,7 +61,8 @@ describe('a database that went away', () => {
 
   afterAll(async () => {
     await h.stop();
-    await database.stop();
+    // Unset when its start failed: that failure is the one to report.
+    if (database) await database.stop();
   });
 
   it('answers SERVICE_UNAVAILABLE while it is down', async () => {
