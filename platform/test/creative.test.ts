@@ -144,6 +144,30 @@ test('a sponsor uploads to storage, an admin approves and places, fans get ads w
   expect(served.filter((id) => id === capped.createPlacement.id)).toHaveLength(3);
   expect(served.filter((id) => id === open.createPlacement.id)).toHaveLength(9);
   expect((await ok(`query($e: ID!) { nextAd(eventId: $e, surface: HUD) { id } }`, { e: eventId }, { token: fan.token })).nextAd).toBeNull();
+
+  // The fan's client counts what was in view; the sponsor's report (with its key's
+  // reports:read) has it once the hourly rollup settles, placements completed by creative.
+  const seen = (placementId: string, n: number) =>
+    Array.from({ length: n }, () => ({ kind: 'IMPRESSION', eventId, placementId, sessionId: `s-${fan.id}`, at: new Date().toISOString() }));
+  const recorded = await ok(
+    `mutation($e: [TelemetryEventInput!]!) { recordTelemetry(events: $e) { accepted rejected } }`,
+    { e: [...seen(capped.createPlacement.id, 3), ...seen(open.createPlacement.id, 9)] },
+    { token: fan.token },
+  );
+  expect(recorded.recordTelemetry).toEqual({ accepted: 12, rejected: 0 });
+  const range = { s: sponsorId, from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+  const REPORT = `query($s: ID!, $from: DateTime!, $to: DateTime!) { sponsorReport(sponsorId: $s, from: $from, to: $to) {
+    impressions uniqueViewers byPlacement { impressions placement { id surface asset { name } } } } }`;
+  let report: Data = {};
+  await eventually(async () => {
+    report = (await ok(REPORT, range, { apiKey })).sponsorReport;
+    return report.impressions === 12;
+  });
+  expect(report.uniqueViewers).toBe(1);
+  expect(report.byPlacement).toEqual([
+    { impressions: 9, placement: { id: open.createPlacement.id, surface: 'JUMBOTRON', asset: { name: 'Board 1' } } },
+    { impressions: 3, placement: { id: capped.createPlacement.id, surface: 'JUMBOTRON', asset: { name: 'Board 0' } } },
+  ]);
 }, 120_000);
 
 test('the rules hold through the gateway: fans cannot review, sponsors see only their own, keys need their scope', async () => {
@@ -167,6 +191,10 @@ test('the rules hold through the gateway: fans cannot review, sponsors see only 
   expect(code(await gql(`query($id: ID!) { sponsor(id: $id) { id } }`, { id: sponsorA }, { token: b.token }))).toBe('NOT_FOUND');
   expect(code(await gql(`mutation($id: ID!) { submitAsset(assetId: $id) { id } }`, { id: assetId }, { token: b.token }))).toBe('NOT_FOUND');
   expect(code(await gql(`{ mySponsors { id } }`, {}, { token: fan.token }))).toBe('FORBIDDEN');
+  const REPORT = `query($s: ID!) { sponsorReport(sponsorId: $s, from: "2030-01-01T00:00:00Z", to: "2030-01-02T00:00:00Z") { impressions } }`;
+  expect(code(await gql(REPORT, { s: sponsorA }, { token: fan.token }))).toBe('FORBIDDEN');
+  expect(code(await gql(REPORT, { s: sponsorA }, { token: b.token }))).toBe('NOT_FOUND');
+  await eventually(async () => !(await gql(REPORT, { s: sponsorA }, { token: a.token })).errors);
   expect(code(await gql(`query($e: ID!) { nextAd(eventId: $e, surface: HUD) { id } }`, { e: eventId }))).toBe('UNAUTHENTICATED');
   // A key without creative:write cannot upload, whatever its owner's roles.
   const reportsOnly = (await ok(`mutation { createApiKey(input: { name: "reports", scopes: ["reports:read"] }) { secret } }`, {}, { token: a.token })).createApiKey.secret;

@@ -8,6 +8,15 @@ import { PlacementInput } from './placement.input';
 import { EventRef } from './types';
 import { checkInt } from './validate';
 
+/** What telemetry consumes to know whose placement an impression is (sponsorReport). */
+export interface PlacementCreatedPayload {
+  placementId: string;
+  eventId: string;
+  assetId: string;
+  sponsorId: string;
+  surface: string;
+}
+
 /** The longest a placement may run. */
 const MAX_WINDOW_DAYS = 366;
 
@@ -38,7 +47,7 @@ export class PlacementResolver {
         frequencyCapPerHour,
       });
       await ctx.services.manifests.bump(tx, eventId);
-      emit(tx, 'creative.placement.created', { placementId: p.id, eventId, assetId: asset.id, sponsorId: asset.sponsorId, surface: p.surface });
+      emit<PlacementCreatedPayload>(tx, 'creative.placement.created', { placementId: p.id, eventId, assetId: asset.id, sponsorId: asset.sponsorId, surface: p.surface });
       emitAudit(tx, 'creative', {
         actorId: admin.userId,
         actorRoles: admin.roles,

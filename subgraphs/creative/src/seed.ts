@@ -6,6 +6,7 @@ import { Placement, Surface } from './entities/placement.entity';
 import { Sponsor } from './entities/sponsor.entity';
 import { demoBanner } from './png';
 import { sniff } from './sniff';
+import type { PlacementCreatedPayload } from './placement.resolver';
 import type { SponsorCreatedPayload } from './sponsor.resolver';
 
 export const DEMO_SPONSOR_NAME = 'FrontRow Demo Sponsor';
@@ -68,7 +69,8 @@ export async function seedDemoCreative(em: EntityManager, services: Pick<Creativ
     for (const eventId of input.eventIds) {
       for (const { asset, surfaces } of assets) {
         for (const surface of surfaces) {
-          tx.create(Placement, { eventId, assetId: asset.id, surface, startsAt, endsAt, weight: 1, frequencyCapPerHour: null });
+          const p = tx.create(Placement, { eventId, assetId: asset.id, surface, startsAt, endsAt, weight: 1, frequencyCapPerHour: null });
+          emit<PlacementCreatedPayload>(tx, 'creative.placement.created', { placementId: p.id, eventId, assetId: asset.id, sponsorId: sponsor.id, surface });
           placements += 1;
         }
       }

@@ -120,4 +120,30 @@ class InitialTelemetry extends Migration {
   }
 }
 
-export const migrations = [...KIT_MIGRATIONS, { name: '0001_telemetry_initial', class: InitialTelemetry }];
+/**
+ * Whose placements are whose, as creative announces them on the bus: sponsorReport
+ * answers a sponsor's owner for that sponsor's placements only.
+ */
+class SponsorProjections extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create table sponsor_owner (
+      sponsor_id uuid primary key,
+      owner_id uuid not null,
+      recorded_at timestamptz not null default now()
+    )`);
+    this.addSql(`create table placement_sponsor (
+      placement_id uuid primary key,
+      sponsor_id uuid not null,
+      event_id uuid not null,
+      surface text not null,
+      recorded_at timestamptz not null default now()
+    )`);
+    this.addSql(`create index placement_sponsor_sponsor on placement_sponsor (sponsor_id)`);
+  }
+}
+
+export const migrations = [
+  ...KIT_MIGRATIONS,
+  { name: '0001_telemetry_initial', class: InitialTelemetry },
+  { name: '0002_telemetry_sponsors', class: SponsorProjections },
+];

@@ -7,6 +7,7 @@ import { AuditResolver } from './audit.resolver';
 import { PlacementResolver } from './placement.resolver';
 import { QosResolver } from './qos.resolver';
 import { referenceResolvers } from './reference';
+import { SponsorReportResolver } from './sponsor-report.resolver';
 import { TelemetryResolver } from './telemetry.resolver';
 import { EventRef, PlacementRef } from './types';
 
@@ -26,7 +27,7 @@ const unusedPubSub: PubSub = {
 export function buildTelemetrySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
     {
-      resolvers: [TelemetryResolver, AuditResolver, QosResolver, PlacementResolver, AlertResolver],
+      resolvers: [TelemetryResolver, AuditResolver, QosResolver, PlacementResolver, AlertResolver, SponsorReportResolver],
       scalarsMap: SCALARS_MAP,
       pubSub: unusedPubSub,
       // Reached only through _entities (creative returns placements; telemetry adds impressions).

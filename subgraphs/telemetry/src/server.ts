@@ -12,11 +12,12 @@ import { Partitions } from './partitions';
 import { RollupWorker } from './rollups';
 import { buildTelemetrySchema } from './schema';
 import { SessionOwners } from './sessions';
+import { consumeSponsors } from './sponsors';
 import { SyntheticViewers, type SyntheticViewerOptions } from './synthetic';
 
 export interface TelemetryOptions extends SubgraphOptions {
   settings?: Partial<TelemetrySettings>;
-  /** Names the bus queues `<prefix>.audit` (default `telemetry`; tests give each run its own). */
+  /** Names the bus queues `<prefix>.audit` and `<prefix>.sponsors` (default `telemetry`; tests give each run its own). */
   queuePrefix?: string;
   /** Redis carries fired alerts to every instance's subscribers. */
   redisUrl?: string;
@@ -73,7 +74,9 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     };
     try {
       await alertHub.start();
-      consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${opts.queuePrefix ?? 'telemetry'}.audit`));
+      const prefix = opts.queuePrefix ?? 'telemetry';
+      consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${prefix}.audit`));
+      consumers.push(await consumeSponsors(storage.orm, storage.transport, logger, `${prefix}.sponsors`));
     } catch (e) {
       await closeOpened().catch(() => undefined);
       throw e;

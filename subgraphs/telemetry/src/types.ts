@@ -104,3 +104,33 @@ export class EventRef {
   @Field(() => ID)
   id!: string;
 }
+
+@ObjectType({ description: 'One placement\'s share of a sponsor report.' })
+export class PlacementImpressions {
+  @Field(() => PlacementRef)
+  placement!: PlacementRef;
+
+  @Field(() => Int)
+  impressions!: number;
+}
+
+@ObjectType({ description: 'What a sponsor earned over the hours that start in [from, to).' })
+export class SponsorReport {
+  @Field(() => ID)
+  sponsorId!: string;
+
+  @Field(() => Date, { description: 'Rounded down to the hour.' })
+  from!: Date;
+
+  @Field(() => Date, { description: 'Rounded down to the hour.' })
+  to!: Date;
+
+  @Field(() => Int, { description: 'From the hourly rollups: settled impressions (a few seconds behind the live count).' })
+  impressions!: number;
+
+  @Field(() => Int, { description: 'Distinct signed-in people who saw any of the sponsor\'s placements in the range.' })
+  uniqueViewers!: number;
+
+  @Field(() => [PlacementImpressions], { description: 'Every placement of the sponsor, most seen first.' })
+  byPlacement!: PlacementImpressions[];
+}

@@ -15,11 +15,11 @@ export interface GqlResult<T = Record<string, unknown>> {
 /** Who calls: a principal (signed as the gateway signs it), or an anonymous caller. */
 export type As = Principal | null;
 
-export function user(roles: RoleName[] = ['FAN'], userId = randomUUID()): Principal {
+export function user(roles: RoleName[] = ['FAN'], userId: string = randomUUID()): Principal {
   return { kind: 'user', userId, roles, scopes: [] };
 }
 
-export function apiKey(scopes: string[], roles: RoleName[] = ['DEVELOPER'], userId = randomUUID()): Principal {
+export function apiKey(scopes: string[], roles: RoleName[] = ['DEVELOPER'], userId: string = randomUUID()): Principal {
   return { kind: 'apiKey', userId, roles, scopes, apiKeyId: randomUUID() };
 }
 
