@@ -6,7 +6,15 @@ const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 delete swc.$schema;
 
-const transform = { '^.+\\.ts$': ['@swc/jest', swc] };
+// The OTLP exporter loads node:http with import(), which Jest's module sandbox cannot
+// run without an experimental flag: Jest compiles that one package's import() to
+// require() (Node runs the package as published).
+const OTLP_BASE = '[\\\\/]@opentelemetry[\\\\/]otlp-exporter-base[\\\\/]';
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', swc],
+  [`${OTLP_BASE}.+\\.js$`]: ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: false } }],
+};
+const transformIgnorePatterns = [`^(?!.*${OTLP_BASE}).*[\\\\/]node_modules[\\\\/]`];
 
 /** One Jest project per test-file suffix, as STYLE.md asks. */
 function project(dir, name, suffix, extra = {}) {
@@ -15,6 +23,7 @@ function project(dir, name, suffix, extra = {}) {
     rootDir: dir,
     testEnvironment: 'node',
     transform,
+    transformIgnorePatterns,
     testMatch: [`<rootDir>/{src,test}/**/*${suffix}`],
     setupFiles: [path.join(__dirname, 'jest.setup.js')],
     globalSetup: path.join(__dirname, 'jest.global-setup.js'),

@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
-import { PRINCIPAL_HEADER, signCaller, type Logger, type Principal } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, SpanKind, SpanStatusCode, contextWithSpan, injectTraceHeaders, signCaller, tracerFor, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError } from 'graphql';
 
 /** Who a request to the gateway comes from: an HTTP request, or a subscription's event. */
@@ -23,23 +23,48 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     url: string,
     private readonly secret: string,
     timeoutMs: number,
+    subgraph: string,
   ) {
     super({ url });
     const fetcher = this.fetcher;
+    const tracer = tracerFor('gateway');
     // The timeout covers the whole exchange, the body's reading included; its timer is
-    // cleared as soon as the exchange ends, so no call leaves one behind.
+    // cleared as soon as the exchange ends, so no call leaves one behind. The exchange
+    // is a CLIENT span whose traceparent the subgraph continues.
     this.fetcher = async (input, init) => {
+      const span = tracer.startSpan(`POST ${subgraph}`, { kind: SpanKind.CLIENT, attributes: { 'frontrow.subgraph': subgraph, 'server.address': subgraph } });
+      const headers: Record<string, string> = { ...((init?.headers as Record<string, string> | undefined) ?? {}) };
+      injectTraceHeaders(headers, contextWithSpan(span));
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new DOMException('The subgraph did not answer in time.', 'TimeoutError')), timeoutMs);
+      let ended = false;
+      const done = (failure?: unknown) => {
+        clearTimeout(timer);
+        if (ended) return;
+        ended = true;
+        if (failure) span.setStatus({ code: SpanStatusCode.ERROR, message: failure instanceof Error ? failure.message : String(failure) });
+        span.end();
+      };
       try {
-        const response = await fetcher(input, { ...init, signal: controller.signal });
+        const response = await fetcher(input, { ...init, headers, signal: controller.signal });
+        span.setAttribute('http.response.status_code', response.status);
         for (const read of ['text', 'json'] as const) {
           const original = response[read].bind(response) as () => Promise<unknown>;
-          (response as unknown as Record<string, () => Promise<unknown>>)[read] = () => original().finally(() => clearTimeout(timer));
+          (response as unknown as Record<string, () => Promise<unknown>>)[read] = () =>
+            original().then(
+              (body) => {
+                done();
+                return body;
+              },
+              (e: unknown) => {
+                done(e);
+                throw e;
+              },
+            );
         }
         return response;
       } catch (e) {
-        clearTimeout(timer);
+        done(e);
         throw e;
       }
     };

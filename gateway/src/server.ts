@@ -90,11 +90,11 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   // One data source per subgraph, for queries and for the entity fetches of subscription events.
   const timeoutMs = opts.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
-  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs)]));
+  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs, name)]));
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     logger: apolloLogger(logger),
-    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs),
+    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs, name),
   });
 
   const subscriptions = new SubscriptionLayer({

@@ -11,6 +11,7 @@ import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/
 import type { IdentitySettings } from '@frontrow/identity/src/context';
 import {
   createLogger,
+  flushTracing,
   poolSettings,
   provisionSubgraphRole,
   startEmbeddedPostgres,
@@ -257,6 +258,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         stopping ??= (async () => {
           await web?.stop();
           await stopAll();
+          await flushTracing().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans'));
         })();
         return stopping;
       },

@@ -23,7 +23,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
     await platform?.stop();
     for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`).catch(() => undefined);
     await transport.deleteQueue(`${prefix}identity.sponsors`).catch(() => undefined);
-    await transport.deleteQueue(`${prefix}telemetry.audit`).catch(() => undefined);
+    for (const q of ['audit', 'sponsors']) await transport.deleteQueue(`${prefix}telemetry.${q}`).catch(() => undefined);
     await transport.close();
     await kv.close();
   };

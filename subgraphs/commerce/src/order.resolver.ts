@@ -1,4 +1,4 @@
-import { Access, BadInputError, ConflictError, NotFoundError, cursorCodec, emptyPageInfo, findById, pageOf, hasRole, pageSize, parseId, hitRateLimit, requireRole, requireUser, type AccessRule, type Principal } from '@frontrow/kit';
+import { Access, BadInputError, ConflictError, NotFoundError, cursorCodec, emptyPageInfo, findById, pageOf, hasRole, pageSize, parseId, hitRateLimit, requireRole, requireUser, currentTraceparent, type AccessRule, type Principal } from '@frontrow/kit';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -79,6 +79,7 @@ export class OrderResolver {
         currency: order.currency,
         paymentMethod,
         idempotencyKey: `order:${order.id}`,
+        traceparent: currentTraceparent(),
       });
       await ctx.em.fork().nativeUpdate(Order, { id: order.id, paymentId: null }, { paymentId });
       order.paymentId = paymentId;
@@ -139,6 +140,7 @@ export class OrderResolver {
         currency: order.currency,
         reason,
         idempotencyKey: `refund:${order.id}`,
+        traceparent: currentTraceparent(),
       }));
     } catch (err) {
       ctx.log.warn({ err, orderId: order.id }, 'the payment provider refused the refund');

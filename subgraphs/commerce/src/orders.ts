@@ -1,4 +1,4 @@
-import { ConflictError, BadInputError, emit, emitAudit, type Logger } from '@frontrow/kit';
+import { ConflictError, BadInputError, currentTraceparent, emit, emitAudit, type Logger } from '@frontrow/kit';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Entitlement } from './entities/entitlement.entity';
@@ -309,6 +309,7 @@ export async function refundLatePayment(provider: PaymentProvider, late: LatePay
       currency: late.currency,
       reason: 'the order was no longer pending when the payment succeeded',
       idempotencyKey: `late-refund:${late.orderId}`,
+      traceparent: currentTraceparent(),
     });
     logger.info({ orderId: late.orderId, paymentId: late.paymentId }, 'refunded a payment that arrived after its order was closed');
   } catch (err) {

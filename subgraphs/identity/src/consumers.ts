@@ -20,7 +20,7 @@ export async function startConsumers(orm: MikroORM, transport: BusTransport, log
   const sponsors = await consume<SponsorCreatedPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.sponsors`, bindings: ['creative.sponsor.created'] },
+    { queue: `${queuePrefix}.sponsors`, bindings: ['creative.sponsor.created'], service: 'identity' },
     async (m, tx) => {
       const em = tx as EntityManager;
       const ownerId = parseId(m.payload.ownerId);

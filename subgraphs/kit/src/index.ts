@@ -26,3 +26,4 @@ export * from './graphql-ws';
 export * from './subscriptions';
 export * from './subgraph';
 export * from './loop';
+export * from './tracing';

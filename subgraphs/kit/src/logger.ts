@@ -1,14 +1,18 @@
 import pino, { type Logger } from 'pino';
+import { traceFields } from './tracing';
 
 export type { Logger };
 
 /** JSON logs, one logger per service; request loggers are children with a request id. */
-export function createLogger(service: string): Logger {
-  return pino({
+export function createLogger(service: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: process.env.LOG_LEVEL ?? 'info',
     base: { service },
+    // A line written while a span is active names its trace (and span).
+    mixin: traceFields,
     redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'password', 'secret'], remove: true },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Apollo Server's and Apollo Gateway's logger interface, written as JSON lines through pino. */

@@ -16,6 +16,7 @@ import { DEFAULT_OPERATION_LIMITS, MAX_DOCUMENT_TOKENS, SUBGRAPH_DEPTH_ALLOWANCE
 import { apolloLogger, type Logger } from './logger';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { PRINCIPAL_HEADER, verifyCaller, type Caller, type Principal } from './principal';
+import { nameActiveSpan, traceRequests } from './tracing';
 
 export interface RequestBase {
   principal: Principal | null;
@@ -170,6 +171,7 @@ export async function startGraphQLServer<C extends RequestBase>(opts: GraphQLSer
       ApolloServerPluginLandingPageDisabled(),
       operationResolution<C>(),
       observe<C>(metrics),
+      spanNaming<C>(),
       { async serverWillStart() { return { async drainServer() { await attached.ws?.dispose(); } }; } },
       ...(opts.plugins ?? []),
     ],
@@ -189,6 +191,8 @@ export async function startGraphQLServer<C extends RequestBase>(opts: GraphQLSer
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  // Requests after this point run in a span (health checks and scrapes do not).
+  app.use(traceRequests(opts.name));
   opts.routes?.(app);
   app.use('/graphql', ...opts.graphqlMiddleware, expressMiddleware(apollo, { context: ({ req }) => opts.context(req) }));
   jsonErrorHandlers(app, opts.logger);
@@ -293,6 +297,21 @@ function observe<C extends RequestBase>(metrics: ServiceMetrics): ApolloServerPl
           const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
           metrics.operations.inc({ operation: op, outcome: failed ? 'error' : 'ok' });
           metrics.duration.observe({ operation: op }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/** The request's span is named after its operation (`query EventPage`), once that is known. */
+function spanNaming<C extends object>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, operationName }) {
+          if (!operation) return;
+          const name = operationName ?? 'anonymous';
+          nameActiveSpan(`${operation.operation} ${name}`, { 'graphql.operation.type': operation.operation, 'graphql.operation.name': name });
         },
       };
     },

@@ -38,7 +38,7 @@ export async function openSubgraphStorage(
   });
   const em = db.orm.em as EntityManager;
   const transport = opts.transport ?? createTransport(opts.amqpUrl, parts.logger, service);
-  const relay = new OutboxRelay(em, transport, parts.logger);
+  const relay = new OutboxRelay(em, transport, parts.logger, undefined, { service });
   notifyRelayAfterCommit(em, relay);
   return {
     orm: db.orm,

@@ -15,6 +15,7 @@ import type { DatabaseOptions } from './db';
 import { createLogger, logProcessFailures, type Logger } from './logger';
 import { startSubgraphServer, type RequestBase, type ServiceHandle, type SubgraphOptions } from './server';
 import { openSubgraphStorage, type SubgraphStorage } from './storage';
+import { flushTracing } from './tracing';
 
 /** What a request's context starts from: the base every subgraph has and its own fork of the EntityManager. */
 export interface RequestStart extends RequestBase {
@@ -185,7 +186,13 @@ export function runService(name: string, launch: (logger: Logger) => Promise<{ s
   logProcessFailures(logger);
   const started = launch(logger);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void started.then((handle) => handle.stop()).then(() => process.exit(0), () => process.exit(2)));
+    process.once(signal, () =>
+      void started
+        .then((handle) => handle.stop())
+        // The last spans go out before the process ends.
+        .then(() => flushTracing().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans')))
+        .then(() => process.exit(0), () => process.exit(2)),
+    );
   }
   started.catch((e: unknown) => {
     if (e instanceof ConfigError) logger.fatal(e.message);

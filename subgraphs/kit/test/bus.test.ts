@@ -144,6 +144,8 @@ describe('the event bus', () => {
         version: 2,
         occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         payload: { matchId: 'm1', home: 'Lyon' },
+        // The publish's span: consumers continue its trace.
+        traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/),
       },
     ]);
     const [row] = await rowsOf<{ sent_at: Date | null; attempts: number }>(`select sent_at, attempts from outbox_message where id = ?`, [emitted!.id]);

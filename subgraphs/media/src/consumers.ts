@@ -45,7 +45,7 @@ export async function startConsumers(
   const feeds = await consume<FeedPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.feeds`, bindings: ['events.feed.added', 'events.feed.updated'] },
+    { queue: `${queuePrefix}.feeds`, bindings: ['events.feed.added', 'events.feed.updated'], service: 'media' },
     async (m, em) => upsertFeed(em as EntityManager, m.payload),
     logger,
   );
@@ -53,7 +53,7 @@ export async function startConsumers(
   const lifecycle = await consume<EventStatusPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.event-lifecycle`, bindings: ['events.event.live', 'events.event.ended', 'events.event.cancelled'] },
+    { queue: `${queuePrefix}.event-lifecycle`, bindings: ['events.event.live', 'events.event.ended', 'events.event.cancelled'], service: 'media' },
     async (m: BusMessage<EventStatusPayload>, tx) => {
       const em = tx as EntityManager;
       for (const f of m.payload.feeds ?? []) await upsertFeed(em, { ...f, eventId: m.payload.eventId });
@@ -75,7 +75,7 @@ export async function startConsumers(
   const entitlements = await consume<EntitlementPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.entitlements`, bindings: ['commerce.entitlement.granted', 'commerce.entitlement.revoked'] },
+    { queue: `${queuePrefix}.entitlements`, bindings: ['commerce.entitlement.granted', 'commerce.entitlement.revoked'], service: 'media' },
     async (m, tx) => {
       const em = tx as EntityManager;
       const p = m.payload;

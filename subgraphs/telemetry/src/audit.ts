@@ -15,7 +15,7 @@ export function consumeAudit(orm: MikroORM, transport: BusTransport, logger: Log
   return consume<Partial<AuditPayload>>(
     orm,
     transport,
-    { queue, bindings: [AUDIT_BINDING] },
+    { queue, bindings: [AUDIT_BINDING], service: 'telemetry' },
     async (message, em) => {
       const p = message.payload ?? {};
       if (typeof p.action !== 'string' || typeof p.targetType !== 'string') {

@@ -28,7 +28,7 @@ export function consumeSponsors(orm: MikroORM, transport: BusTransport, logger: 
   return consume<SponsorCreated & PlacementCreated>(
     orm,
     transport,
-    { queue, bindings: SPONSOR_BINDINGS },
+    { queue, bindings: SPONSOR_BINDINGS, service: 'telemetry' },
     async (message, em) => {
       const p = message.payload ?? {};
       const conn = em.getConnection();

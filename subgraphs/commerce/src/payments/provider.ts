@@ -23,6 +23,11 @@ export interface PaymentRequest {
   currency: string;
   paymentMethod: string;
   idempotencyKey: string;
+  /**
+   * Metadata the processor keeps with the payment and returns in its webhooks: the
+   * checkout's trace, so that settling it (and what that publishes) joins that trace.
+   */
+  traceparent?: string;
 }
 
 export interface PaymentCreated {
@@ -36,6 +41,8 @@ export interface RefundRequest {
   currency: string;
   reason: string;
   idempotencyKey: string;
+  /** The refund's metadata: the trace of the admin's refund. */
+  traceparent?: string;
 }
 
 export interface RefundCreated {
@@ -63,6 +70,8 @@ export interface PaymentWebhookEvent {
     currency: string;
     refundId?: string;
     failureCode?: string;
+    /** The payment's metadata, as given to createPayment. */
+    traceparent?: string;
   };
 }
 

@@ -41,6 +41,7 @@ interface TestPayment {
   method: string;
   status: 'pending' | 'succeeded' | 'failed';
   refundId?: string;
+  traceparent?: string;
 }
 
 /** One webhook as it was sent, for tests that replay or inspect deliveries. */
@@ -99,6 +100,7 @@ export class TestPaymentProvider implements PaymentProvider {
       currency: req.currency,
       method: req.paymentMethod,
       status: 'pending',
+      traceparent: req.traceparent,
     };
     this.payments.set(payment.id, payment);
     this.paymentsByKey.set(req.idempotencyKey, payment.id);
@@ -112,6 +114,7 @@ export class TestPaymentProvider implements PaymentProvider {
         amount: payment.amount,
         currency: payment.currency,
         ...(declined ? { failureCode: 'card_declined' } : {}),
+        ...(payment.traceparent ? { traceparent: payment.traceparent } : {}),
       });
     });
     return { paymentId: payment.id };
@@ -137,6 +140,7 @@ export class TestPaymentProvider implements PaymentProvider {
         amount: payment.amount,
         currency: payment.currency,
         refundId,
+        ...(req.traceparent ? { traceparent: req.traceparent } : {}),
       }),
     );
     return { refundId };

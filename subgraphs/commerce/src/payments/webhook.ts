@@ -1,4 +1,4 @@
-import type { Logger } from '@frontrow/kit';
+import { activeSpanContext, contextOf, inSpan, tracerFor, type Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Request, Response } from 'express';
 import { applyPaymentEvent, refundLatePayment } from '../orders';
@@ -28,6 +28,7 @@ function parseEvent(raw: Buffer): PaymentWebhookEvent | null {
  * only then answered 200: any failure answers 500, so the provider delivers again.
  */
 export function webhookRoute(deps: { em: EntityManager; secret: string; provider: PaymentProvider; logger: Logger }) {
+  const tracer = tracerFor('commerce');
   return async (req: Request, res: Response): Promise<void> => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const check = verifyWebhookSignature(deps.secret, req.header(SIGNATURE_HEADER), raw);
@@ -42,7 +43,14 @@ export function webhookRoute(deps: { em: EntityManager; secret: string; provider
       return;
     }
     try {
-      const applied = await applyPaymentEvent(deps.em, event, deps.logger);
+      // Applied in the trace of the checkout (or refund) that started the payment, with
+      // a link to this delivery's own request.
+      const applied = await inSpan(
+        tracer,
+        `apply ${event.type}`,
+        { parent: typeof event.data.traceparent === 'string' ? contextOf(event.data.traceparent) : undefined, links: activeSpanContext(), attributes: { 'frontrow.payment.event': event.id } },
+        () => applyPaymentEvent(deps.em, event, deps.logger),
+      );
       if (applied.latePayment) void refundLatePayment(deps.provider, applied.latePayment, deps.logger);
       res.status(200).json({ received: true, duplicate: applied.duplicate });
     } catch (err) {

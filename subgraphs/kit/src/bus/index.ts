@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../logger';
+import { SpanKind, contextOf, inSpan, tracerFor } from '../tracing';
 import { MemoryTransport } from './memory';
 import { RabbitTransport } from './rabbit';
 import type { BusMessage, BusTransport, ConsumeOptions, Subscription } from './types';
@@ -7,7 +8,7 @@ import type { BusMessage, BusTransport, ConsumeOptions, Subscription } from './t
 export * from './types';
 export { MemoryTransport } from './memory';
 export { RabbitTransport } from './rabbit';
-export { emit, emitAudit, notifyRelayAfterCommit, type AuditPayload, OutboxMessage, HandledMessage, OutboxRelay, KIT_ENTITIES, KIT_MIGRATIONS, KitBusMigration } from './outbox';
+export { emit, emitAudit, notifyRelayAfterCommit, type AuditPayload, OutboxMessage, HandledMessage, OutboxRelay, KIT_ENTITIES, KIT_MIGRATIONS, KitBusMigration, KitBusTraceMigration } from './outbox';
 
 /** RabbitMQ when a URL is given; otherwise the in-process stand-in (quick start only). */
 export function createTransport(url: string | undefined, logger: Logger, name: string): BusTransport {
@@ -29,21 +30,39 @@ export function consume<P = unknown>(
   handler: (message: BusMessage<P>, em: EntityManager) => Promise<void>,
   logger?: Logger,
 ): Promise<Subscription> {
-  return transport.consume(opts, async (message) => {
-    const em = orm.em.fork();
-    await em.transactional(async (tx) => {
-      const inserted = await tx.getConnection().execute<{ affectedRows: number }>(
-        `insert into handled_message (consumer, message_id, handled_at) values (?, ?, now()) on conflict do nothing`,
-        [opts.queue, message.id],
-        'run',
-        tx.getTransactionContext(),
-      );
-      if (!inserted.affectedRows) {
-        logger?.debug({ queue: opts.queue, messageId: message.id }, 'redelivery ignored');
-        return;
-      }
-      await handler(message as BusMessage<P>, tx);
-    });
-  });
+  const tracer = tracerFor(opts.service ?? opts.queue.split('.')[0]);
+  return transport.consume(opts, (message) =>
+    inSpan(
+      tracer,
+      `consume ${message.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextOf(message.traceparent),
+        attributes: { 'messaging.system': transport.kind, 'messaging.destination.name': opts.queue, 'messaging.message.id': message.id },
+      },
+      () => handleOnce(orm, opts, message, handler, logger),
+    ),
+  );
 }
 
+async function handleOnce<P>(
+  orm: MikroORM,
+  opts: ConsumeOptions,
+  message: BusMessage,
+  handler: (message: BusMessage<P>, em: EntityManager) => Promise<void>,
+  logger: Logger | undefined,
+): Promise<void> {
+  await orm.em.fork().transactional(async (tx) => {
+    const inserted = await tx.getConnection().execute<{ affectedRows: number }>(
+      `insert into handled_message (consumer, message_id, handled_at) values (?, ?, now()) on conflict do nothing`,
+      [opts.queue, message.id],
+      'run',
+      tx.getTransactionContext(),
+    );
+    if (!inserted.affectedRows) {
+      logger?.debug({ queue: opts.queue, messageId: message.id }, 'redelivery ignored');
+      return;
+    }
+    await handler(message as BusMessage<P>, tx);
+  });
+}

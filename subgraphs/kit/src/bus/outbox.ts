@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, type EntityManager, type EventSubscriber, type FlushEventArgs, type TransactionEventArgs } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from '../logger';
+import { SpanKind, contextOf, currentTraceparent, inSpan, tracerFor } from '../tracing';
 import type { BusTransport } from './types';
 
 /** An event waiting to be published; written in the same transaction as the change. */
@@ -27,6 +28,10 @@ export class OutboxMessage {
 
   @Property({ type: 'int' })
   attempts: number = 0;
+
+  /** The trace the change was made in: the publish continues it. */
+  @Property({ type: 'text', nullable: true })
+  traceParent?: string;
 }
 
 /** A message id this service's consumer has handled: a redelivery changes nothing. */
@@ -64,15 +69,25 @@ export class KitBusMigration extends Migration {
   }
 }
 
+/** The outbox remembers the trace of the change, so the publish and its consumers join it. */
+export class KitBusTraceMigration extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`alter table outbox_message add column trace_parent text null`);
+  }
+}
+
 export const KIT_ENTITIES = [OutboxMessage, HandledMessage];
-export const KIT_MIGRATIONS = [{ name: '0000_kit_bus', class: KitBusMigration }];
+export const KIT_MIGRATIONS = [
+  { name: '0000_kit_bus', class: KitBusMigration },
+  { name: '0000_kit_bus_trace', class: KitBusTraceMigration },
+];
 
 /**
  * Adds an event to the outbox in the caller's unit of work: it is saved by the same
  * flush (and transaction) that saves the change it describes.
  */
 export function emit<P>(em: EntityManager, type: string, payload: P, version = 1): OutboxMessage {
-  const msg = em.create(OutboxMessage, { type, payload: payload as unknown, version, occurredAt: new Date(), attempts: 0 });
+  const msg = em.create(OutboxMessage, { type, payload: payload as unknown, version, occurredAt: new Date(), attempts: 0, traceParent: currentTraceparent() });
   em.persist(msg);
   return msg;
 }
@@ -83,6 +98,7 @@ interface OutboxRow {
   version: number;
   payload: unknown;
   occurred_at: Date | string;
+  trace_parent: string | null;
 }
 
 /**
@@ -97,13 +113,20 @@ export class OutboxRelay {
   private stopped = false;
   private backoffMs = 0;
 
+  private readonly tracer;
+
   constructor(
     private readonly em: EntityManager,
     private readonly transport: BusTransport,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
-    private readonly batch = 100,
-  ) {}
+    options: { batch?: number; service?: string } = {},
+  ) {
+    this.batch = options.batch ?? 100;
+    this.tracer = tracerFor(options.service ?? 'outbox');
+  }
+
+  private readonly batch: number;
 
   start(): void {
     this.stopped = false;
@@ -151,7 +174,7 @@ export class OutboxRelay {
       const conn = tx.getConnection();
       const ctx = tx.getTransactionContext();
       const rows = await conn.execute<OutboxRow[]>(
-        `select id, type, version, payload, occurred_at from outbox_message
+        `select id, type, version, payload, occurred_at, trace_parent from outbox_message
          where sent_at is null order by occurred_at, id limit ? for update skip locked`,
         [this.batch],
         'all',
@@ -160,13 +183,21 @@ export class OutboxRelay {
       const sent: string[] = [];
       for (const row of rows) {
         try {
-          await this.transport.publish({
-            id: row.id,
-            type: row.type,
-            version: row.version,
-            occurredAt: new Date(row.occurred_at).toISOString(),
-            payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-          });
+          // A PRODUCER span in the trace of the change (a new trace when it had none).
+          await inSpan(
+            this.tracer,
+            `publish ${row.type}`,
+            { kind: SpanKind.PRODUCER, parent: contextOf(row.trace_parent), attributes: { 'messaging.system': this.transport.kind, 'messaging.message.id': row.id } },
+            () =>
+              this.transport.publish({
+                id: row.id,
+                type: row.type,
+                version: row.version,
+                occurredAt: new Date(row.occurred_at).toISOString(),
+                payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+                traceparent: currentTraceparent(),
+              }),
+          );
         } catch (err) {
           failure = err;
           break;

@@ -46,7 +46,16 @@ export class RabbitTransport implements BusTransport {
 
   async publish(message: BusMessage): Promise<void> {
     const send = this.getPublisher().send(
-      { exchange: EVENTS_EXCHANGE, routingKey: message.type, durable: true, messageId: message.id, type: message.type, contentType: 'application/json' },
+      {
+        exchange: EVENTS_EXCHANGE,
+        routingKey: message.type,
+        durable: true,
+        messageId: message.id,
+        type: message.type,
+        contentType: 'application/json',
+        // Also as a header, for consumers that read the W3C context there.
+        ...(message.traceparent ? { headers: { traceparent: message.traceparent } } : {}),
+      },
       message,
     );
     let timer: NodeJS.Timeout | undefined;

@@ -11,6 +11,8 @@ export interface BusMessage<P = unknown> {
   occurredAt: string;
   version: number;
   payload: P;
+  /** The W3C trace context of the publish: a consumer's span is its child. */
+  traceparent?: string;
 }
 
 export interface ConsumeOptions {
@@ -22,6 +24,8 @@ export interface ConsumeOptions {
   maxDeliveries?: number;
   /** Messages handled at once. */
   concurrency?: number;
+  /** Whose tracer records the handling (default: the queue's first word). */
+  service?: string;
 }
 
 export interface Subscription {
