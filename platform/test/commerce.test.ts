@@ -164,6 +164,8 @@ describe('payments that do not go through', () => {
     expect(r.errors).toBeUndefined();
     const id = r.data!.checkout.id;
     await eventually(async () => (await statusOf(id, fan.accessToken)) === 'FAILED');
+    // The processor's decline code, for the fan's page to explain.
+    expect((await gql(`query($id: ID!) { order(id: $id) { failureReason } }`, { id }, fan.accessToken)).data!.order.failureReason).toBe('card_declined');
     expect(await remaining()).toBe(before);
     const seen = await gql(`query($id: ID!) { event(id: $id) { viewerEntitlement { id } } }`, { id: eventId }, fan.accessToken);
     expect(seen.data!.event.viewerEntitlement).toBeNull();

@@ -14,10 +14,25 @@ const CARDS = [
 const STATUS: Record<string, string> = {
   PENDING: 'Processing your payment',
   PAID: 'Paid',
-  FAILED: 'Payment failed: your card was declined. Choose another card and try again.',
+  FAILED: 'Payment failed. Choose another card and try again.',
   CANCELLED: 'Cancelled: the payment did not complete in time. Nothing was charged.',
   REFUNDED: 'Refunded',
 };
+
+/** What a failed order's reason code means to a person. */
+const REASONS: Record<string, string> = {
+  card_declined: 'Payment failed: your card was declined. Choose another card and try again.',
+  insufficient_funds: 'Payment failed: the card has insufficient funds. Choose another card and try again.',
+  expired_card: 'Payment failed: the card has expired. Choose another card and try again.',
+  provider_unavailable: 'Payment failed: the payment service could not be reached. Nothing was charged; try again in a moment.',
+  reservation_expired: 'Cancelled: the payment did not complete in time. Nothing was charged.',
+};
+
+function statusText(status: string | undefined, reason: string | null | undefined): string {
+  if (!status) return 'Processing your payment';
+  if ((status === 'FAILED' || status === 'CANCELLED') && reason && REASONS[reason]) return REASONS[reason];
+  return STATUS[status] ?? status;
+}
 
 /**
  * One purchase attempt has one idempotency key, kept for the tab: pressing Pay twice
@@ -106,7 +121,7 @@ export function CheckoutPage(): ReactNode {
         <div className="order">
           {order.error && !order.data && <ErrorMessage error={order.error} />}
           <p role="status" aria-live="polite" className={`status ${status?.toLowerCase() ?? ''}`}>
-            {status ? STATUS[status] ?? status : 'Processing your payment'}
+            {statusText(status, order.data?.order?.failureReason)}
             {!settled && '…'}
           </p>
           {status === 'PAID' && p.event && (

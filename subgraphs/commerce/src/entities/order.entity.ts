@@ -51,6 +51,11 @@ export class Order extends BaseEntity<'status'> {
   @Property({ type: 'text', nullable: true })
   paymentId?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why a FAILED or CANCELLED order did not complete, as a code: card_declined (and the processor\'s other decline codes), payment_failed, provider_unavailable, reservation_expired.',
+  })
   @Property({ type: 'text', nullable: true })
   failureReason?: string | null;
 
