@@ -22,6 +22,14 @@ logProcessFailures(logger);
 /** Embedded mode only: a known admin so a newcomer can try the admin side at once. */
 const DEMO_ADMIN = { email: 'admin@frontrow.local', password: 'frontrow-admin' };
 
+/**
+ * `npm run seed` (`--seed-only`): the same start against the configured servers on free
+ * ports, with the demo data seeded (venues, a season of events with feeds, products, and
+ * with SEED_ADMIN_* the demo sponsor's creatives); then everything stops. Seeding again
+ * finds the demo data and changes nothing.
+ */
+const seedOnly = process.argv.includes('--seed-only');
+
 async function main(): Promise<void> {
   // The ports of the routing URLs in supergraph.yaml.
   const routing = defaultPorts();
@@ -61,15 +69,17 @@ async function main(): Promise<void> {
     // Embedded mode: pretend viewers on the demo's live game (0: none).
     SYNTHETIC_VIEWERS: setting.int({ default: 25, min: 0, max: 5000 }),
   });
-  const ports = {
-    identity: config.IDENTITY_PORT,
-    events: config.EVENTS_PORT,
-    media: config.MEDIA_PORT,
-    commerce: config.COMMERCE_PORT,
-    creative: config.CREATIVE_PORT,
-    presence: config.PRESENCE_PORT,
-    telemetry: config.TELEMETRY_PORT,
-  };
+  const ports = seedOnly
+    ? { identity: 0, events: 0, media: 0, commerce: 0, creative: 0, presence: 0, telemetry: 0 }
+    : {
+        identity: config.IDENTITY_PORT,
+        events: config.EVENTS_PORT,
+        media: config.MEDIA_PORT,
+        commerce: config.COMMERCE_PORT,
+        creative: config.CREATIVE_PORT,
+        presence: config.PRESENCE_PORT,
+        telemetry: config.TELEMETRY_PORT,
+      };
   const embedded = !config.DATABASE_URL;
   const secret = (name: 'PRINCIPAL_SECRET' | 'PAYMENTS_WEBHOOK_SECRET'): string => {
     const value = config[name];
@@ -111,9 +121,9 @@ async function main(): Promise<void> {
   const transport = createTransport(config.AMQP_URL, logger, 'frontrow');
   const platform = await launchPlatform({
     host: config.HOST,
-    gatewayPort: config.PORT,
+    gatewayPort: seedOnly ? 0 : config.PORT,
     ports,
-    webPort: config.WEB_PORT,
+    webPort: seedOnly ? false : config.WEB_PORT,
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
@@ -125,17 +135,24 @@ async function main(): Promise<void> {
     janusPublicUrl: config.JANUS_PUBLIC_URL,
     rtpHost: config.MEDIA_RTP_HOST,
     seedAdmin,
-    seedDemo: embedded,
+    seedDemo: embedded || seedOnly,
     identitySettings,
     storage,
     gateway: gatewaySettings,
     publicGatewayUrl: config.PUBLIC_GATEWAY_URL,
     mediaReconcileIntervalMs: config.MEDIA_RECONCILE_INTERVAL_SECONDS * 1000,
-    syntheticViewers: config.SYNTHETIC_VIEWERS,
+    syntheticViewers: seedOnly ? 0 : config.SYNTHETIC_VIEWERS,
     telemetrySettings: { retentionDays: config.TELEMETRY_RETENTION_DAYS, maxPendingRows: config.TELEMETRY_MAX_PENDING_ROWS },
     logger,
   });
 
+  if (seedOnly) {
+    logger.info(seedAdmin ? 'demo data seeded' : 'demo data seeded, without the demo sponsor (set SEED_ADMIN_EMAIL and SEED_ADMIN_PASSWORD: it belongs to that admin)');
+    await platform.stop();
+    await transport.close();
+    await kv.close();
+    return;
+  }
   const base = platform.gateway.url.replace(/\/graphql$/, '');
   const lines = [
     '',

@@ -5,6 +5,8 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 export const ACCESS_TOKEN_ISSUER = 'frontrow-identity';
 export const ACCESS_TOKEN_AUDIENCE = 'frontrow';
 
+const NO_IDENTITY = 'This gateway has no identity service to verify credentials (IDENTITY_URL); send the request without them.';
+
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
@@ -16,18 +18,21 @@ export function unauthenticated(message: string): GraphQLError {
  * so a revoked key stops working at once.
  */
 export class Authenticator {
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
+  /** Without identity's address every credential is refused (a supergraph with no identity). */
   constructor(
-    private readonly identityBaseUrl: string,
+    private readonly identityBaseUrl: string | undefined,
     private readonly principalSecret: string,
   ) {
-    this.jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', identityBaseUrl), {
-      // After a key rotation the first token with the new key id triggers a fetch;
-      // at most one fetch a second whatever clients send.
-      cooldownDuration: 1_000,
-      cacheMaxAge: 10 * 60_000,
-    });
+    this.jwks = identityBaseUrl
+      ? createRemoteJWKSet(new URL('/.well-known/jwks.json', identityBaseUrl), {
+          // After a key rotation the first token with the new key id triggers a fetch;
+          // at most one fetch a second whatever clients send.
+          cooldownDuration: 1_000,
+          cacheMaxAge: 10 * 60_000,
+        })
+      : undefined;
   }
 
   async fromHeaders(authorization: string | undefined, apiKey: string | undefined): Promise<Principal | null> {
@@ -41,6 +46,7 @@ export class Authenticator {
   }
 
   async verifyAccessToken(token: string): Promise<Principal> {
+    if (!this.jwks) throw unauthenticated(NO_IDENTITY);
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
         issuer: ACCESS_TOKEN_ISSUER,
@@ -60,6 +66,7 @@ export class Authenticator {
   }
 
   async verifyApiKey(secret: string): Promise<Principal> {
+    if (!this.identityBaseUrl) throw unauthenticated(NO_IDENTITY);
     const res = await fetch(new URL('/internal/api-keys/verify', this.identityBaseUrl), {
       method: 'POST',
       headers: {

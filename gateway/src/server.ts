@@ -82,7 +82,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const logger = opts.logger ?? createLogger('gateway');
   const urls = { ...routingUrls(opts.supergraphSdl), ...opts.subgraphUrls };
   const identityUrl = opts.identityUrl ?? (urls.identity ? new URL(urls.identity).origin : undefined);
-  if (!identityUrl) throw new Error('The supergraph has no identity subgraph; set IDENTITY_URL.');
+  // Any Federation 2 supergraph can be served: without an identity service every caller
+  // is anonymous, and a token or key is refused (UNAUTHENTICATED), never trusted unchecked.
+  if (!identityUrl) logger.warn('the supergraph has no identity subgraph and IDENTITY_URL is not set: bearer tokens and API keys cannot be verified and are refused');
   const auth = new Authenticator(identityUrl, opts.principalSecret);
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
   const rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };

@@ -150,7 +150,10 @@ export function formatError(
     return {
       message: withoutEchoedInput(formatted.message),
       locations: formatted.locations,
-      extensions: { code: 'BAD_USER_INPUT' },
+      // Apollo's own codes for what they mean (its clients and tools act on them: a
+      // persisted-query link resends the query on PERSISTED_QUERY_NOT_FOUND); the rest
+      // of what the request got wrong is BAD_USER_INPUT.
+      extensions: { code: APOLLO_REQUEST_CODES.has(code as string) ? (code as string) : 'BAD_USER_INPUT' },
     };
   }
   if (options.exposeInternals) return formatted;
@@ -178,6 +181,9 @@ export function withoutEchoedInput(message: string): string {
       : message;
   return cleaned.length > MAX_MESSAGE_LENGTH ? `${cleaned.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : cleaned;
 }
+
+/** The request-level codes of Apollo Server that FrontRow passes on unchanged (DESIGN: errors). */
+const APOLLO_REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
 
 function isGraphQLValidation(code: unknown): boolean {
   return (

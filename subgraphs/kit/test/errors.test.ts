@@ -151,24 +151,32 @@ describe('formatError', () => {
     expect(err.extensions).toEqual({ code: 'FORBIDDEN' });
   });
 
-  it('maps GraphQL validation and parse failures to BAD_USER_INPUT, keeping their message', async () => {
+  it('answers GraphQL validation and parse failures with Apollo\'s codes and a bad variable with BAD_USER_INPUT, keeping their message', async () => {
     const [unknownField] = await errorsOf('{ nope }');
     expect(unknownField.message).toMatch(/Cannot query field "nope" on type "Query"/);
-    expect(unknownField.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(unknownField.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
 
     const [parse] = await errorsOf('{ conflict ');
     expect(parse.message).toMatch(/Syntax Error/);
-    expect(parse.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(parse.extensions).toEqual({ code: 'GRAPHQL_PARSE_FAILED' });
 
     const [variable] = await errorsOf('query($id: ID!) { user(id: $id) }', {});
     expect(variable.message).toMatch(/\$id/);
     expect(variable.extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
-  it('maps every validation-type code it is given directly', () => {
-    for (const code of ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']) {
+  it('keeps Apollo\'s request codes and makes the other request-level codes BAD_USER_INPUT, without internals', () => {
+    const expected: Record<string, string> = {
+      GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+      GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+      PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+      PERSISTED_QUERY_NOT_SUPPORTED: 'PERSISTED_QUERY_NOT_SUPPORTED',
+      BAD_REQUEST: 'BAD_USER_INPUT',
+      OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
+    };
+    for (const [code, answered] of Object.entries(expected)) {
       const out = formatError({ message: 'bad', extensions: { code, stacktrace: ['at secret.ts:1'] } }, new GraphQLError('bad'));
-      expect(out).toEqual({ message: 'bad', locations: undefined, extensions: { code: 'BAD_USER_INPUT' } });
+      expect(out).toEqual({ message: 'bad', locations: undefined, extensions: { code: answered } });
     }
   });
 

@@ -35,11 +35,10 @@ export async function startConsumers(
   logger: Logger,
   queuePrefix = 'media',
 ): Promise<Subscription[]> {
+  // One statement (INSERT ... ON CONFLICT): the feeds and the event-lifecycle queues may
+  // carry the same feed at the same moment, and a read-then-insert lost that race.
   const upsertFeed = async (em: EntityManager, f: FeedPayload) => {
-    const existing = await em.findOne(FeedInfo, { feedId: f.feedId });
-    if (existing) Object.assign(existing, { label: f.label, projection: f.projection, preview: Boolean(f.preview) });
-    else em.create(FeedInfo, { feedId: f.feedId, eventId: f.eventId, label: f.label, projection: f.projection, preview: Boolean(f.preview) });
-    await em.flush();
+    await em.upsert(FeedInfo, { feedId: f.feedId, eventId: f.eventId, label: f.label, projection: f.projection, preview: Boolean(f.preview) });
   };
 
   const feeds = await consume<FeedPayload>(
@@ -79,17 +78,10 @@ export async function startConsumers(
     async (m, tx) => {
       const em = tx as EntityManager;
       const p = m.payload;
-      let row = await em.findOne(EntitlementInfo, { entitlementId: p.entitlementId });
-      if (m.type === 'commerce.entitlement.granted') {
-        if (!row) em.create(EntitlementInfo, { entitlementId: p.entitlementId, userId: p.userId, eventId: p.eventId ?? null });
-        else row.revokedAt = null;
-        await em.flush();
-        return;
-      }
-      row ??= em.create(EntitlementInfo, { entitlementId: p.entitlementId, userId: p.userId, eventId: p.eventId ?? null });
-      row.revokedAt = new Date();
-      await em.flush();
-      await media.revokeTokens(em, p.userId, p.eventId ?? null);
+      // Upserts, for the same reason as feeds: deliveries of one entitlement may overlap.
+      const granted = m.type === 'commerce.entitlement.granted';
+      await em.upsert(EntitlementInfo, { entitlementId: p.entitlementId, userId: p.userId, eventId: p.eventId ?? null, revokedAt: granted ? null : new Date() });
+      if (!granted) await media.revokeTokens(em, p.userId, p.eventId ?? null);
     },
     logger,
   );
