@@ -8,7 +8,17 @@
 // SERVICE=janus (the `janus` target of docker/Dockerfile) asks Janus instead:
 // GET /janus/info on JANUS_HTTP_PORT, which Janus answers without a token.
 
-const DEFAULT_PORTS = { gateway: 4000, identity: 4001, events: 4002, media: 4003, commerce: 4004, presence: 4006, janus: 8088 };
+const DEFAULT_PORTS = {
+  gateway: 4000,
+  identity: 4001,
+  events: 4002,
+  media: 4003,
+  commerce: 4004,
+  creative: 4005,
+  presence: 4006,
+  telemetry: 4007,
+  janus: 8088,
+};
 
 const env = process.env;
 const service = env.SERVICE || '';
