@@ -44,8 +44,10 @@ const subgraphs = Object.entries(supergraph.subgraphs).map(([name, s]) => ({
   port: new URL(s.routing_url).port,
 }));
 
-/** The services built from docker/Dockerfile's runtime stage: the gateway and the subgraphs. */
-const nodeServices = Object.entries(services).filter(([, s]) => s.build?.dockerfile === 'docker/Dockerfile' && !s.build.target);
+/** The services built from docker/Dockerfile: the gateway and the subgraphs (its runtime stage), janus and web. */
+const ownServices = Object.entries(services).filter(([, s]) => s.build?.dockerfile === 'docker/Dockerfile');
+/** Those of the runtime stage: the gateway and the subgraphs. */
+const nodeServices = ownServices.filter(([, s]) => !s.build?.target);
 
 /** Every string compose interpolates: the values of the file, keys included (not its comments). */
 function strings(node: unknown): string[] {
@@ -118,16 +120,19 @@ it('routes the gateway to no subgraph the supergraph lacks (the gateway would re
   expect(routed.sort()).toEqual(subgraphs.map((s) => `SUBGRAPH_URL_${s.upper}`).sort());
 });
 
-describe.each(nodeServices.map(([name, s]) => ({ name, s })))('service $name', ({ s }) => {
-  it('runs hardened: read-only root, a tmpfs /tmp, no capabilities, no new privileges, an init, a health check', () => {
+it.each(ownServices.map(([name, s]) => ({ name, s })))(
+  'runs $name hardened: read-only root, a tmpfs /tmp, no capabilities, no new privileges, an init, a health check',
+  ({ s }) => {
     expect(s.read_only).toBe(true);
     expect(s.tmpfs).toContain('/tmp');
     expect(s.cap_drop).toEqual(['ALL']);
     expect(s.security_opt).toContain('no-new-privileges:true');
     expect(s.init).toBe(true);
     expect(s.healthcheck).toBeDefined();
-  });
+  },
+);
 
+describe.each(nodeServices.map(([name, s]) => ({ name, s })))('service $name', ({ s }) => {
   it('shares PRINCIPAL_SECRET and sends traces where docker/.env says', () => {
     expect(s.environment?.PRINCIPAL_SECRET).toBe('${PRINCIPAL_SECRET:?set PRINCIPAL_SECRET in docker/.env}');
     expect(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}');
@@ -192,6 +197,17 @@ it('gives creative its object storage: MinIO prepared by minio-init, URLs signed
   const init = readFileSync(join(DOCKER, 'minio-init.sh'), 'utf8');
   // The user creative signs as is the one minio-init creates.
   expect(init).toContain(`mc admin user add frontrow ${creative.S3_ACCESS_KEY_ID} "$CREATIVE_S3_SECRET_KEY"`);
+});
+
+it("serves the web portal, its pages pointing at the gateway commerce's links name, on the port pairing links name", () => {
+  const web = services.web;
+  expect(web.build?.target).toBe('web');
+  expect(web.environment?.WEB_PORT).toBe('3000');
+  expect(web.environment?.WEB_GATEWAY_URL).toBe(`${services.commerce.environment?.PUBLIC_GATEWAY_URL}/graphql`);
+  expect(web.ports).toContain('${WEB_PORT:-3000}:3000');
+  expect(services.identity.environment?.PUBLIC_WEB_URL).toBe('${PUBLIC_WEB_URL:-http://localhost:3000}');
+  expect(services.gateway.ports).toContain('${GATEWAY_PORT:-4000}:4000');
+  expect(healthcheck).toMatch(/\bweb: 3000,/);
 });
 
 it('runs the trace collector only with --profile traces, and tells how to use it', () => {
