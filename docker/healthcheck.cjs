@@ -3,12 +3,24 @@
 // through Node's own fetch (no curl in the slim image). Exit 0 on a 2xx, 1 otherwise.
 //
 // The port: HEALTH_PORT if set; else the variable the service itself reads (PORT for
-// the gateway, <NAME>_PORT for a subgraph, e.g. IDENTITY_PORT); else its default.
+// the gateway, <NAME>_PORT for a subgraph, e.g. IDENTITY_PORT, and WEB_PORT for the
+// web portal); else its default.
 //
 // SERVICE=janus (the `janus` target of docker/Dockerfile) asks Janus instead:
 // GET /janus/info on JANUS_HTTP_PORT, which Janus answers without a token.
 
-const DEFAULT_PORTS = { gateway: 4000, identity: 4001, events: 4002, media: 4003, commerce: 4004, presence: 4006, janus: 8088 };
+const DEFAULT_PORTS = {
+  gateway: 4000,
+  identity: 4001,
+  events: 4002,
+  media: 4003,
+  commerce: 4004,
+  creative: 4005,
+  presence: 4006,
+  telemetry: 4007,
+  web: 3000,
+  janus: 8088,
+};
 
 const env = process.env;
 const service = env.SERVICE || '';

@@ -80,6 +80,22 @@ GRANT CREATE ON DATABASE frontrow TO commerce;
 \unset commerce_password
 
 -- ---------------------------------------------------------------------------------
+-- creative
+-- ---------------------------------------------------------------------------------
+\getenv creative_password CREATIVE_DB_PASSWORD
+\if :{?creative_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'CREATIVE_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE creative LOGIN PASSWORD :'creative_password';
+GRANT CONNECT ON DATABASE frontrow TO creative;
+CREATE SCHEMA creative AUTHORIZATION creative;
+ALTER ROLE creative SET search_path = creative;
+GRANT CREATE ON DATABASE frontrow TO creative;
+\unset creative_password
+
+-- ---------------------------------------------------------------------------------
 -- presence
 -- ---------------------------------------------------------------------------------
 \getenv presence_password PRESENCE_DB_PASSWORD
@@ -94,6 +110,22 @@ CREATE SCHEMA presence AUTHORIZATION presence;
 ALTER ROLE presence SET search_path = presence;
 GRANT CREATE ON DATABASE frontrow TO presence;
 \unset presence_password
+
+-- ---------------------------------------------------------------------------------
+-- telemetry
+-- ---------------------------------------------------------------------------------
+\getenv telemetry_password TELEMETRY_DB_PASSWORD
+\if :{?telemetry_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'TELEMETRY_DB_PASSWORD is not set in the postgres container'; END $$;
+\endif
+
+CREATE ROLE telemetry LOGIN PASSWORD :'telemetry_password';
+GRANT CONNECT ON DATABASE frontrow TO telemetry;
+CREATE SCHEMA telemetry AUTHORIZATION telemetry;
+ALTER ROLE telemetry SET search_path = telemetry;
+GRANT CREATE ON DATABASE frontrow TO telemetry;
+\unset telemetry_password
 
 -- A new subgraph repeats one of the blocks above with its own name and
 -- <NAME>_DB_PASSWORD (passed to the postgres service in compose.yaml).
