@@ -52,7 +52,8 @@ export function useParty(
   hooks: { me: string | undefined; onFeedChange(feedId: string | null): void; onReaction(r: ReactionArrival): void },
 ): PartyState {
   const apollo = useApolloClient();
-  const { data, loading, error } = useQuery(PartyDocument, { variables: { id: partyId ?? '' }, skip: !partyId, fetchPolicy: 'network-only' });
+  // Asked again every 30 s: what a subscription missed (before it started, across a reconnect) is made good.
+  const { data, loading, error } = useQuery(PartyDocument, { variables: { id: partyId ?? '' }, skip: !partyId, fetchPolicy: 'network-only', pollInterval: 30_000 });
   const party = data?.party ?? null;
   const [members, setMembers] = useState<MemberFieldsFragment[]>([]);
   const [messages, setMessages] = useState<ChatFieldsFragment[]>([]);

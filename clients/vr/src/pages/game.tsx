@@ -1,5 +1,5 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { CreatePartyDocument, PlaybackDocument, VrGameDocument, errorCode, friendlyError, type VrGameQuery } from '@frontrow/sdk';
+import { CreatePartyDocument, MeDocument, PlaybackDocument, VrGameDocument, errorCode, friendlyError, type VrGameQuery } from '@frontrow/sdk';
 import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
 import type { Projection } from '@frontrow/sdk/src/player/sphere';
 import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
@@ -70,6 +70,9 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
   const apollo = useApolloClient();
   const { sdk, config } = useVr();
   const session = useSession();
+  // A session handed over without its user (the live-360 test's) asks who it is.
+  const who = useQuery(MeDocument, { skip: !!session?.user });
+  const me = session?.user?.id ?? who.data?.me?.id;
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const canvasHost = useRef<HTMLDivElement>(null);
@@ -86,7 +89,7 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
   const fallback = game.feeds.find((f) => f.isDefault) ?? game.feeds[0];
   const [seat, setSeat] = useState<string | null>(params.get('seat'));
   const party = useParty(partyId, {
-    me: session?.user?.id,
+    me,
     onFeedChange: (feedId) => feedId && setSeat(feedId),
     onReaction: (r) => {
       const s = stage.current;
@@ -254,7 +257,6 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
 
   // The party panel in the scene.
   const p = party.party;
-  const me = session?.user?.id;
   const canControl = !!p && (p.host.id === me || p.controlMode === 'EVERYONE');
   const playing = party.playback?.playing ?? false;
   useEffect(() => {

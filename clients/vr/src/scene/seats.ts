@@ -21,8 +21,8 @@ export class SeatMap {
   private spots: Array<{ x: number; y: number }> = [];
 
   constructor() {
-    this.panel.mesh.position.set(0, -0.55, -0.85);
-    this.panel.mesh.rotation.x = -0.75;
+    this.panel.mesh.position.set(0, -0.62, -0.95);
+    this.panel.mesh.rotation.x = -0.85;
   }
 
   show(seats: Seat[], current: string | null): void {

@@ -137,6 +137,13 @@ export class VrStage {
     this.lastTime = time;
     const xr = this.renderer.xr.isPresenting;
     const floating = this.reactions.update(start, dt);
+    if (!xr) this.controls.aim(this.camera);
+    // Which boards are in view, a few times a second, drawn or not.
+    if (start - this.lastObserve >= 200) {
+      this.lastObserve = start;
+      if (!xr) this.camera.updateMatrixWorld();
+      this.boards.observe(this.viewCamera, start);
+    }
     // Outside XR, draw only when something changed (a video frame, the view, a panel):
     // a headset must be given a frame every time, a page need not.
     if (!xr && !this.dirty && !floating) return;
@@ -144,13 +151,6 @@ export class VrStage {
     if (xr) {
       this.xrFrames++;
       this.views = this.renderer.xr.getCamera().cameras.length;
-    } else {
-      this.controls.aim(this.camera);
-    }
-    if (start - this.lastObserve >= 200) {
-      this.lastObserve = start;
-      this.camera.updateMatrixWorld();
-      this.boards.observe(this.viewCamera, start);
     }
     this.renderer.render(this.scene, this.camera);
     this.stats.record(start, performance.now());
