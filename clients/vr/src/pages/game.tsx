@@ -39,7 +39,6 @@ const reactionName = (emoji: string) => REACTIONS.find((r) => r.emoji === emoji)
 export function GamePage(): ReactNode {
   const { eventId = '' } = useParams();
   const [params] = useSearchParams();
-  const { config } = useVr();
   // The manifest's URLs expire and its placements change: ask again every few minutes.
   const { data, loading, error } = useQuery(VrGameDocument, { variables: { id: eventId }, pollInterval: 5 * 60_000 });
   const game = data?.event;
@@ -49,20 +48,6 @@ export function GamePage(): ReactNode {
 
   if (!game && loading) return <p role="status">Loading the game…</p>;
   if (!game) return <p role="alert">{error ? friendlyError(error) : 'This game does not exist.'}</p>;
-  if (!game.viewerEntitlement) {
-    const buy = `${config.webUrl.replace(/\/+$/, '')}/events/${game.id}`;
-    return (
-      <section className="narrow">
-        <h1>{game.title}</h1>
-        <p>
-          You need a pass to watch this game. Passes are sold on the web, not in the headset: <a href={buy}>{buy}</a>
-        </p>
-        <p>
-          <Link to="/">Back to the lobby</Link>
-        </p>
-      </section>
-    );
-  }
   return <Venue game={game} partyId={params.get('party')} />;
 }
 
@@ -86,6 +71,7 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
   const [actionError, setActionError] = useState<unknown>(null);
   const [createParty, creating] = useMutation(CreatePartyDocument);
 
+  const buyUrl = `${config.webUrl.replace(/\/+$/, '')}/events/${game.id}`;
   const fallback = game.feeds.find((f) => f.isDefault) ?? game.feeds[0];
   const [seat, setSeat] = useState<string | null>(params.get('seat'));
   const party = useParty(partyId, {
@@ -226,7 +212,7 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
       const code = errorCode(err);
       setStatus(
         code === 'FORBIDDEN'
-          ? 'You need a pass for this game to watch it.'
+          ? 'You need a pass for this game to watch it: passes are sold on the web.'
           : err instanceof Error && /Janus|WebRTC|attach/.test(err.message)
             ? 'The video server cannot be reached right now. Try again in a moment.'
             : 'The video could not start. Try again in a moment.',
@@ -303,6 +289,12 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
       <p className="meta">
         {game.venue.name}, {game.venue.city}
       </p>
+      {!game.viewerEntitlement && (
+        // Media's grant decides who sees the video; this only says where passes are sold.
+        <p className="note">
+          No pass for this game yet? Passes are sold on the web, not in the headset: <a href={buyUrl}>{buyUrl}</a>
+        </p>
+      )}
       <div className="stage">
         <div ref={canvasHost} className="canvas-host" role="img" aria-label={`The venue in 360° from ${feed?.label ?? 'your seat'}: drag to look around, or Enter VR`} />
         <div ref={buttonHost} className="vr-button" />
