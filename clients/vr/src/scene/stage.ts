@@ -89,7 +89,7 @@ export class VrStage {
 
     this.controls = new LookControls(host, () => (this.dirty = true), (x, y) => this.tap(x, y));
     // Face north (-z), where the jumbotron and the centre of the feed are.
-    this.controls.look(-90, -15);
+    this.controls.look(-90, -10);
     this.setUpControllers();
 
     this.button = VRButton.createButton(this.renderer);
