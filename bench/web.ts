@@ -9,14 +9,13 @@
  *   in Debian's chromium against the whole platform on embedded defaults, with a cold
  *   cache (a new browser context each time) and a warm one (a reload).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { browserNeeds } from '@frontrow/platform/browser/needs';
-import { READY } from '@frontrow/platform/browser/ready';
 import { DIST, buildWeb } from '@frontrow/web/src/build';
 import { chromium } from 'playwright-core';
+import { startPlatform } from './platform';
 import { machine, percentile, writeSection } from './report';
 
 const HEADING = '## Web portal: first load';
@@ -54,31 +53,6 @@ function sizes(): { firstLoad: number; firstLoadRaw: number; files: string[]; pl
     files,
     player: lazy.find((l) => l.file.includes('player-view'))?.gz ?? 0,
     lazy,
-  };
-}
-
-async function startPlatform(): Promise<{ urls: { web: string; gateway: string }; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '..', 'platform', 'browser', 'platform-process.ts')], {
-    cwd: join(__dirname, '..', 'platform'),
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  const urls = await new Promise<{ web: string; gateway: string }>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = new RegExp(`${READY} (.*)\\n`).exec(out);
-      if (m) resolve(JSON.parse(m[1]) as { web: string; gateway: string });
-    });
-    child.once('exit', (code) => reject(new Error(`the platform exited with ${code}`)));
-  });
-  return {
-    urls,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.stdin!.end();
-      await exited;
-    },
   };
 }
 

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const config = loadConfig({
     PORT: setting.int({ default: 4000, min: 0, max: 65535 }),
     WEB_PORT: setting.int({ default: 3000, min: 0, max: 65535 }),
+    VR_PORT: setting.int({ default: 3001, min: 0, max: 65535 }),
     HOST: setting.string({ default: '127.0.0.1' }),
     PRINCIPAL_SECRET: setting.optionalString(),
     PAYMENTS_WEBHOOK_SECRET: setting.optionalString(),
@@ -124,6 +125,9 @@ async function main(): Promise<void> {
     gatewayPort: seedOnly ? 0 : config.PORT,
     ports,
     webPort: seedOnly ? false : config.WEB_PORT,
+    vrPort: seedOnly ? false : config.VR_PORT,
+    // The VR client sends fans to the portal: PUBLIC_WEB_URL, or the portal served here.
+    publicWebUrl: process.env.PUBLIC_WEB_URL ? identitySettings.publicWebUrl : undefined,
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
@@ -159,7 +163,8 @@ async function main(): Promise<void> {
     'FrontRow is up.',
     `  GraphQL     ${platform.gateway.url}`,
     `  Explorer    ${base}/explorer`,
-    `  Viewer      ${platform.web?.url}/viewer.html`,
+    `  Web portal  ${platform.web?.url}`,
+    `  VR client   ${platform.vr?.url} (pair a headset there; approve its code on the web portal's /pair)`,
     `  Health      ${base}/health   Metrics ${base}/metrics`,
     ...Object.entries(platform.services).map(([name, h]) => `  ${name.padEnd(11)} ${h.url}`),
     `  Storage     ${storage ? `${storage.endpoint} (bucket ${storage.bucket})` : `${platform.services.creative.store.settings.endpoint} (embedded, files in the data folder's objects/)`}`,

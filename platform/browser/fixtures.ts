@@ -10,6 +10,8 @@ export const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'web');
 
 export interface Urls {
   web: string;
+  /** The VR client. */
+  vr: string;
   gateway: string;
 }
 

@@ -1,9 +1,11 @@
 /**
  * One embedded platform for one browser-test file, in a process of its own (the
  * Playwright runner does not compile the subgraphs' decorators): every service on free
- * ports, the demo season seeded, the web portal served. It prints one JSON line with
- * its URLs once it serves, and stops when its parent closes its stdin or sends SIGTERM.
+ * ports, the demo season and sponsor seeded, the web portal and the VR client served.
+ * It prints one JSON line with its URLs once it serves, and stops when its parent
+ * closes its stdin or sends SIGTERM.
  */
+import { freePort } from '@frontrow/kit';
 import { startTestPlatform, type TestPlatform } from '../test/test-platform';
 import { READY } from './ready';
 
@@ -20,14 +22,24 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.stdin.on('end', () => void stop());
   process.stdin.resume();
-  const world = await startTestPlatform('browser', { webPort: 0, seedDemo: true });
+  // The web portal's port is chosen first, so that pairing codes name its /pair.
+  const webPort = await freePort();
+  const world = await startTestPlatform('browser', {
+    webPort,
+    vrPort: 0,
+    seedDemo: true,
+    // The demo sponsor's boards are seeded as the demo admin.
+    seedAdmin: { email: 'admin@frontrow.test', password: 'a browser test admin password' },
+    // The VR client's pairing polls every second here (5 s by default).
+    identitySettings: { pairingIntervalSeconds: 1, publicWebUrl: `http://localhost:${webPort}` },
+  });
   state.world = world;
   if (state.stopping) {
     await world.stop().catch(() => undefined);
     process.exit(0);
   }
-  const { gateway, web } = world.platform;
-  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, gateway: gateway.url })}\n`);
+  const { gateway, web, vr } = world.platform;
+  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, vr: vr!.url, gateway: gateway.url })}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -27,6 +27,7 @@ import type { PresenceSettings } from '@frontrow/presence/src/context';
 import { start as startPresence, type PresenceHandle } from '@frontrow/presence/src/server';
 import type { TelemetrySettings } from '@frontrow/telemetry/src/context';
 import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemetry/src/server';
+import { startVr, type VrHandle } from '@frontrow/vr/src/serve';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -39,6 +40,10 @@ export interface PlatformOptions {
   gatewayPort: number;
   /** The web client's port; false serves no web client. */
   webPort?: number | false;
+  /** The VR client's port (3001 in `npm start`); false or absent serves no VR client. */
+  vrPort?: number | false;
+  /** Where the VR client sends fans to buy passes and approve pairing codes (PUBLIC_WEB_URL; default: the web client served here). */
+  publicWebUrl?: string;
   /** Ports by subgraph (default: the supergraph's routing URLs; 0 for free ports). */
   ports?: Partial<Record<SubgraphName, number>>;
   principalSecret: string;
@@ -88,6 +93,7 @@ export interface PlatformOptions {
 export interface Platform {
   gateway: GatewayHandle;
   web?: WebHandle;
+  vr?: VrHandle;
   services: {
     identity: IdentityHandle;
     events: EventsHandle;
@@ -247,15 +253,24 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     gatewayBase = gateway.url.replace(/\/graphql$/, '');
     if (opts.seedDemo && opts.seedAdmin) await seedDemoCreative(gateway.url, creative, opts.seedAdmin, logger, since);
     const web = opts.webPort === false ? undefined : await startWeb({ port: opts.webPort ?? 0, host: opts.host, gatewayUrl: gateway.url });
+    const vr =
+      opts.vrPort === false || opts.vrPort === undefined
+        ? undefined
+        : await startVr({ port: opts.vrPort, host: opts.host, gatewayUrl: gateway.url, webUrl: opts.publicWebUrl ?? web?.url ?? 'http://localhost:3000' }).catch(async (e: unknown) => {
+            await web?.stop();
+            throw e;
+          });
     logger.info({ step: 'ready', ms: since() }, `the platform is ready in ${(since() / 1000).toFixed(1)}s`);
     let stopping: Promise<void> | undefined;
     return {
       gateway,
       web,
+      vr,
       services,
       database,
       stop() {
         stopping ??= (async () => {
+          await vr?.stop();
           await web?.stop();
           await stopAll();
           await flushTracing().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans'));

@@ -35,7 +35,7 @@ afterAll(() => {
 });
 
 it('starts with progress in the log, serves, and stops everything on SIGINT', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', DATA_DIR: join(dataRoot, 'data'), PORT: '0', WEB_PORT: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', DATA_DIR: join(dataRoot, 'data'), PORT: '0', WEB_PORT: '0', VR_PORT: '0' };
   // As a person runs it: no service URLs, and not Jest's NODE_ENV=test (under which
   // Apollo Server leaves signals alone).
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET', 'NODE_ENV']) delete env[name];
@@ -83,6 +83,13 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
     const image = Buffer.from(await (await fetch(event.placements[0].asset.url)).arrayBuffer());
     expect(image.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(((await (await fetch(event.adManifest.url)).json()) as { placements: unknown[] }).placements).toHaveLength(5);
+
+    // The VR client is served beside the portal, told where the gateway and the portal are.
+    const vrUrl = /VR client\s+(\S+)/.exec(output)?.[1];
+    const webUrl = /Web portal\s+(\S+)/.exec(output)?.[1];
+    const vrConfig = (await (await fetch(`${vrUrl}/config.json`)).json()) as { gatewayUrl: string; webUrl: string };
+    expect(vrConfig.gatewayUrl).toBe(gatewayUrl);
+    expect(new URL(vrConfig.webUrl).port).toBe(new URL(webUrl!).port);
 
     child.kill('SIGINT');
     // It stops its services, then the database, then exits by itself with 0.

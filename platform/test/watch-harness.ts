@@ -66,6 +66,7 @@ export class WatchWorld {
     });
     this.world = await startTestPlatform('e2e', {
       webPort: 0,
+      vrPort: 0,
       janus: { url: this.janus.url, adminUrl: this.janus.adminUrl, ...keys },
       rtpHost: this.net.nsIp,
       seedAdmin: this.admin,
@@ -165,6 +166,14 @@ export class WatchWorld {
       ],
     });
     return this.browser;
+  }
+
+  /** Opens the VR client's venue for the event as this fan (the token handed over in the fragment). */
+  async watchInVr(token: string): Promise<Page> {
+    const browser = await this.openBrowser();
+    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    await page.goto(`${this.platform.vr!.url}/games/${this.eventId}#token=${token}`);
+    return page;
   }
 
   /** Opens the viewer for the feed as this fan; resolves once it is watching. */

@@ -1,42 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { buildApp } from '@frontrow/sdk/serve/app';
 
-const run = promisify(execFile);
 export const WEB = join(__dirname, '..');
 export const DIST = join(WEB, 'dist');
-const STAMP = join(DIST, '.source-hash');
-
-/** Every file the bundle is built from (the app, the SDK it imports, the build's settings). */
-function inputs(): string[] {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir).flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? walk(p) : [p];
-    });
-  const sdk = join(dirname(require.resolve('@frontrow/sdk/package.json')), 'src');
-  return [...walk(join(WEB, 'src')), ...walk(sdk), join(WEB, 'index.html'), join(WEB, 'vite.config.ts'), join(WEB, 'package.json')].sort();
-}
-
-function sourceHash(): string {
-  const h = createHash('sha256');
-  for (const f of inputs()) h.update(f).update(readFileSync(f));
-  return h.digest('hex');
-}
 
 /**
  * Builds the portal with Vite into dist/, unless dist/ was built from these very
  * sources (tests and `npm start` then start at once). `force` rebuilds anyway.
  */
-export async function buildWeb(opts: { force?: boolean } = {}): Promise<string> {
-  const hash = sourceHash();
-  if (!opts.force && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return DIST;
-  const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-  await run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: WEB, maxBuffer: 16 * 1024 * 1024 });
-  writeFileSync(STAMP, hash);
-  return DIST;
+export function buildWeb(opts: { force?: boolean } = {}): Promise<string> {
+  return buildApp(WEB, opts);
 }
 
 if (require.main === module) {

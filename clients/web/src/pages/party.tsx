@@ -23,7 +23,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useSession } from '../app/context';
 import { ErrorMessage, Loading, useTitle } from '../app/ui';
 import { Player360 } from '../watch/player-view';
-import { TimelinePlayer } from '../watch/timeline';
+import { TimelinePlayer } from '@frontrow/sdk/src/player/timeline';
 
 const REACTIONS = [
   { emoji: '👏', name: 'Clap' },

@@ -2,9 +2,9 @@ import { useApolloClient } from '@apollo/client/react';
 import { PlaybackDocument, errorCode } from '@frontrow/sdk';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useSdk } from '../app/context';
-import { FeedPlayer, type Grant, type VideoStats } from './janus-player';
-import { QosReporter } from './qos';
-import { SphereView, type Projection } from './sphere';
+import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
+import { SphereView, type Projection } from '@frontrow/sdk/src/player/sphere';
+import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
 
 export interface PlayerFeed {
   id: string;
@@ -71,7 +71,7 @@ export function Player360({ feed, eventId }: { feed: PlayerFeed; eventId: string
     let renewal: number | undefined;
     let statsTimer: number | undefined;
     const video = videoRef.current!;
-    const qos = new QosReporter(config.gatewayUrl, { eventId, feedId: feed.id }, () => sdk.session.current?.accessToken ?? null);
+    const qos = new TelemetryReporter({ gatewayUrl: config.gatewayUrl, eventId, feedId: feed.id, token: () => sdk.session.current?.accessToken ?? null });
     const timings = (player.current as unknown as { timings: { grantRequested?: number; firstFrame?: number; phases: Record<string, number> } }).timings;
     const onWaiting = () => qos.record('REBUFFER', 1);
     video.addEventListener('waiting', onWaiting);

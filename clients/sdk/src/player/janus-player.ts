@@ -1,3 +1,6 @@
+// The types of janus-gateway, which ships none (an ambient module: it cannot be imported).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./janus-gateway.d.ts" />
 import Janus from 'janus-gateway';
 import adapter from 'webrtc-adapter';
 
@@ -15,6 +18,8 @@ export interface VideoStats {
   height: number | null;
   /** Bytes of video received so far (the QoS reporter derives the bitrate from it). */
   bytesReceived: number;
+  /** Frames the browser dropped rather than showed, so far. */
+  framesDropped: number;
 }
 
 let initialised: Promise<void> | undefined;
@@ -112,20 +117,21 @@ export class FeedPlayer {
   /** What the browser decoded so far (tests and the QoS reporter read this). */
   async stats(): Promise<VideoStats> {
     const pc = this.handle?.webrtcStuff.pc;
-    const out: VideoStats = { framesDecoded: 0, codec: null, width: null, height: null, bytesReceived: 0 };
+    const out: VideoStats = { framesDecoded: 0, codec: null, width: null, height: null, bytesReceived: 0, framesDropped: 0 };
     if (!pc) return out;
     const report = await pc.getStats();
     const codecs = new Map<string, string>();
     report.forEach((s: { type: string; id: string; mimeType?: string }) => {
       if (s.type === 'codec' && s.mimeType) codecs.set(s.id, s.mimeType);
     });
-    report.forEach((s: { type: string; kind?: string; framesDecoded?: number; codecId?: string; frameWidth?: number; frameHeight?: number; bytesReceived?: number }) => {
+    report.forEach((s: { type: string; kind?: string; framesDecoded?: number; framesDropped?: number; codecId?: string; frameWidth?: number; frameHeight?: number; bytesReceived?: number }) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') {
         out.framesDecoded = s.framesDecoded ?? 0;
         out.codec = (s.codecId && codecs.get(s.codecId)) || null;
         out.width = s.frameWidth ?? null;
         out.height = s.frameHeight ?? null;
         out.bytesReceived = s.bytesReceived ?? 0;
+        out.framesDropped = s.framesDropped ?? 0;
       }
     });
     return out;
