@@ -1,4 +1,5 @@
-import { PRINCIPAL_HEADER, ROLES, signCaller, type Principal, type RoleName } from '@frontrow/kit';
+import { createHash } from 'node:crypto';
+import { API_KEY_CACHE_SECONDS, PRINCIPAL_HEADER, ROLES, revokedApiKeyMark, signCaller, type KeyValueStore, type Principal, type RoleName } from '@frontrow/kit';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 
@@ -11,19 +12,34 @@ export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
+/** Verified keys held at once; past that the oldest goes first. */
+const MAX_CACHED_KEYS = 10_000;
+
+interface CachedKey {
+  principal: Principal;
+  expiresAt: number;
+}
+
 /**
  * Turns what a client presents into a principal: a bearer JWT checked against
  * identity's JWKS (cached; an unknown key id makes it fetch the set again, so
- * rotated keys are picked up), or an API key checked by identity on every request,
- * so a revoked key stops working at once.
+ * rotated keys are picked up), or an API key checked by identity and then held for
+ * API_KEY_CACHE_SECONDS, keyed by the secret's hash. Each request with a held key
+ * reads identity's revocation mark from the shared store (one key lookup instead of a
+ * round trip to identity and its database), so a revoked key stops working at once,
+ * on every gateway instance. A role granted to the key's owner reaches a held key
+ * within the cache time (roles only add rights a key may use; keys never carry ADMIN).
  */
 export class Authenticator {
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private readonly keys = new Map<string, CachedKey>();
 
   /** Without identity's address every credential is refused (a supergraph with no identity). */
   constructor(
     private readonly identityBaseUrl: string | undefined,
     private readonly principalSecret: string,
+    private readonly kv?: KeyValueStore,
+    private readonly keyCacheMs = API_KEY_CACHE_SECONDS * 1000,
   ) {
     this.jwks = identityBaseUrl
       ? createRemoteJWKSet(new URL('/.well-known/jwks.json', identityBaseUrl), {
@@ -66,6 +82,24 @@ export class Authenticator {
   }
 
   async verifyApiKey(secret: string): Promise<Principal> {
+    if (!this.identityBaseUrl) throw unauthenticated(NO_IDENTITY);
+    const hash = createHash('sha256').update(secret).digest('base64url');
+    const held = this.kv ? this.keys.get(hash) : undefined;
+    if (held && held.expiresAt > Date.now() && held.principal.apiKeyId) {
+      if (!(await this.kv!.get(revokedApiKeyMark(held.principal.apiKeyId)))) return held.principal;
+      this.keys.delete(hash);
+      throw unauthenticated('The API key is invalid or revoked.');
+    }
+    if (held) this.keys.delete(hash);
+    const principal = await this.askIdentity(secret);
+    if (this.kv && this.keyCacheMs > 0) {
+      if (this.keys.size >= MAX_CACHED_KEYS) this.keys.delete(this.keys.keys().next().value as string);
+      this.keys.set(hash, { principal, expiresAt: Date.now() + this.keyCacheMs });
+    }
+    return principal;
+  }
+
+  private async askIdentity(secret: string): Promise<Principal> {
     if (!this.identityBaseUrl) throw unauthenticated(NO_IDENTITY);
     const res = await fetch(new URL('/internal/api-keys/verify', this.identityBaseUrl), {
       method: 'POST',

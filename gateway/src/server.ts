@@ -57,6 +57,8 @@ export interface GatewayOptions {
   subscriptions?: Partial<SubscriptionSettings>;
   /** How long a subgraph may take to answer one fetch, for queries and subscription events alike. */
   subgraphTimeoutMs?: number;
+  /** How long a verified API key is held (default API_KEY_CACHE_SECONDS; 0 asks identity every time). */
+  apiKeyCacheMs?: number;
   logger?: Logger;
 }
 
@@ -85,8 +87,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   // Any Federation 2 supergraph can be served: without an identity service every caller
   // is anonymous, and a token or key is refused (UNAUTHENTICATED), never trusted unchecked.
   if (!identityUrl) logger.warn('the supergraph has no identity subgraph and IDENTITY_URL is not set: bearer tokens and API keys cannot be verified and are refused');
-  const auth = new Authenticator(identityUrl, opts.principalSecret);
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
+  const auth = new Authenticator(identityUrl, opts.principalSecret, kv, opts.apiKeyCacheMs);
   const rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
   const limits = { ...DEFAULT_OPERATION_LIMITS, ...opts.limits };
 

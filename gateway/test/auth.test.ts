@@ -82,6 +82,26 @@ describe('API keys', () => {
     expect(codeOf(await stack.gql(ME, {}, key('fr_made_up')))).toBe('UNAUTHENTICATED');
   });
 
+  it('holds a verified key instead of asking identity each time, and still stops it at once when revoked', async () => {
+    const dev = await signUp(stack.url, 'integration');
+    const { secret, apiKey } = (await stack.gql(CREATE, { n: 'busy integration', s: ['profile:read'] }, dev.accessToken)).data!.createApiKey;
+    const asks = jest.spyOn(globalThis, 'fetch');
+    const verifications = () => asks.mock.calls.filter(([url]) => String(url).includes('/internal/api-keys/verify')).length;
+    try {
+      for (let i = 0; i < 5; i++) expect((await stack.gql<{ me: { id: string } }>(ME, {}, key(secret))).data?.me.id).toBe(dev.user.id);
+      expect(verifications()).toBe(1);
+      expect((await stack.gql(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id: apiKey.id }, dev.accessToken)).data).toEqual({ revokeApiKey: true });
+      // The very next request, with the key still held by this gateway.
+      const after = await stack.gql(ME, {}, key(secret));
+      expect(codeOf(after)).toBe('UNAUTHENTICATED');
+      // Afterwards identity is asked again, and says no.
+      expect(codeOf(await stack.gql(ME, {}, key(secret)))).toBe('UNAUTHENTICATED');
+      expect(verifications()).toBe(2);
+    } finally {
+      asks.mockRestore();
+    }
+  });
+
   it('never carries ADMIN through a key, even an admin\'s', async () => {
     const admin = await signIn(stack.url, stack.admin.email, stack.admin.password);
     const secret = (await stack.gql(CREATE, { n: 'admin key', s: ['events:write', 'profile:read'] }, admin.accessToken)).data!.createApiKey.secret;

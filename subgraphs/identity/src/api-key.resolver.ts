@@ -1,4 +1,4 @@
-import { Access, BadInputError, NotFoundError, SCOPES, findById, hasRole, hitRateLimit, isScope, requireUser } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, SCOPES, findById, hasRole, hitRateLimit, isScope, requireUser, API_KEY_CACHE_SECONDS, revokedApiKeyMark } from '@frontrow/kit';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { randomToken, sha256 } from './crypto';
@@ -42,6 +42,9 @@ export class ApiKeyResolver {
       key.revokedAt = new Date();
       await ctx.em.flush();
     }
+    // Before answering: gateways that hold the key's principal see the mark on the
+    // caller's next request (and every one after, until their copy has expired).
+    await ctx.services.kv.set(revokedApiKeyMark(key.id), '1', API_KEY_CACHE_SECONDS * 2);
     return true;
   }
 

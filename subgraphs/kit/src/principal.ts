@@ -113,3 +113,16 @@ export function requireScope(principal: Principal | null | undefined, scope: str
   }
   return p;
 }
+
+/**
+ * The gateway keeps a verified API key's principal this long instead of asking
+ * identity on every request; identity marks a revoked key in the shared store for
+ * longer than that, and the gateway checks the mark on every request, so a revocation
+ * takes effect at once on every gateway instance.
+ */
+export const API_KEY_CACHE_SECONDS = 30;
+
+/** The shared store's mark of a revoked key (kept for twice the cache time). */
+export function revokedApiKeyMark(apiKeyId: string): string {
+  return `api-key-revoked:${apiKeyId}`;
+}
