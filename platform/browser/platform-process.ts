@@ -1,11 +1,13 @@
 /**
  * One embedded platform for one browser-test file, in a process of its own (the
  * Playwright runner does not compile the subgraphs' decorators): every service on free
- * ports, the demo season seeded, the web portal served. It prints one JSON line with
- * its URLs once it serves, and stops when its parent closes its stdin or sends SIGTERM.
+ * ports, the demo season seeded, the web portal and the admin dashboard served, the
+ * test admin (TEST_ADMIN) seeded. SYNTHETIC_VIEWERS pretend viewers watch the demo's
+ * live game (0 when unset). It prints one JSON line with its URLs once it serves, and
+ * stops when its parent closes its stdin or sends SIGTERM.
  */
 import { startTestPlatform, type TestPlatform } from '../test/test-platform';
-import { READY } from './ready';
+import { READY, TEST_ADMIN } from './ready';
 
 async function main(): Promise<void> {
   const state: { world?: TestPlatform; stopping?: boolean } = {};
@@ -20,14 +22,20 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.stdin.on('end', () => void stop());
   process.stdin.resume();
-  const world = await startTestPlatform('browser', { webPort: 0, seedDemo: true });
+  const world = await startTestPlatform('browser', {
+    webPort: 0,
+    adminPort: 0,
+    seedDemo: true,
+    seedAdmin: TEST_ADMIN,
+    syntheticViewers: Number(process.env.SYNTHETIC_VIEWERS ?? 0) || 0,
+  });
   state.world = world;
   if (state.stopping) {
     await world.stop().catch(() => undefined);
     process.exit(0);
   }
-  const { gateway, web } = world.platform;
-  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, gateway: gateway.url })}\n`);
+  const { gateway, web, admin } = world.platform;
+  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, admin: admin!.url, gateway: gateway.url })}\n`);
 }
 
 main().catch((e: unknown) => {

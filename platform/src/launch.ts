@@ -27,6 +27,7 @@ import { start as startPresence, type PresenceHandle } from '@frontrow/presence/
 import type { TelemetrySettings } from '@frontrow/telemetry/src/context';
 import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemetry/src/server';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
+import { startAdmin, type AdminHandle } from '@frontrow/admin/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence', 'telemetry'] as const;
@@ -38,6 +39,8 @@ export interface PlatformOptions {
   gatewayPort: number;
   /** The web client's port; false serves no web client. */
   webPort?: number | false;
+  /** The admin dashboard's port; false (the default) serves none. */
+  adminPort?: number | false;
   /** Ports by subgraph (default: the supergraph's routing URLs; 0 for free ports). */
   ports?: Partial<Record<SubgraphName, number>>;
   principalSecret: string;
@@ -87,6 +90,7 @@ export interface PlatformOptions {
 export interface Platform {
   gateway: GatewayHandle;
   web?: WebHandle;
+  admin?: AdminHandle;
   services: {
     identity: IdentityHandle;
     events: EventsHandle;
@@ -110,7 +114,7 @@ export function defaultPorts(): Record<string, number> {
 }
 
 /**
- * Starts every subgraph, the gateway in front of them and the web client, in this
+ * Starts every subgraph, the gateway in front of them, the web client and the admin dashboard, in this
  * process, sharing one key-value store and one bus transport (the in-process
  * stand-ins need that; with Redis and RabbitMQ it is simply economical).
  */
@@ -246,15 +250,24 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     gatewayBase = gateway.url.replace(/\/graphql$/, '');
     if (opts.seedDemo && opts.seedAdmin) await seedDemoCreative(gateway.url, creative, opts.seedAdmin, logger, since);
     const web = opts.webPort === false ? undefined : await startWeb({ port: opts.webPort ?? 0, host: opts.host, gatewayUrl: gateway.url });
+    let admin: AdminHandle | undefined;
+    try {
+      admin = opts.adminPort === undefined || opts.adminPort === false ? undefined : await startAdmin({ port: opts.adminPort, host: opts.host, gatewayUrl: gateway.url });
+    } catch (e) {
+      await web?.stop();
+      throw e;
+    }
     logger.info({ step: 'ready', ms: since() }, `the platform is ready in ${(since() / 1000).toFixed(1)}s`);
     let stopping: Promise<void> | undefined;
     return {
       gateway,
       web,
+      admin,
       services,
       database,
       stop() {
         stopping ??= (async () => {
+          await admin?.stop();
           await web?.stop();
           await stopAll();
         })();
