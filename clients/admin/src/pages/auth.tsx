@@ -20,11 +20,12 @@ export function SignInPage(): ReactNode {
     setError(null);
     try {
       const r = await signIn({ variables: { input: { email: String(data.get('email')), password: String(data.get('password')) } } });
+      await sdk.apollo.clearStore();
       sdk.session.set(r.data!.signIn);
-      await sdk.apollo.resetStore();
-      // Back to the page that asked, when it is one of ours; `/` decides otherwise.
+      // Back to the page that asked, when it is one of ours. Otherwise `/` itself moves on
+      // now that there is a session (to the first section, or to the refusal).
       const next = params.get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      if (next && next.startsWith('/') && !next.startsWith('//')) navigate(next, { replace: true });
     } catch (err) {
       setError(err);
     }

@@ -9,11 +9,11 @@ export interface ChartSeries {
 }
 
 /**
- * A time-series chart drawn by uPlot: created once, its data replaced on every update
- * (no re-creation, so the chart does not flicker every 5 s), resized with its box.
- * `data-updates` counts the updates (a test reads it; people read the figures beside).
+ * A time-series chart drawn by uPlot: created once, its data replaced with every answer
+ * (`version` counts them; no re-creation, so it does not flicker every 5 s), resized with
+ * its box. `data-updates` counts the redraws (a test reads it; people read the figures).
  */
-export function TimeChart({ title, times, series, format, summary }: { title: string; times: number[]; series: ChartSeries[]; format: (v: number) => string; summary: string }): ReactNode {
+export function TimeChart({ title, times, series, format, summary, version }: { title: string; times: number[]; series: ChartSeries[]; format: (v: number) => string; summary: string; version: number }): ReactNode {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const updates = useRef(0);
@@ -29,7 +29,7 @@ export function TimeChart({ title, times, series, format, summary }: { title: st
       scales: { x: { time: true } },
       axes: [
         { stroke: '#b4bcd3', grid: { stroke: '#2a3352' }, ticks: { stroke: '#2a3352' } },
-        { stroke: '#b4bcd3', grid: { stroke: '#2a3352' }, ticks: { stroke: '#2a3352' }, size: 60, values: (_u, ticks) => ticks.map((t) => format(t)) },
+        { stroke: '#b4bcd3', grid: { stroke: '#2a3352' }, ticks: { stroke: '#2a3352' }, size: 76, values: (_u, ticks) => ticks.map((t) => format(t)) },
       ],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)) }))],
     };
@@ -49,7 +49,8 @@ export function TimeChart({ title, times, series, format, summary }: { title: st
     plot.current.setData([times, ...series.map((s) => s.values)]);
     updates.current++;
     box.current?.setAttribute('data-updates', String(updates.current));
-  });
+    // Redrawn once per answer (version), whatever else re-renders the page.
+  }, [version, shape]);
 
   return (
     <figure className="chart">

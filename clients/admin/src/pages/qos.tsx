@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { AlertRulesDocument, AlertsDocument, CreateAlertRuleDocument, LiveEventsDocument, QosSeriesDocument, UpdateAlertRuleDocument, type AdminAlertRuleFragment, type AlertsSubscription } from '@frontrow/sdk';
+import { NetworkStatus } from '@apollo/client';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import { ErrorMessage, Field, ListState, useFormErrors, useTitle } from '../app/ui';
@@ -22,21 +23,29 @@ const METRICS = [
 ];
 const metricLabel = (id: string) => METRICS.find((m) => m.id === id)?.label ?? id;
 
-const ms = (v: number) => `${Math.round(v)} ms`;
+const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 10_000 ? 0 : 1)} s` : `${Math.round(v)} ms`);
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
 const kbps = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)} Mb/s` : `${Math.round(v)} kb/s`);
 const count = (v: number) => Math.round(v).toLocaleString();
 const or = (v: number | null | undefined, f: (v: number) => string) => (v === null || v === undefined ? '—' : f(v));
 
 function Charts({ eventId, window }: { eventId: string; window: string }): ReactNode {
-  const { data, error, loading } = useQuery(QosSeriesDocument, { variables: { eventId, window }, pollInterval: POLL_MS, fetchPolicy: 'network-only', notifyOnNetworkStatusChange: false });
-  const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
+  const { data, error, loading, networkStatus } = useQuery(QosSeriesDocument, { variables: { eventId, window }, pollInterval: POLL_MS, fetchPolicy: 'network-only', notifyOnNetworkStatusChange: true });
+  // Every answer, changed or not, counts: the charts are redrawn and the time shown.
+  const [answers, setAnswers] = useState<{ count: number; at: Date | null }>({ count: 0, at: null });
   const q = data?.qosSummary;
   useEffect(() => {
-    if (q) setUpdatedAt(new Date());
-  }, [q]);
+    if (q && networkStatus === NetworkStatus.ready) setAnswers((a) => ({ count: a.count + 1, at: new Date() }));
+  }, [q, networkStatus]);
+  const updatedAt = answers.at;
   if (!q) return <ListState loading={loading} error={error} empty what="the figures" emptyText="No figures yet." />;
   const times = q.series.map((p) => Date.parse(p.at) / 1000);
+  // The minute under way is rolled up a few seconds after its first events: until then
+  // it reads as empty, which is not a drop to zero but no answer yet.
+  const thisMinute = Math.floor(Date.now() / 60_000) * 60;
+  const series = q.series;
+  const pending = (i: number) => times[i] >= thisMinute && series[i].viewers === 0;
+  const values = <T,>(pick: (p: (typeof series)[number]) => T) => series.map((p, i) => (pending(i) ? null : pick(p)));
   return (
     <>
       <dl className="figures" aria-label="Over the whole window">
@@ -69,19 +78,20 @@ function Charts({ eventId, window }: { eventId: string; window: string }): React
         Updated {updatedAt ? updatedAt.toLocaleTimeString() : '—'}, every {POLL_MS / 1000} s. {error ? 'The last update failed; retrying.' : ''}
       </p>
       <div className="charts">
-        <TimeChart title="Viewers" times={times} series={[{ label: 'Viewers', color: '#9cc3ff', values: q.series.map((p) => p.viewers) }]} format={count} summary={`peak ${count(q.viewers)}`} />
+        <TimeChart title="Viewers" version={answers.count} times={times} series={[{ label: 'Viewers', color: '#9cc3ff', values: values((p) => p.viewers) }]} format={count} summary={`peak ${count(q.viewers)}`} />
         <TimeChart
           title="Startup time"
+          version={answers.count}
           times={times}
           series={[
-            { label: 'p50', color: '#5fe08f', values: q.series.map((p) => p.startupTimeP50Ms ?? null) },
-            { label: 'p95', color: '#ffb020', values: q.series.map((p) => p.startupTimeP95Ms ?? null) },
+            { label: 'p50', color: '#5fe08f', values: values((p) => p.startupTimeP50Ms ?? null) },
+            { label: 'p95', color: '#ffb020', values: values((p) => p.startupTimeP95Ms ?? null) },
           ]}
           format={ms}
           summary={`p50 ${or(q.startupTimeP50Ms, ms)}, p95 ${or(q.startupTimeP95Ms, ms)}`}
         />
-        <TimeChart title="Rebuffer ratio" times={times} series={[{ label: 'Rebuffer ratio', color: '#ff8a80', values: q.series.map((p) => p.rebufferRatio) }]} format={pct} summary={pct(q.rebufferRatio)} />
-        <TimeChart title="Bitrate" times={times} series={[{ label: 'p50', color: '#c79cff', values: q.series.map((p) => p.bitrateKbpsP50 ?? null) }]} format={kbps} summary={`p50 ${or(q.bitrateKbpsP50, kbps)}`} />
+        <TimeChart title="Rebuffer ratio" version={answers.count} times={times} series={[{ label: 'Rebuffer ratio', color: '#ff8a80', values: values((p) => p.rebufferRatio) }]} format={pct} summary={pct(q.rebufferRatio)} />
+        <TimeChart title="Bitrate" version={answers.count} times={times} series={[{ label: 'p50', color: '#c79cff', values: values((p) => p.bitrateKbpsP50 ?? null) }]} format={kbps} summary={`p50 ${or(q.bitrateKbpsP50, kbps)}`} />
       </div>
     </>
   );
