@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     PORT: setting.int({ default: 4000, min: 0, max: 65535 }),
     WEB_PORT: setting.int({ default: 3000, min: 0, max: 65535 }),
     VR_PORT: setting.int({ default: 3001, min: 0, max: 65535 }),
+    ADMIN_PORT: setting.int({ default: 3002, min: 0, max: 65535 }),
     HOST: setting.string({ default: '127.0.0.1' }),
     PRINCIPAL_SECRET: setting.optionalString(),
     PAYMENTS_WEBHOOK_SECRET: setting.optionalString(),
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     vrPort: seedOnly ? false : config.VR_PORT,
     // The VR client sends fans to the portal: PUBLIC_WEB_URL, or the portal served here.
     publicWebUrl: process.env.PUBLIC_WEB_URL ? identitySettings.publicWebUrl : undefined,
+    adminPort: seedOnly ? false : config.ADMIN_PORT,
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
     `  Explorer    ${base}/explorer`,
     `  Web portal  ${platform.web?.url}`,
     `  VR client   ${platform.vr?.url} (pair a headset there; approve its code on the web portal's /pair)`,
+    `  Admin       ${platform.admin?.url} (admins and moderators)`,
     `  Health      ${base}/health   Metrics ${base}/metrics`,
     ...Object.entries(platform.services).map(([name, h]) => `  ${name.padEnd(11)} ${h.url}`),
     `  Storage     ${storage ? `${storage.endpoint} (bucket ${storage.bucket})` : `${platform.services.creative.store.settings.endpoint} (embedded, files in the data folder's objects/)`}`,

@@ -12,6 +12,8 @@ export interface Urls {
   web: string;
   /** The VR client. */
   vr: string;
+  /** The admin dashboard. */
+  admin: string;
   gateway: string;
 }
 
@@ -19,7 +21,7 @@ export interface Urls {
  * Starts one embedded platform for the calling test file (before its first test) and
  * stops it after its last; the URLs are ready once its process says it serves.
  */
-export function usePlatform(): () => Urls {
+export function usePlatform(opts: { syntheticViewers?: number } = {}): () => Urls {
   let child: ChildProcess | undefined;
   let urls: Urls | undefined;
   base.beforeAll(async () => {
@@ -27,7 +29,7 @@ export function usePlatform(): () => Urls {
     child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'platform-process.ts')], {
       cwd: join(__dirname, '..'),
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, LOG_LEVEL: 'warn', SYNTHETIC_VIEWERS: String(opts.syntheticViewers ?? 0) },
     });
     let out = '';
     urls = await new Promise<Urls>((resolve, reject) => {
@@ -64,10 +66,11 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(bad.map((v) => `${what}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
 
-/** A screenshot kept as a test artifact (test-artifacts/web/<name>.png). */
-export async function snap(page: Page, name: string): Promise<string> {
-  mkdirSync(SHOTS, { recursive: true });
-  const file = join(SHOTS, `${name}.png`);
+/** A screenshot kept as a test artifact (test-artifacts/<client>/<name>.png; the web portal's by default). */
+export async function snap(page: Page, name: string, client: 'web' | 'admin' = 'web'): Promise<string> {
+  const dir = join(SHOTS, '..', client);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -1,13 +1,14 @@
 /**
  * One embedded platform for one browser-test file, in a process of its own (the
  * Playwright runner does not compile the subgraphs' decorators): every service on free
- * ports, the demo season and sponsor seeded, the web portal and the VR client served.
- * It prints one JSON line with its URLs once it serves, and stops when its parent
- * closes its stdin or sends SIGTERM.
+ * ports, the demo season and sponsor seeded, the web portal, the VR client and the admin
+ * dashboard served, the test admin (TEST_ADMIN) seeded. SYNTHETIC_VIEWERS pretend viewers
+ * watch the demo's live game (0 when unset). It prints one JSON line with its URLs once it
+ * serves, and stops when its parent closes its stdin or sends SIGTERM.
  */
 import { freePort } from '@frontrow/kit';
 import { startTestPlatform, type TestPlatform } from '../test/test-platform';
-import { READY } from './ready';
+import { READY, TEST_ADMIN } from './ready';
 
 async function main(): Promise<void> {
   const state: { world?: TestPlatform; stopping?: boolean } = {};
@@ -27,9 +28,11 @@ async function main(): Promise<void> {
   const world = await startTestPlatform('browser', {
     webPort,
     vrPort: 0,
+    adminPort: 0,
     seedDemo: true,
-    // The demo sponsor's boards are seeded as the demo admin.
-    seedAdmin: { email: 'admin@frontrow.test', password: 'a browser test admin password' },
+    // The demo sponsor's boards are seeded as the test admin.
+    seedAdmin: TEST_ADMIN,
+    syntheticViewers: Number(process.env.SYNTHETIC_VIEWERS ?? 0) || 0,
     // The VR client's pairing polls every second here (5 s by default).
     identitySettings: { pairingIntervalSeconds: 1, publicWebUrl: `http://localhost:${webPort}` },
   });
@@ -38,8 +41,8 @@ async function main(): Promise<void> {
     await world.stop().catch(() => undefined);
     process.exit(0);
   }
-  const { gateway, web, vr } = world.platform;
-  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, vr: vr!.url, gateway: gateway.url })}\n`);
+  const { gateway, web, vr, admin } = world.platform;
+  process.stdout.write(`${READY} ${JSON.stringify({ web: web!.url, vr: vr!.url, admin: admin!.url, gateway: gateway.url })}\n`);
 }
 
 main().catch((e: unknown) => {

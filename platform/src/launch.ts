@@ -29,6 +29,7 @@ import type { TelemetrySettings } from '@frontrow/telemetry/src/context';
 import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemetry/src/server';
 import { startVr, type VrHandle } from '@frontrow/vr/src/serve';
 import { startWeb, type WebHandle } from '@frontrow/web/src/serve';
+import { startAdmin, type AdminHandle } from '@frontrow/admin/src/serve';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence', 'telemetry'] as const;
@@ -44,6 +45,8 @@ export interface PlatformOptions {
   vrPort?: number | false;
   /** Where the VR client sends fans to buy passes and approve pairing codes (PUBLIC_WEB_URL; default: the web client served here). */
   publicWebUrl?: string;
+  /** The admin dashboard's port; false (the default) serves none. */
+  adminPort?: number | false;
   /** Ports by subgraph (default: the supergraph's routing URLs; 0 for free ports). */
   ports?: Partial<Record<SubgraphName, number>>;
   principalSecret: string;
@@ -94,6 +97,7 @@ export interface Platform {
   gateway: GatewayHandle;
   web?: WebHandle;
   vr?: VrHandle;
+  admin?: AdminHandle;
   services: {
     identity: IdentityHandle;
     events: EventsHandle;
@@ -117,7 +121,7 @@ export function defaultPorts(): Record<string, number> {
 }
 
 /**
- * Starts every subgraph, the gateway in front of them and the web client, in this
+ * Starts every subgraph, the gateway in front of them, the web client and the admin dashboard, in this
  * process, sharing one key-value store and one bus transport (the in-process
  * stand-ins need that; with Redis and RabbitMQ it is simply economical).
  */
@@ -260,17 +264,27 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
             await web?.stop();
             throw e;
           });
+    let admin: AdminHandle | undefined;
+    try {
+      admin = opts.adminPort === undefined || opts.adminPort === false ? undefined : await startAdmin({ port: opts.adminPort, host: opts.host, gatewayUrl: gateway.url });
+    } catch (e) {
+      await vr?.stop();
+      await web?.stop();
+      throw e;
+    }
     logger.info({ step: 'ready', ms: since() }, `the platform is ready in ${(since() / 1000).toFixed(1)}s`);
     let stopping: Promise<void> | undefined;
     return {
       gateway,
       web,
       vr,
+      admin,
       services,
       database,
       stop() {
         stopping ??= (async () => {
           await vr?.stop();
+          await admin?.stop();
           await web?.stop();
           await stopAll();
           await flushTracing().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans'));

@@ -35,7 +35,7 @@ afterAll(() => {
 });
 
 it('starts with progress in the log, serves, and stops everything on SIGINT', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', DATA_DIR: join(dataRoot, 'data'), PORT: '0', WEB_PORT: '0', VR_PORT: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', DATA_DIR: join(dataRoot, 'data'), PORT: '0', WEB_PORT: '0', VR_PORT: '0', ADMIN_PORT: '0' };
   // As a person runs it: no service URLs, and not Jest's NODE_ENV=test (under which
   // Apollo Server leaves signals alone).
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET', 'NODE_ENV']) delete env[name];
@@ -70,6 +70,11 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
     });
     expect(await res.json()).toEqual({ data: { signUp: { user: { displayName: 'Ada' } } } });
     expect(await accepts(postgresPort)).toBe(true);
+    // The web portal and the admin dashboard are served, each on its own port.
+    for (const name of ['Web portal', 'Admin']) {
+      const url = new RegExp(`${name}\\s+(http\\S+)`).exec(output)?.[1];
+      expect({ name, status: url ? (await fetch(url)).status : 'not printed' }).toEqual({ name, status: 200 });
+    }
 
     // The demo games' boards: the seeded placements, their images served from storage.
     const boards = await fetch(gatewayUrl!, {

@@ -109,8 +109,10 @@ export function createCache(): InMemoryCache {
         fields: {
           events: relayStylePagination(['filter']),
           myOrders: relayStylePagination(),
-          orders: relayStylePagination(['status', 'userId']),
+          orders: relayStylePagination(['status', 'userId', 'eventId', 'from', 'to']),
           moderationQueue: relayStylePagination(),
+          assetsInReview: relayStylePagination(),
+          auditLog: relayStylePagination(['filter']),
         },
       },
       // Members have no id of their own: they live inside their party.

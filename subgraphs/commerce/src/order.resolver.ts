@@ -9,7 +9,8 @@ import { Product } from './entities/product.entity';
 import { completeRefund, failOrder, placeOrder, soldOut } from './orders';
 import { PaymentProviderError } from './payments/provider';
 import { TEST_PAYMENT_METHODS } from './payments/test-provider';
-import { Money, OrderConnection, UserRef, money } from './types';
+import { ordersWhere, salesByProduct } from './sales';
+import { Money, OrderConnection, ProductSales, UserRef, money } from './types';
 import { CheckoutInput } from './order.input';
 import { checkText, sha256 } from './validate';
 
@@ -163,19 +164,38 @@ export class OrderResolver {
   }
 
   @Access({ scope: 'commerce:read', roles: ['ADMIN'] })
-  @Query(() => OrderConnection, { description: 'Admin only: every order, newest first, optionally by buyer or status.' })
+  @Query(() => OrderConnection, {
+    description: 'Admin only: every order, newest first, optionally by buyer, status, event (orders with a product of it) and creation time in [from, to).',
+  })
   async orders(
     @Arg('userId', () => ID, { nullable: true }) userId: string | undefined,
     @Arg('status', () => OrderStatus, { nullable: true }) status: OrderStatus | undefined,
     @Arg('first', () => Int, { nullable: true }) first: number | undefined,
     @Arg('after', () => String, { nullable: true }) after: string | undefined,
+    @Arg('eventId', () => ID, { nullable: true }) eventId: string | undefined,
+    @Arg('from', () => Date, { nullable: true }) from: Date | undefined,
+    @Arg('to', () => Date, { nullable: true }) to: Date | undefined,
     @Ctx() ctx: CommerceContext,
   ): Promise<OrderConnection> {
     requireRole(ctx.principal, 'ADMIN');
     const user = userId ? parseId(userId) : undefined;
     // A malformed userId is a user with no orders, as an unknown one is.
     if (user === null) return { edges: [], pageInfo: emptyPageInfo() };
-    return pageOfOrders(ctx.em, { ...(user ? { userId: user } : {}), ...(status ? { status } : {}) }, first, after);
+    return pageOfOrders(ctx.em, ordersWhere(ctx.em, { userId: user, status, eventId, from, to }), first, after);
+  }
+
+  @Access({ scope: 'commerce:read', roles: ['ADMIN'] })
+  @Query(() => [ProductSales], {
+    description: 'Admin only: paid orders per product (refunds shown apart), for one event or all, created in [from, to); biggest gross first.',
+  })
+  productSales(
+    @Arg('eventId', () => ID, { nullable: true }) eventId: string | undefined,
+    @Arg('from', () => Date, { nullable: true }) from: Date | undefined,
+    @Arg('to', () => Date, { nullable: true }) to: Date | undefined,
+    @Ctx() ctx: CommerceContext,
+  ): Promise<ProductSales[]> {
+    requireRole(ctx.principal, 'ADMIN');
+    return salesByProduct(ctx.em, { eventId, from, to });
   }
 
   @Access({ usersOnly: true })

@@ -1,6 +1,7 @@
 import { PageInfo } from '@frontrow/kit';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { Order } from './entities/order.entity';
+import { Product } from './entities/product.entity';
 
 @Directive('@shareable')
 @ObjectType({ description: 'An amount of money in minor units (cents) of an ISO 4217 currency.' })
@@ -48,4 +49,25 @@ export class OrderConnection {
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
+}
+
+@ObjectType({ description: 'What one product sold: paid and refunded orders counted, at the prices they were sold at.' })
+export class ProductSales {
+  @Field(() => Product)
+  product!: Product;
+
+  @Field(() => Int, { description: 'Orders with this product that were paid (refunded ones included).' })
+  orders!: number;
+
+  @Field(() => Int, { description: 'Units in those orders.' })
+  units!: number;
+
+  @Field(() => Money, { description: 'What those orders took in, before refunds.' })
+  gross!: Money;
+
+  @Field(() => Money, { description: 'What was given back.' })
+  refunded!: Money;
+
+  @Field(() => Money, { description: 'gross minus refunded.' })
+  net!: Money;
 }

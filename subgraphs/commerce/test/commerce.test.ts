@@ -366,6 +366,73 @@ describe('refunds', () => {
   });
 });
 
+describe('the admin order list and sales per product', () => {
+  it('filters orders by event, status and time, and totals paid and refunded sales per product', async () => {
+    const started = new Date();
+    const eventId = randomUUID();
+    const pass = await t.createProduct({ kind: 'EVENT_PASS', name: 'Cup pass', eventId, amount: 1200, currency: 'EUR' });
+    const upgrade = await t.createProduct({ kind: 'SEAT_UPGRADE', name: 'Courtside', eventId, amount: 3000, currency: 'EUR' });
+    const elsewhere = await paidOrder();
+    const buy = async (productId: string, quantity = 1) => {
+      const buyer = fan();
+      const id: string = (await t.checkout(buyer, { productId, quantity })).data!.checkout.id;
+      await eventually(async () => (await t.orderStatus(id, buyer)) === 'PAID');
+      return id;
+    };
+    const a = await buy(pass.id, 2);
+    const b = await buy(pass.id);
+    const c = await buy(upgrade.id);
+    const declined = (await t.checkout(fan(), { productId: pass.id, paymentMethod: 'pm_card_declined' })).data!.checkout.id;
+    expect((await t.call(`mutation($id: ID!) { refundOrder(orderId: $id, reason: "Duplicate") { status } }`, { id: b }, boss)).data!.refundOrder.status).toBe('REFUNDED');
+
+    const ORDERS = `query($e: ID, $s: OrderStatus, $from: DateTime, $to: DateTime, $after: String) {
+      orders(eventId: $e, status: $s, from: $from, to: $to, first: 2, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
+    const ids = (r: Data) => r.data!.orders.edges.map((e: Data) => e.node.id);
+    const first = await t.call(ORDERS, { e: eventId }, boss);
+    expect(first.errors).toBeUndefined();
+    expect(ids(first)).toEqual([declined, c]);
+    const second = await t.call(ORDERS, { e: eventId, after: first.data!.orders.pageInfo.endCursor }, boss);
+    expect(ids(second)).toEqual([b, a]);
+    expect(second.data!.orders.pageInfo.hasNextPage).toBe(false);
+    expect(ids(await t.call(ORDERS, { e: eventId, s: 'REFUNDED' }, boss))).toEqual([b]);
+    expect(ids(await t.call(ORDERS, { e: randomUUID() }, boss))).toEqual([]);
+    const sinceStart = await t.call(`query($from: DateTime) { orders(from: $from, first: 100) { edges { node { id } } } }`, { from: started.toISOString() }, boss);
+    expect(ids(sinceStart)).toEqual(expect.arrayContaining([elsewhere.orderId, a, b, c, declined]));
+    expect(ids(await t.call(ORDERS, { e: eventId, to: started.toISOString() }, boss))).toEqual([]);
+
+    const SALES = `query($e: ID, $from: DateTime, $to: DateTime) { productSales(eventId: $e, from: $from, to: $to) {
+      product { id name } orders units gross { amount currency } refunded { amount } net { amount } } }`;
+    const sales = await t.call(SALES, { e: eventId }, boss);
+    expect(sales.errors).toBeUndefined();
+    expect(sales.data!.productSales).toEqual([
+      { product: { id: pass.id, name: 'Cup pass' }, orders: 2, units: 3, gross: { amount: 3600, currency: 'EUR' }, refunded: { amount: 1200 }, net: { amount: 2400 } },
+      { product: { id: upgrade.id, name: 'Courtside' }, orders: 1, units: 1, gross: { amount: 3000, currency: 'EUR' }, refunded: { amount: 0 }, net: { amount: 3000 } },
+    ]);
+    expect((await t.call(SALES, { e: eventId, to: started.toISOString() }, boss)).data!.productSales).toEqual([]);
+    const all = await t.call(SALES, {}, boss);
+    expect(all.data!.productSales.map((p: Data) => p.product.id)).toEqual(expect.arrayContaining([pass.id, upgrade.id, elsewhere.product.id]));
+  });
+
+  it('refuses a window that ends before it starts and a malformed event id, naming the field', async () => {
+    const backwards = { from: '2030-02-01T00:00:00Z', to: '2030-01-01T00:00:00Z' };
+    const orders = await t.call(`query($from: DateTime, $to: DateTime) { orders(from: $from, to: $to) { edges { cursor } } }`, backwards, boss);
+    expect(orders.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    const sales = await t.call(`query($from: DateTime, $to: DateTime) { productSales(from: $from, to: $to) { units } }`, backwards, boss);
+    expect(sales.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'to' });
+    const badEvent = await t.call(`{ productSales(eventId: "not-an-id") { units } }`, {}, boss);
+    expect(badEvent.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'eventId' });
+  });
+
+  it('refuses both to a fan (FORBIDDEN) and to an anonymous caller (UNAUTHENTICATED)', async () => {
+    for (const query of ['{ orders(first: 5) { edges { cursor } } }', '{ productSales { units } }']) {
+      const asFan = await t.call(query, {}, fan());
+      expect(asFan.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      expect(asFan.data).toBeNull();
+      expect((await t.call(query, {}, null)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+});
+
 describe('the payment webhook', () => {
   async function post(body: string, signature?: string): Promise<number> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -9,6 +9,7 @@ import type { Venue } from './entities/venue.entity';
  */
 export const EVENT_TYPES = {
   venueCreated: 'events.venue.created',
+  venueUpdated: 'events.venue.updated',
   eventCreated: 'events.event.created',
   eventUpdated: 'events.event.updated',
   eventLive: 'events.event.live',

@@ -41,6 +41,7 @@ describe('who may change the schedule', () => {
     feedId = (await h.feed(eventId)).id;
     mutations = [
       ['createVenue', `mutation($i: VenueInput!) { createVenue(input: $i) { id } }`, { i: { name: 'X', city: 'Y', country: 'Z', timezone: 'UTC' } }],
+      ['updateVenue', `mutation($id: ID!) { updateVenue(id: $id, input: { name: "X" }) { id } }`, { id: venueId }],
       [
         'createEvent',
         `mutation($i: EventInput!) { createEvent(input: $i) { id } }`,
@@ -132,6 +133,47 @@ describe('createVenue', () => {
     const r = await create({ ...good, ...change });
     expect(failure(r)).toEqual({ code: 'BAD_USER_INPUT', field });
     expect(r.data).toBeNull();
+  });
+});
+
+describe('updateVenue', () => {
+  const update = (id: string, input: Record<string, unknown>) =>
+    h.call<{ updateVenue: Record<string, unknown> }>(
+      `mutation($id: ID!, $i: VenueUpdateInput!) { updateVenue(id: $id, input: $i) { id name city country timezone capacity } }`,
+      { id, i: input },
+      ['ADMIN'],
+    );
+
+  it('changes only the fields given, trimmed, clears the capacity with null, and audits what changed', async () => {
+    const venue = await h.venue();
+    const r = await update(venue.id, { name: '  Moda Center ', capacity: 19_000 });
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.updateVenue).toMatchObject({ id: venue.id, name: 'Moda Center', capacity: 19_000 });
+    const cleared = await update(venue.id, { capacity: null });
+    expect(cleared.data?.updateVenue).toMatchObject({ name: 'Moda Center', capacity: null });
+    await eventually(() => {
+      const audits = received.filter((m) => m.type === 'events.audit.recorded' && (m.payload as { action?: string }).action === 'events.venue.updated' && (m.payload as { targetId?: string }).targetId === venue.id);
+      expect(audits.map((m) => (m.payload as { action: string; details: { changed: string[] } }).details.changed)).toEqual([['name', 'capacity'], ['capacity']]);
+      return true;
+    });
+  });
+
+  it.each([
+    ['name', { name: '  ' }],
+    ['name', { name: null }],
+    ['timezone', { timezone: 'Mars/Olympus_Mons' }],
+    ['capacity', { capacity: -5 }],
+  ])('refuses a bad %s (%j) with BAD_USER_INPUT naming it, changing nothing', async (field, change) => {
+    const venue = await h.venue();
+    const r = await update(venue.id, change);
+    expect(failure(r)).toEqual({ code: 'BAD_USER_INPUT', field });
+    const list = await h.call<{ venues: Array<{ id: string; name: string }> }>(`{ venues { id name } }`);
+    expect(list.data?.venues.find((v) => v.id === venue.id)?.name).toBe(venue.name);
+  });
+
+  it('answers NOT_FOUND for an unknown or malformed id', async () => {
+    expect(failure(await update(randomUUID(), { name: 'Nowhere' })).code).toBe('NOT_FOUND');
+    expect(failure(await update('not-an-id', { name: 'Nowhere' })).code).toBe('NOT_FOUND');
   });
 });
 

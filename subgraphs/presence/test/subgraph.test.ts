@@ -427,6 +427,45 @@ describe('moderation', () => {
   });
 });
 
+describe('a report in its context', () => {
+  it('shows moderators the lines before and after the reported message, removed ones marked', async () => {
+    const host = actor(secret);
+    const troll = actor(secret);
+    const party = await createParty(host);
+    const friend = actor(secret);
+    ok(await joinWith(troll, party.inviteCode));
+    ok(await joinWith(friend, party.inviteCode));
+    // Three authors: each stays under the chat's rate limit.
+    const lines: Array<[string, ReturnType<typeof actor>]> = [
+      ['one', host], ['two', friend], ['three', host], ['the bad one', troll], ['five', host], ['six', friend], ['seven', host],
+    ];
+    const sent: Array<{ id: string }> = [];
+    for (const [body, by] of lines) sent.push(ok(await send(by, party.id, body)).sendChatMessage);
+    ok(await call(`mutation($m: ID!) { removeMessage(messageId: $m) }`, { m: sent[1].id }, host));
+    ok(await call(`mutation($m: ID!, $r: String!) { reportMessage(messageId: $m, reason: $r) }`, { m: sent[3].id, r: 'rude' }, host));
+    const moderator = actor(secret, ['MODERATOR']);
+    type Queue = { moderationQueue: { edges: Array<{ node: { message: { id: string }; around: Array<{ body: string; removedAt: string | null }>; narrow: Array<{ body: string }> } }> } };
+    const queue = ok(await call<Queue>(
+      `{ moderationQueue(first: 100) { edges { node { message { id } around: context { body removedAt } narrow: context(lines: 1) { body } } } } }`,
+      {},
+      moderator,
+    ));
+    const mine = queue.moderationQueue.edges.find((e) => e.node.message.id === sent[3].id)!.node;
+    expect(mine.around.map((m) => [m.body, m.removedAt !== null])).toEqual([
+      ['one', false],
+      ['two', true],
+      ['three', false],
+      ['the bad one', false],
+      ['five', false],
+      ['six', false],
+      ['seven', false],
+    ]);
+    expect(mine.narrow.map((m) => m.body)).toEqual(['three', 'the bad one', 'five']);
+    const tooMany = await call(`{ moderationQueue(first: 1) { edges { node { context(lines: 11) { id } } } } }`, {}, moderator);
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'lines' });
+  });
+});
+
 describe('schema', () => {
   it('matches the committed schema.graphql (run `npm run compose` after a change)', async () => {
     const committed = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');

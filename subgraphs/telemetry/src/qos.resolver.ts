@@ -41,7 +41,14 @@ async function summarize(em: EntityManager, eventId: string, window: string): Pr
     const at = new Date(from.getTime() + i * 60_000);
     const end = at.getTime() + w.stepMinutes * 60_000;
     const f = figuresOf(rows.filter((r) => r.minute.getTime() >= at.getTime() && r.minute.getTime() < end));
-    series.push({ at, viewers: f.viewers, rebufferRatio: f.rebufferRatio, bitrateKbpsP50: f.bitrateKbpsP50 });
+    series.push({
+      at,
+      viewers: f.viewers,
+      rebufferRatio: f.rebufferRatio,
+      bitrateKbpsP50: f.bitrateKbpsP50,
+      startupTimeP50Ms: f.startupTimeP50Ms,
+      startupTimeP95Ms: f.startupTimeP95Ms,
+    });
   }
   return { eventId, window, ...figuresOf(rows), series };
 }

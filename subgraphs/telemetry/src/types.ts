@@ -50,6 +50,12 @@ export class QosPoint {
 
   @Field(() => Float, { nullable: true })
   bitrateKbpsP50!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Startup times reported in the step: the median; null when none was.' })
+  startupTimeP50Ms!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Startup times reported in the step: the 95th percentile; null when none was.' })
+  startupTimeP95Ms!: number | null;
 }
 
 @ObjectType({

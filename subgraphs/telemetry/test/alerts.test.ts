@@ -66,6 +66,29 @@ describe('alerts', () => {
     expect((await h.call(CREATE, { m: 'errors', t: 1, w: '7m' }, admin)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'window' });
   });
 
+  it('lets only admins change a rule: threshold, window, active; checked as on creation, audited', async () => {
+    const UPDATE = `mutation($id: ID!, $t: Float, $w: String, $a: Boolean) { updateAlertRule(id: $id, threshold: $t, window: $w, active: $a) { id metric threshold window active } }`;
+    const rule = ok(await h.call<{ createAlertRule: { id: string } }>(CREATE, { m: 'errors', t: 5, w: '5m' }, admin)).createAlertRule;
+    expect(code(await h.call(UPDATE, { id: rule.id, a: false }, user(['FAN'])))).toBe('FORBIDDEN');
+    expect(code(await h.call(UPDATE, { id: rule.id, a: false }, user(['MODERATOR'])))).toBe('FORBIDDEN');
+    expect(code(await h.call(UPDATE, { id: rule.id, a: false }, null))).toBe('UNAUTHENTICATED');
+    expect((await h.call(UPDATE, { id: rule.id, t: -2 }, admin)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'threshold' });
+    expect((await h.call(UPDATE, { id: rule.id, w: '2d' }, admin)).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'window' });
+    expect(code(await h.call(UPDATE, { id: randomUUID(), a: false }, admin))).toBe('NOT_FOUND');
+    expect(code(await h.call(UPDATE, { id: 'nope', a: false }, admin))).toBe('NOT_FOUND');
+    const changed = ok(await h.call<{ updateAlertRule: unknown }>(UPDATE, { id: rule.id, t: 8, w: '1h', a: false }, admin)).updateAlertRule;
+    expect(changed).toEqual({ id: rule.id, metric: 'errors', threshold: 8, window: '1h', active: false });
+    const listed = ok(await h.call<{ alertRules: Array<{ id: string; threshold: number; active: boolean }> }>(`{ alertRules { id threshold active } }`, {}, admin));
+    expect(listed.alertRules.find((r) => r.id === rule.id)).toEqual({ id: rule.id, threshold: 8, active: false });
+    const audit = await eventually(async () => {
+      const rows = await h.sql<{ action: string; details: unknown }>(`select action, details from audit_entry where target_id = ? order by at`, [rule.id]);
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(audit.map((r) => r.action)).toEqual(['telemetry.alert_rule.created', 'telemetry.alert_rule.updated']);
+    expect(audit[1].details).toMatchObject({ changed: ['threshold', 'window', 'active'], threshold: 8, window: '1h', active: false });
+    // Switched off, so it takes no part in the test below.
+  });
+
   it('refuses the alerts subscription to anyone but admins', async () => {
     const fan = connect(h, user(['FAN']));
     const s = follow(fan);

@@ -30,7 +30,7 @@ interface Sample {
 }
 
 const SUMMARY = `query($e: ID!, $w: String!) { qosSummary(eventId: $e, window: $w) {
-  eventId window viewers startupTimeP50Ms startupTimeP95Ms rebufferRatio bitrateKbpsP50 errors series { at viewers rebufferRatio bitrateKbpsP50 } } }`;
+  eventId window viewers startupTimeP50Ms startupTimeP95Ms rebufferRatio bitrateKbpsP50 errors series { at viewers rebufferRatio bitrateKbpsP50 startupTimeP50Ms startupTimeP95Ms } } }`;
 
 describe('rollups', () => {
   const h = new Harness();
@@ -148,8 +148,11 @@ describe('rollups', () => {
     expect(Math.abs((s.startupTimeP95Ms as number) / exactP95 - 1)).toBeLessThan(0.05);
     expect(Math.abs((s.bitrateKbpsP50 as number) / exactBitrate - 1)).toBeLessThan(0.05);
     expect(s.series).toHaveLength(5);
-    const point = s.series.find((p) => p.at === new Date(minute).toISOString());
+    const point = s.series.find((p) => p.at === new Date(minute).toISOString()) as { viewers: number; startupTimeP50Ms: number; startupTimeP95Ms: number } | undefined;
     expect(point?.viewers).toBe(a.viewers);
+    // One minute per step: its startup percentiles are the minute's own, exact.
+    expect(point?.startupTimeP50Ms).toBeCloseTo(percentileCont(a.startups, 0.5)!, 6);
+    expect(point?.startupTimeP95Ms).toBeCloseTo(percentileCont(a.startups, 0.95)!, 6);
     expect(ok(await h.call<{ qosSummary: { series: unknown[] } }>(SUMMARY, { e: eventId, w: '24h' }, admin)).qosSummary.series).toHaveLength(144);
     // An event with nothing recorded has an empty summary, not an error.
     const none = ok(await h.call<{ qosSummary: Record<string, unknown> }>(SUMMARY, { e: randomUUID(), w: '1h' }, admin)).qosSummary;
