@@ -153,6 +153,19 @@ describe('the event bus', () => {
     expect(row.attempts).toBe(1);
   });
 
+  it('sets up several consumers at once on one connection, as the platform’s services do', async () => {
+    // Three services starting together, one consumer after another each (the platform's
+    // shape): every consumer gets ready (a missed ready event failed this after 20 s).
+    const chains = [['together.a'], ['together.b1', 'together.b2', 'together.b3'], ['together.c1', 'together.c2']];
+    const got = await Promise.all(chains.map(async (chain) => {
+      const lists: BusMessage[][] = [];
+      for (const purpose of chain) lists.push(await listen(purpose, [`${ns}.${purpose}.#`]));
+      return lists;
+    }));
+    await transport.publish({ id: randomUUID(), type: `${ns}.together.b3.done`, occurredAt: new Date().toISOString(), version: 1, payload: {} });
+    await eventually(() => got[1][2].length === 1);
+  });
+
   it('publishes nothing for a rolled-back transaction', async () => {
     const got = await listen('rollback', [`${ns}.rollback.#`]);
     await expect(

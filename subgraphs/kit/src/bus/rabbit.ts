@@ -103,11 +103,20 @@ export class RabbitTransport implements BusTransport {
       },
     );
     consumer.on('error', (err) => this.logger.warn({ err, queue: opts.queue }, 'consumer error'));
-    // The dead-letter queue itself: declared so that dead letters are kept, not lost.
-    await this.connection.queueDeclare({ queue: dlq, durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await this.connection.exchangeDeclare({ exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true });
-    await this.connection.queueBind({ exchange: DEAD_LETTER_EXCHANGE, queue: dlq, routingKey: dlq });
-    await waitReady(consumer);
+    // Listened for at once: the consumer may be ready before the declarations below are
+    // done (several consumers set up together on one connection made that the rule).
+    const ready = waitReady(consumer);
+    try {
+      // The dead-letter queue itself: declared so that dead letters are kept, not lost.
+      await this.connection.queueDeclare({ queue: dlq, durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      await this.connection.exchangeDeclare({ exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true });
+      await this.connection.queueBind({ exchange: DEAD_LETTER_EXCHANGE, queue: dlq, routingKey: dlq });
+      await ready;
+    } catch (e) {
+      ready.catch(() => undefined);
+      await consumer.close().catch(() => undefined);
+      throw e;
+    }
     const sub = { close: () => consumer.close() };
     this.consumers.add(sub);
     return {
@@ -152,10 +161,10 @@ function parse(body: unknown): BusMessage | null {
   return m as BusMessage;
 }
 
-function waitReady(consumer: { on(ev: 'ready', cb: () => void): unknown }): Promise<void> {
+function waitReady(consumer: { once(ev: 'ready', cb: () => void): unknown }): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('RabbitMQ consumer was not ready within 20s')), 20_000);
-    consumer.on('ready', () => {
+    consumer.once('ready', () => {
       clearTimeout(timer);
       resolve();
     });
