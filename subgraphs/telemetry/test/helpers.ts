@@ -30,8 +30,13 @@ export class Harness {
   readonly schema = uniqueName('telemetry');
   handle!: TelemetryHandle;
 
+  /** The bus queues are this run's own (`<prefix>.audit`, `<prefix>.sponsors`), deleted by stop(). */
+  private queuePrefix = uniqueName('tqueues');
+
   async start(extra: Partial<TelemetryOptions> = {}): Promise<this> {
+    if (extra.queuePrefix) this.queuePrefix = extra.queuePrefix;
     this.handle = await start({
+      queuePrefix: this.queuePrefix,
       port: 0,
       principalSecret: this.secret,
       databaseUrl: testEnv.databaseUrl,
@@ -45,6 +50,7 @@ export class Harness {
 
   async stop(): Promise<void> {
     await this.handle?.stop();
+    for (const q of ['audit', 'sponsors']) await this.transport.deleteQueue(`${this.queuePrefix}.${q}`).catch(() => undefined);
     await this.transport.close();
   }
 
