@@ -9,6 +9,7 @@
  * client's first load; the web portal and the VR client both use them.
  */
 export * from './sync';
+export * from './party-room';
 export * from './session';
 export * from './client';
 export * from './errors';

@@ -10,6 +10,10 @@ import {
   ServerTimeDocument,
   SyncEngine,
   errorCode,
+  kicksMe,
+  membersAfter,
+  messagesAfter,
+  withMessage,
   type ChatFieldsFragment,
   type MemberFieldsFragment,
   type PartyQuery,
@@ -97,36 +101,15 @@ export function useParty(
     onData: ({ data: { data: next } }) => {
       const e = next?.partyEvents;
       if (!e) return;
-      switch (e.__typename) {
-        case 'PlaybackChanged':
-          if (engine.update(e.state)) setPlayback(e.state);
-          break;
-        case 'MemberJoined':
-        case 'MemberUpdated':
-          setMembers((ms) => [...ms.filter((m) => m.user.id !== e.member.user.id), e.member]);
-          break;
-        case 'MemberLeft':
-          setMembers((ms) => ms.filter((m) => m.user.id !== e.member.user.id));
-          break;
-        case 'MemberKicked':
-          if (e.member.user.id === latest.current.me) {
-            setKicked(true);
-            timeline.pause();
-          }
-          setMembers((ms) => ms.filter((m) => m.user.id !== e.member.user.id));
-          break;
-        case 'ChatPosted':
-          setMessages((ms) => (ms.some((m) => m.id === e.message.id) ? ms : [...ms, e.message].slice(-50)));
-          break;
-        case 'ChatRemoved':
-          setMessages((ms) => ms.filter((m) => m.id !== e.messageId));
-          break;
-        case 'ReactionSent':
-          latest.current.onReaction({ emoji: e.emoji, by: e.by.displayName, count: e.count });
-          break;
-        default:
-          break;
+      // Members and chat change as the SDK says; playback, a kick and reactions are the venue's.
+      setMembers((ms) => membersAfter(ms, e));
+      setMessages((ms) => messagesAfter(ms, e, 50));
+      if (e.__typename === 'PlaybackChanged' && engine.update(e.state)) setPlayback(e.state);
+      if (kicksMe(e, latest.current.me)) {
+        setKicked(true);
+        timeline.pause();
       }
+      if (e.__typename === 'ReactionSent') latest.current.onReaction({ emoji: e.emoji, by: e.by.displayName, count: e.count });
     },
   });
   const [control] = useMutation(ControlPlaybackDocument);
@@ -170,7 +153,7 @@ export function useParty(
       if (!partyId) return;
       const r = await send({ variables: { partyId, body } });
       const posted = r.data!.sendChatMessage;
-      setMessages((ms) => (ms.some((m) => m.id === posted.id) ? ms : [...ms, posted]));
+      setMessages((ms) => withMessage(ms, posted, 50));
     },
   };
 }

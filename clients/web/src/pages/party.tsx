@@ -11,6 +11,10 @@ import {
   ServerTimeDocument,
   SyncEngine,
   errorCode,
+  kicksMe,
+  membersAfter,
+  messagesAfter,
+  withMessage,
   sharedPosition,
   type ChatFieldsFragment,
   type MemberFieldsFragment,
@@ -106,35 +110,16 @@ export function PartyPage(): ReactNode {
     onData: ({ data: { data: next } }) => {
       const e = next?.partyEvents;
       if (!e) return;
-      switch (e.__typename) {
-        case 'PlaybackChanged':
-          if (engine.update(e.state)) setPlayback(e.state);
-          break;
-        case 'MemberJoined':
-        case 'MemberUpdated':
-          setMembers((ms) => [...ms.filter((m) => m.user.id !== e.member.user.id), e.member]);
-          break;
-        case 'MemberLeft':
-          setMembers((ms) => ms.filter((m) => m.user.id !== e.member.user.id));
-          break;
-        case 'MemberKicked':
-          if (e.member.user.id === me) {
-            setKicked(true);
-            timeline.pause();
-          }
-          setMembers((ms) => ms.filter((m) => m.user.id !== e.member.user.id));
-          break;
-        case 'ChatPosted':
-          setMessages((ms) => (ms.some((m) => m.id === e.message.id) ? ms : [...ms, e.message].slice(-200)));
-          break;
-        case 'ChatRemoved':
-          setMessages((ms) => ms.filter((m) => m.id !== e.messageId));
-          break;
-        case 'ReactionSent':
-          setReactions((rs) => [...rs, { key: Date.now() + Math.random(), emoji: e.emoji, by: e.by.displayName, count: e.count }].slice(-6));
-          break;
-        default:
-          break;
+      // Members and chat change as the SDK says; playback, a kick and reactions are this page's.
+      setMembers((ms) => membersAfter(ms, e));
+      setMessages((ms) => messagesAfter(ms, e, 200));
+      if (e.__typename === 'PlaybackChanged' && engine.update(e.state)) setPlayback(e.state);
+      if (kicksMe(e, me)) {
+        setKicked(true);
+        timeline.pause();
+      }
+      if (e.__typename === 'ReactionSent') {
+        setReactions((rs) => [...rs, { key: Date.now() + Math.random(), emoji: e.emoji, by: e.by.displayName, count: e.count }].slice(-6));
       }
     },
   });
@@ -181,7 +166,7 @@ export function PartyPage(): ReactNode {
     try {
       const r = await send({ variables: { partyId: id, body } });
       const posted = r.data!.sendChatMessage;
-      setMessages((ms) => (ms.some((m) => m.id === posted.id) ? ms : [...ms, posted]));
+      setMessages((ms) => withMessage(ms, posted, 200));
       message.current!.value = '';
     } catch (err) {
       setActionError(err);
