@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { PRINCIPAL_HEADER, createKeyValueStore, createLogger, createTransport, signCaller, type Principal } from '@frontrow/kit';
-import { launchPlatform } from '@frontrow/platform/src/launch';
+import { launchPlatform, platformQueues } from '@frontrow/platform/src/launch';
 import { machine, percentile, readSection, writeSection } from './report';
 
 process.env.LOG_LEVEL ??= 'warn';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const kv = createKeyValueStore(redisUrl, logger, `bench-ads-${Date.now().toString(36)}:`);
   const transport = createTransport(amqpUrl, logger, 'bench-ads');
   const secret = randomBytes(32).toString('base64url');
+  const schemaPrefix = `bench_ads_${Date.now().toString(36)}_`;
   const platform = await launchPlatform({
     gatewayPort: 0,
     webPort: false,
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     principalSecret: secret,
     paymentsWebhookSecret: randomBytes(32).toString('base64url'),
     databaseUrl,
-    schemaPrefix: `bench_ads_${Date.now().toString(36)}_`,
+    schemaPrefix,
     dropSchemasOnStop: true,
     kv,
     transport,
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     console.log(`  wrote "${HEADING}" in docs/benchmarks.md`);
   } finally {
     await platform.stop();
+    for (const q of platformQueues(schemaPrefix)) await transport.deleteQueue(q).catch(() => undefined);
     await transport.close();
     await kv.close();
   }

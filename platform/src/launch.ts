@@ -35,6 +35,18 @@ export const ROOT = join(__dirname, '..', '..');
 export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence', 'telemetry'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
+/**
+ * The durable bus queues the platform's consumers declare, for a schema prefix (the
+ * queue names follow it): what a run with a prefix of its own deletes afterwards.
+ */
+export function platformQueues(schemaPrefix: string): string[] {
+  return [
+    ...['feeds', 'event-lifecycle', 'entitlements'].map((q) => `${schemaPrefix}media.${q}`),
+    `${schemaPrefix}identity.sponsors`,
+    ...['audit', 'sponsors'].map((q) => `${schemaPrefix}telemetry.${q}`),
+  ];
+}
+
 export interface PlatformOptions {
   host?: string;
   /** 0 picks a free port. */

@@ -1,6 +1,6 @@
 import type { BusTransport, KeyValueStore } from '@frontrow/kit';
 import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
-import { launchPlatform, type Platform, type PlatformOptions } from '../src/launch';
+import { launchPlatform, platformQueues, type Platform, type PlatformOptions } from '../src/launch';
 
 /** The whole platform for one test suite, on free ports, with schemas and queues of its own. */
 export interface TestPlatform {
@@ -21,9 +21,7 @@ export async function startTestPlatform(name: string, extra: Partial<PlatformOpt
   let platform: Platform | undefined;
   const stop = async () => {
     await platform?.stop();
-    for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}media.${q}`).catch(() => undefined);
-    await transport.deleteQueue(`${prefix}identity.sponsors`).catch(() => undefined);
-    for (const q of ['audit', 'sponsors']) await transport.deleteQueue(`${prefix}telemetry.${q}`).catch(() => undefined);
+    for (const q of platformQueues(prefix)) await transport.deleteQueue(q).catch(() => undefined);
     await transport.close();
     await kv.close();
   };

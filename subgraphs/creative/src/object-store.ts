@@ -38,6 +38,9 @@ export interface StoredObjectInfo {
   contentType: string | undefined;
 }
 
+/** Signed GET URLs held at once. */
+const MAX_HELD_DOWNLOADS = 10_000;
+
 /**
  * The S3 API as creative uses it: presigned PUTs bound to a content type and length,
  * presigned GETs, a look at what was stored, a range of its first bytes, deletes, and
@@ -47,6 +50,8 @@ export class ObjectStore {
   private readonly client: S3Client;
   /** Signs URLs for the public endpoint when it differs (signatures cover the host). */
   private readonly signer: S3Client;
+  /** Signed GETs handed out, by TTL and key, oldest first. */
+  private readonly downloads = new Map<string, { url: string; expiresAt: Date }>();
 
   constructor(readonly settings: StorageSettings) {
     this.client = clientFor(settings, settings.endpoint);
@@ -85,9 +90,27 @@ export class ObjectStore {
     };
   }
 
+  /**
+   * A presigned GET. One signed URL per object is handed out while at least half of its
+   * life is left: every fan of a game is shown the same few boards, signing costs CPU
+   * per call, and one URL per object lets browsers and CDNs cache the image.
+   */
   async presignDownload(key: string, expiresInSeconds: number): Promise<{ url: string; expiresAt: Date }> {
+    const cacheKey = `${expiresInSeconds}:${key}`;
+    const now = Date.now();
+    const held = this.downloads.get(cacheKey);
+    if (held && held.expiresAt.getTime() - now >= (expiresInSeconds * 1000) / 2) return held;
     const url = await getSignedUrl(this.signer, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
-    return { url, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) };
+    const signed = { url, expiresAt: new Date(now + expiresInSeconds * 1000) };
+    this.downloads.delete(cacheKey);
+    if (this.downloads.size >= MAX_HELD_DOWNLOADS) this.downloads.delete(this.downloads.keys().next().value as string);
+    this.downloads.set(cacheKey, signed);
+    return signed;
+  }
+
+  /** Forgets the signed URLs of an object (it was deleted or replaced). */
+  forgetDownloads(key: string): void {
+    for (const k of this.downloads.keys()) if (k.endsWith(`:${key}`)) this.downloads.delete(k);
   }
 
   /** The stored object's size and type, or null when nothing is stored under the key. */
@@ -119,10 +142,12 @@ export class ObjectStore {
   }
 
   async put(key: string, body: Buffer | string, contentType: string): Promise<void> {
+    this.forgetDownloads(key);
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
   async delete(key: string): Promise<void> {
+    this.forgetDownloads(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 

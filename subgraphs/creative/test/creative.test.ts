@@ -113,6 +113,9 @@ describe('uploads to object storage', () => {
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
     expect(new URL(d.submitAsset.url).searchParams.get('X-Amz-Expires')).toBe('3600');
+    // Asked again within half its life, the same signed URL (one URL per image for caches).
+    const read = await svc.ok(`query($id: ID!) { creativeAsset(id: $id) { url } }`, { id: u.asset.id }, s.owner);
+    expect(read.creativeAsset.url).toBe(d.submitAsset.url);
     // Submitting twice is a conflict.
     const again = await svc.call(SUBMIT, { id: u.asset.id }, s.owner);
     expect(again.errors?.[0].extensions?.code).toBe('CONFLICT');

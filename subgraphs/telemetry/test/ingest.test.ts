@@ -88,8 +88,7 @@ describe('recordTelemetry', () => {
     try {
       expect(code(await other.record([heartbeat(eventId, session)], bob))).toBe('FORBIDDEN');
     } finally {
-      await other.handle.stop();
-      await other.transport.close();
+      await other.stop();
     }
   });
 });
