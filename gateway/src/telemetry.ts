@@ -1,12 +1,10 @@
-import { PRINCIPAL_HEADER, errorBody, requestIdOf, signCaller, type Logger, type Principal } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, errorBody, injectTraceHeaders, requestIdOf, signCaller, type Logger, type Principal } from '@frontrow/kit';
 import express, { type Express, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from './auth';
 
 /** Largest body POST /telemetry reads: 1,000 events of a few hundred bytes. */
 export const TELEMETRY_BODY_LIMIT = '512kb';
-
-const RECORD = 'mutation RecordTelemetry($events: [TelemetryEventInput!]!) { recordTelemetry(events: $events) { accepted rejected } }';
 
 const STATUS: Record<string, number> = {
   UNAUTHENTICATED: 401,
@@ -17,7 +15,7 @@ const STATUS: Record<string, number> = {
 };
 
 export interface TelemetryBeaconOptions {
-  /** The telemetry subgraph's routing URL; without one the route answers NOT_FOUND. */
+  /** The telemetry subgraph's routing URL (its `/ingest` is beside it); without one the route answers NOT_FOUND. */
   url?: string;
   auth: Authenticator;
   principalSecret: string;
@@ -32,14 +30,17 @@ export interface TelemetryBeaconOptions {
  * JSON content type: the body is read as text whatever its type and must be
  * `{ "events": [...], "accessToken"? }`. The caller is the Authorization header's (or
  * x-api-key's), else the body's `accessToken`; anonymous beacons are refused. The
- * events go to the telemetry subgraph as `recordTelemetry`, signed for the caller as
- * any request is, so the subgraph's rules (ownership of sessions, malformed events,
- * shedding) hold the same; the answer is `{ accepted, rejected }`, or a GraphQL-shaped
- * error with the HTTP status its code means (429 with Retry-After when shedding).
+ * events go to the telemetry subgraph's `POST /ingest` (beside its `/graphql`), signed
+ * for the caller as any request is: the same call as `recordTelemetry` without
+ * GraphQL's coercion of each event, so the subgraph's rules (the access rule, ownership
+ * of sessions, malformed events, shedding) hold the same. The answer is
+ * `{ accepted, rejected }`, or a GraphQL-shaped error with the HTTP status its code
+ * means (429 with Retry-After when shedding).
  */
 export function mountTelemetryBeacon(app: Express, opts: TelemetryBeaconOptions): void {
+  const ingestUrl = opts.url ? new URL('ingest', opts.url).toString() : undefined;
   app.post('/telemetry', express.text({ type: () => true, limit: TELEMETRY_BODY_LIMIT }), async (req, res) => {
-    if (!opts.url) {
+    if (!ingestUrl) {
       res.status(404).json(errorBody('NOT_FOUND', 'This gateway has no telemetry subgraph.'));
       return;
     }
@@ -74,20 +75,23 @@ export function mountTelemetryBeacon(app: Express, opts: TelemetryBeaconOptions)
       // A timer of our own, cleared once the answer is read: no call leaves one behind.
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
-      const upstream = await fetch(opts.url, {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+        [PRINCIPAL_HEADER]: await signCaller({ principal, clientIp }, opts.principalSecret),
+      };
+      injectTraceHeaders(headers);
+      const upstream = await fetch(ingestUrl, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-request-id': requestId,
-          [PRINCIPAL_HEADER]: await signCaller({ principal, clientIp }, opts.principalSecret),
-        },
-        body: JSON.stringify({ query: RECORD, operationName: 'RecordTelemetry', variables: { events } }),
+        headers,
+        body: JSON.stringify({ events }),
         signal: controller.signal,
       })
         .then(async (r) => (await r.json()) as unknown)
         .finally(() => clearTimeout(timer));
       const result = upstream as {
-        data?: { recordTelemetry?: { accepted: number; rejected: number } } | null;
+        accepted?: number;
+        rejected?: number;
         errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
       };
       const first = result.errors?.[0];
@@ -96,7 +100,8 @@ export function mountTelemetryBeacon(app: Express, opts: TelemetryBeaconOptions)
         sendError(res, code, first.message, first.extensions ?? {});
         return;
       }
-      res.status(200).json(result.data?.recordTelemetry);
+      if (typeof result.accepted !== 'number' || typeof result.rejected !== 'number') throw new Error('the telemetry subgraph answered without counts');
+      res.status(200).json({ accepted: result.accepted, rejected: result.rejected });
     } catch (e) {
       if (e instanceof GraphQLError && typeof e.extensions.code === 'string' && e.extensions.code !== 'INTERNAL_SERVER_ERROR') {
         const { http: _http, ...extensions } = e.extensions;

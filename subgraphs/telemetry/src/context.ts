@@ -13,6 +13,8 @@ export interface TelemetrySettings extends IngestSettings {
   rollupIntervalMs: number;
   /** How long a marked minute or hour waits before it is recomputed (a live minute is recomputed about this often). */
   rollupSettleMs: number;
+  /** Up to this many samples of a kind in a minute, its percentiles are exact; beyond, read from its histogram (±2.5%). */
+  rollupExactSamples: number;
   /** How often alert rules are evaluated. */
   alertIntervalMs: number;
 }

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { RateLimitedError, ServiceUnavailableError, parseId, type Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { from as copyFrom } from 'pg-copy-streams';
+import { partialsOf } from './partials';
 import { dayOf, type Partitions } from './partitions';
 import { withClient } from './pg';
 import { TelemetryKind, type TelemetryEventInput } from './telemetry.input';
@@ -89,8 +90,8 @@ function copyLine(r: TelemetryRow): string {
 /**
  * Group commit for raw telemetry. Calls hand their rows to the buffer and wait; the
  * buffer writes what has gathered in one COPY (at `maxBatchRows`, or `flushMs` after
- * the first row arrived), in a transaction that also marks the minutes and hours the
- * rollups must recompute, and answers every call in the batch once it has committed.
+ * the first row arrived), in a transaction that also writes what the batch adds to each
+ * minute's and hour's rollup and marks them for the rollup worker, and answers every call in the batch once it has committed.
  * A call is therefore answered `accepted` only for rows that are in PostgreSQL: a
  * crash loses nothing that was acknowledged, and a failed COPY fails its calls (the
  * client sends again). Beyond `maxPendingRows` rows waiting or being written, a call is
@@ -167,24 +168,28 @@ export class IngestBuffer {
         await client.query('begin');
         const text = rows.map(copyLine).join('');
         await pipeline(Readable.from([text]), client.query(copyFrom(COPY_SQL)));
-        const minutes = new Map<string, [string, string]>();
-        const hours = new Map<string, [string, string]>();
-        for (const r of rows) {
-          const minute = new Date(Math.floor(r.at.getTime() / 60_000) * 60_000).toISOString();
-          minutes.set(`${r.eventId}${minute}`, [r.eventId, minute]);
-          if (r.kind === TelemetryKind.IMPRESSION && r.placementId) {
-            const hour = new Date(Math.floor(r.at.getTime() / 3_600_000) * 3_600_000).toISOString();
-            hours.set(`${r.placementId}${hour}`, [r.placementId, hour]);
-          }
-        }
+        const { minutes, hours } = partialsOf(rows);
+        await client.query(
+          `insert into qos_partial (event_id, minute, heartbeat_sessions, startup_count, startup_values, startup_hist,
+             rebuffer_count, rebuffer_ms, bitrate_count, bitrate_values, bitrate_hist, errors)
+           select * from jsonb_to_recordset($1::jsonb) as p(event_id uuid, minute timestamptz, heartbeat_sessions text[],
+             startup_count int, startup_values double precision[], startup_hist jsonb, rebuffer_count int, rebuffer_ms double precision,
+             bitrate_count int, bitrate_values double precision[], bitrate_hist jsonb, errors int)`,
+          [JSON.stringify(minutes)],
+        );
         await client.query(
           `insert into rollup_dirty (event_id, minute) select * from unnest($1::uuid[], $2::timestamptz[])`,
-          [[...minutes.values()].map((m) => m[0]), [...minutes.values()].map((m) => m[1])],
+          [minutes.map((m) => m.event_id), minutes.map((m) => m.minute)],
         );
-        if (hours.size) {
+        if (hours.length) {
+          await client.query(
+            `insert into impression_partial (placement_id, hour, impressions, users)
+             select * from jsonb_to_recordset($1::jsonb) as p(placement_id uuid, hour timestamptz, impressions int, users uuid[])`,
+            [JSON.stringify(hours)],
+          );
           await client.query(
             `insert into impression_dirty (placement_id, hour) select * from unnest($1::uuid[], $2::timestamptz[])`,
-            [[...hours.values()].map((h) => h[0]), [...hours.values()].map((h) => h[1])],
+            [hours.map((h) => h.placement_id), hours.map((h) => h.hour)],
           );
         }
         await client.query('commit');

@@ -142,8 +142,80 @@ class SponsorProjections extends Migration {
   }
 }
 
+/** One partial per (event, minute) of the raw rows stored before partials existed. */
+export const BACKFILL_QOS_PARTIALS = `with raw as (
+        select event_id, to_timestamp(floor(extract(epoch from at) / 60) * 60) as minute, kind, session_id, value from telemetry_event),
+      buckets as (
+        select event_id, minute, kind, floor(ln(greatest(value, 1)) / ln(1.05))::int::text as b, count(*) as n
+        from raw where kind in ('STARTUP_TIME', 'BITRATE') group by 1, 2, 3, 4),
+      hist as (select event_id, minute, kind, jsonb_object_agg(b, n) as h from buckets group by 1, 2, 3),
+      agg as (
+        select event_id, minute,
+          coalesce(array_agg(distinct session_id) filter (where kind = 'HEARTBEAT'), '{}') as heartbeat_sessions,
+          count(*) filter (where kind = 'STARTUP_TIME') as startup_count,
+          coalesce(array_agg(value) filter (where kind = 'STARTUP_TIME'), '{}') as startup_values,
+          count(*) filter (where kind = 'REBUFFER') as rebuffer_count,
+          coalesce(sum(value) filter (where kind = 'REBUFFER'), 0) as rebuffer_ms,
+          count(*) filter (where kind = 'BITRATE') as bitrate_count,
+          coalesce(array_agg(value) filter (where kind = 'BITRATE'), '{}') as bitrate_values,
+          count(*) filter (where kind = 'ERROR') as errors
+        from raw group by 1, 2)
+      insert into qos_partial (event_id, minute, heartbeat_sessions, startup_count, startup_values, startup_hist,
+        rebuffer_count, rebuffer_ms, bitrate_count, bitrate_values, bitrate_hist, errors)
+      select a.event_id, a.minute, a.heartbeat_sessions, a.startup_count, a.startup_values, coalesce(sh.h, '{}'::jsonb),
+        a.rebuffer_count, a.rebuffer_ms, a.bitrate_count, a.bitrate_values, coalesce(bh.h, '{}'::jsonb), a.errors
+      from agg a
+        left join hist sh on sh.event_id = a.event_id and sh.minute = a.minute and sh.kind = 'STARTUP_TIME'
+        left join hist bh on bh.event_id = a.event_id and bh.minute = a.minute and bh.kind = 'BITRATE'`;
+
+/** One partial per (placement, hour) of the impressions stored before partials existed. */
+export const BACKFILL_IMPRESSION_PARTIALS = `insert into impression_partial (placement_id, hour, impressions, users)
+      select placement_id, to_timestamp(floor(extract(epoch from at) / 3600) * 3600), count(*), array_agg(distinct user_id)
+      from telemetry_event where kind = 'IMPRESSION' and placement_id is not null group by 1, 2`;
+
+/**
+ * What each ingest batch adds to a minute's or an hour's rollup (partials.ts): the
+ * rollup worker merges these instead of reading every raw row of the minute again.
+ * Rows already stored get one partial per minute and hour, computed here from them.
+ */
+class RollupPartials extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create table qos_partial (
+      id bigint generated always as identity primary key,
+      event_id uuid not null,
+      minute timestamptz not null,
+      heartbeat_sessions text[] not null,
+      startup_count int not null,
+      startup_values double precision[] not null,
+      startup_hist jsonb not null,
+      rebuffer_count int not null,
+      rebuffer_ms double precision not null,
+      bitrate_count int not null,
+      bitrate_values double precision[] not null,
+      bitrate_hist jsonb not null,
+      errors int not null,
+      written_at timestamptz not null default now()
+    )`);
+    this.addSql(`create index qos_partial_event_minute on qos_partial (event_id, minute)`);
+    this.addSql(`create index qos_partial_minute on qos_partial (minute)`);
+    this.addSql(`create table impression_partial (
+      id bigint generated always as identity primary key,
+      placement_id uuid not null,
+      hour timestamptz not null,
+      impressions int not null,
+      users uuid[] not null,
+      written_at timestamptz not null default now()
+    )`);
+    this.addSql(`create index impression_partial_placement_hour on impression_partial (placement_id, hour)`);
+    this.addSql(`create index impression_partial_hour on impression_partial (hour)`);
+    this.addSql(BACKFILL_QOS_PARTIALS);
+    this.addSql(BACKFILL_IMPRESSION_PARTIALS);
+  }
+}
+
 export const migrations = [
   ...KIT_MIGRATIONS,
   { name: '0001_telemetry_initial', class: InitialTelemetry },
   { name: '0002_telemetry_sponsors', class: SponsorProjections },
+  { name: '0003_telemetry_rollup_partials', class: RollupPartials },
 ];

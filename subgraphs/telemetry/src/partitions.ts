@@ -17,7 +17,8 @@ export function partitionName(day: number): string {
 /**
  * The raw table's daily partitions: made ahead of the days telemetry may arrive for
  * (an event may be up to 24 hours old or 5 minutes ahead), and dropped once older than
- * the retention. Rollups are kept; only raw rows expire. Several instances may run
+ * the retention, with the rollups' partials of those days. Rollups are kept; only raw
+ * rows and partials expire. Several instances may run
  * this at once: an advisory lock makes them take turns.
  */
 export class Partitions {
@@ -69,6 +70,9 @@ export class Partitions {
         this.logger.info({ partition: name }, 'dropped a raw telemetry partition past the retention');
       }
     }
+    // The rollups' partials go with the raw rows they summed (the rollups stay).
+    await this.em.getConnection().execute(`delete from qos_partial where minute < ?`, [new Date(oldest)]);
+    await this.em.getConnection().execute(`delete from impression_partial where hour < ?`, [new Date(oldest)]);
   }
 
   start(everyMs = 3_600_000): void {

@@ -1,6 +1,6 @@
 import { BadInputError } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { histogramPercentile, type Histogram } from './rollups';
+import { histogramPercentile, type Histogram } from './buckets';
 
 /** The windows qosSummary and alert rules speak of, in minutes, and the step of their series. */
 export const WINDOWS: Record<string, { minutes: number; stepMinutes: number }> = {

@@ -1,40 +1,7 @@
 import { Loop, type Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { histogramPercentile, type Histogram } from './buckets';
 import { withClient } from './pg';
-
-/** Histogram buckets grow by this ratio: a percentile read from them is within ±2.5%. */
-export const BUCKET_RATIO = 1.05;
-const LN_RATIO = Math.log(BUCKET_RATIO);
-
-/** The bucket a value falls in (values below 1 share bucket 0). */
-export function bucketOf(value: number): number {
-  return Math.floor(Math.log(Math.max(value, 1)) / LN_RATIO);
-}
-
-/** The value a bucket stands for: its geometric middle. */
-export function bucketValue(bucket: number): number {
-  return Math.pow(BUCKET_RATIO, bucket + 0.5);
-}
-
-export type Histogram = Record<string, number>;
-
-/**
- * A percentile (0..1) of merged histograms, ranked as PostgreSQL's percentile_cont
- * ranks (position p × (n − 1)); null without samples.
- */
-export function histogramPercentile(histograms: Histogram[], p: number): number | null {
-  const merged = new Map<number, number>();
-  for (const h of histograms) for (const [b, n] of Object.entries(h)) merged.set(Number(b), (merged.get(Number(b)) ?? 0) + n);
-  const total = [...merged.values()].reduce((a, b) => a + b, 0);
-  if (!total) return null;
-  const rank = p * (total - 1);
-  let seen = 0;
-  for (const b of [...merged.keys()].sort((x, y) => x - y)) {
-    seen += merged.get(b)!;
-    if (rank < seen) return bucketValue(b);
-  }
-  return bucketValue(Math.max(...merged.keys()));
-}
 
 /** Marks claimed at once (several batches may mark the same minute). */
 const MARKS = 2000;
@@ -46,16 +13,112 @@ function distinct(marks: ReadonlyArray<readonly [string, Date]>): Array<[string,
   return [...seen.values()];
 }
 
+
+/** A minute merged from its partials, before its percentiles are settled. */
+interface MergedMinute {
+  event_id: string;
+  minute: Date;
+  viewers: string;
+  startup_count: string;
+  startup_p50: number | null;
+  startup_p95: number | null;
+  startup_hist: Histogram | null;
+  rebuffer_count: string;
+  rebuffer_ms: number;
+  bitrate_count: string;
+  bitrate_p50: number | null;
+  bitrate_hist: Histogram | null;
+  errors: string;
+}
+
+/**
+ * Each claimed minute merged from its partials (one per ingest batch that touched it):
+ * sums, distinct heartbeat sessions, merged histograms, and exact percentiles when the
+ * minute holds at most $3 samples of the kind (the values are read only then). A minute
+ * without partials merges to zeros.
+ */
+const MERGE_MINUTES = `with d as (select * from unnest($1::uuid[], $2::timestamptz[]) as d(event_id, minute)),
+  p as (
+    select p.event_id, p.minute, p.heartbeat_sessions, p.startup_count, p.startup_hist, p.rebuffer_count, p.rebuffer_ms, p.bitrate_count, p.bitrate_hist, p.errors
+    from d join qos_partial p on p.event_id = d.event_id and p.minute = d.minute),
+  sums as (
+    select d.event_id, d.minute, coalesce(sum(p.startup_count), 0) as startup_count, coalesce(sum(p.rebuffer_count), 0) as rebuffer_count,
+      coalesce(sum(p.rebuffer_ms), 0) as rebuffer_ms, coalesce(sum(p.bitrate_count), 0) as bitrate_count, coalesce(sum(p.errors), 0) as errors
+    from d left join p on p.event_id = d.event_id and p.minute = d.minute group by 1, 2),
+  viewers as (select event_id, minute, count(distinct s) as viewers from p cross join lateral unnest(p.heartbeat_sessions) s group by 1, 2),
+  startup as (
+    select p.event_id, p.minute, percentile_cont(0.5) within group (order by v) as p50, percentile_cont(0.95) within group (order by v) as p95
+    from sums s join qos_partial p on p.event_id = s.event_id and p.minute = s.minute
+      cross join lateral unnest(p.startup_values) v where s.startup_count <= $3 group by 1, 2),
+  bitrate as (
+    select p.event_id, p.minute, percentile_cont(0.5) within group (order by v) as p50
+    from sums s join qos_partial p on p.event_id = s.event_id and p.minute = s.minute
+      cross join lateral unnest(p.bitrate_values) v where s.bitrate_count <= $3 group by 1, 2),
+  buckets as (
+    select p.event_id, p.minute, 'startup' as what, b.key, sum(b.value::bigint) as n from p cross join lateral jsonb_each_text(p.startup_hist) b group by 1, 2, 3, 4
+    union all
+    select p.event_id, p.minute, 'bitrate', b.key, sum(b.value::bigint) from p cross join lateral jsonb_each_text(p.bitrate_hist) b group by 1, 2, 3, 4),
+  hist as (select event_id, minute, what, jsonb_object_agg(key, n) as h from buckets group by 1, 2, 3)
+  select s.event_id, s.minute, coalesce(v.viewers, 0) as viewers, s.startup_count, st.p50 as startup_p50, st.p95 as startup_p95, sh.h as startup_hist,
+    s.rebuffer_count, s.rebuffer_ms, s.bitrate_count, br.p50 as bitrate_p50, bh.h as bitrate_hist, s.errors
+  from sums s
+    left join viewers v on v.event_id = s.event_id and v.minute = s.minute
+    left join startup st on st.event_id = s.event_id and st.minute = s.minute
+    left join bitrate br on br.event_id = s.event_id and br.minute = s.minute
+    left join hist sh on sh.event_id = s.event_id and sh.minute = s.minute and sh.what = 'startup'
+    left join hist bh on bh.event_id = s.event_id and bh.minute = s.minute and bh.what = 'bitrate'`;
+
+const UPSERT_MINUTES = `insert into qos_minute (event_id, minute, viewers, startup_count, startup_p50, startup_p95, startup_hist,
+    rebuffer_count, rebuffer_ms, bitrate_count, bitrate_p50, bitrate_hist, errors, computed_at)
+  select event_id, minute, viewers, startup_count, startup_p50, startup_p95, startup_hist,
+    rebuffer_count, rebuffer_ms, bitrate_count, bitrate_p50, bitrate_hist, errors, now()
+  from jsonb_to_recordset($1::jsonb) as r(event_id uuid, minute timestamptz, viewers int, startup_count int, startup_p50 double precision,
+    startup_p95 double precision, startup_hist jsonb, rebuffer_count int, rebuffer_ms double precision, bitrate_count int,
+    bitrate_p50 double precision, bitrate_hist jsonb, errors int)
+  on conflict (event_id, minute) do update set
+    viewers = excluded.viewers, startup_count = excluded.startup_count, startup_p50 = excluded.startup_p50,
+    startup_p95 = excluded.startup_p95, startup_hist = excluded.startup_hist, rebuffer_count = excluded.rebuffer_count,
+    rebuffer_ms = excluded.rebuffer_ms, bitrate_count = excluded.bitrate_count, bitrate_p50 = excluded.bitrate_p50,
+    bitrate_hist = excluded.bitrate_hist, errors = excluded.errors, computed_at = excluded.computed_at`;
+
+/** A merged minute as stored: percentiles of a minute too large for exact ones read from its histogram. */
+function finish(m: MergedMinute, exactUpTo: number): Record<string, unknown> {
+  const startupHist = m.startup_hist ?? {};
+  const bitrateHist = m.bitrate_hist ?? {};
+  const startupCount = Number(m.startup_count);
+  const bitrateCount = Number(m.bitrate_count);
+  const exactStartup = startupCount <= exactUpTo;
+  const exactBitrate = bitrateCount <= exactUpTo;
+  return {
+    event_id: m.event_id,
+    minute: new Date(m.minute).toISOString(),
+    viewers: Number(m.viewers),
+    startup_count: startupCount,
+    startup_p50: exactStartup ? m.startup_p50 : histogramPercentile([startupHist], 0.5),
+    startup_p95: exactStartup ? m.startup_p95 : histogramPercentile([startupHist], 0.95),
+    startup_hist: startupHist,
+    rebuffer_count: Number(m.rebuffer_count),
+    rebuffer_ms: Number(m.rebuffer_ms),
+    bitrate_count: bitrateCount,
+    bitrate_p50: exactBitrate ? m.bitrate_p50 : histogramPercentile([bitrateHist], 0.5),
+    bitrate_hist: bitrateHist,
+    errors: Number(m.errors),
+  };
+}
+
 /**
  * Recomputes the minutes of QoS (per event) and the hours of impressions (per
- * placement) that new raw rows touched. Each batch of ingest marks what it touched in
- * the same transaction as the rows (a row per batch in rollup_dirty, impression_dirty,
- * never updated, so an ingest never waits on this worker); the worker claims marks
- * (SKIP LOCKED, so several instances share the work), recomputes each whole minute or
- * hour from the raw rows, upserts it and deletes exactly the marks it claimed, in one
- * transaction: a crash anywhere leaves the marks for the next run, and a batch that
- * lands during a recompute leaves a mark of its own. A rollup is always a function of the raw
- * rows, never an increment, so recomputing one twice is harmless.
+ * placement) that new raw rows touched. Each ingest batch writes, in the same
+ * transaction as its rows, a partial of each minute and hour it touched (its sums,
+ * sessions, histograms and values: partials.ts) and a mark (rollup_dirty,
+ * impression_dirty); neither is ever updated, so an ingest never waits on this worker.
+ * The worker claims marks (SKIP LOCKED, so several instances share the work), merges
+ * all the partials of each marked minute or hour, upserts the result and deletes
+ * exactly the marks it claimed, in one transaction: a crash anywhere leaves the marks
+ * for the next run, and a batch that lands during a merge leaves a mark of its own. A
+ * rollup is always a function of the partials, which are a function of the raw rows,
+ * never an increment, so merging twice is harmless; a merge reads a few rows per batch
+ * instead of every raw row of the minute.
  */
 export class RollupWorker {
   private readonly loop: Loop;
@@ -65,11 +128,18 @@ export class RollupWorker {
     logger: Logger,
     intervalMs: number,
     /**
-     * A mark waits this long before it is recomputed, so that a minute that keeps
-     * receiving rows (a live game's current minute) is recomputed once per settle time,
-     * not after every batch: each recompute reads the whole minute.
+     * A mark waits this long before it is merged, so that a minute that keeps
+     * receiving rows (a live game's current minute) is merged once per settle time,
+     * not after every batch.
      */
     private readonly settleMs: number,
+    /**
+     * Up to this many samples of a kind in a minute, its percentiles are exact
+     * (PostgreSQL's percentile_cont over the values); beyond, they are read from the
+     * minute's histogram (within 2.5%), so that a minute of millions of samples costs a
+     * merge of histograms, not a sort, each time it is merged.
+     */
+    private readonly exactPercentileSamples = 50_000,
   ) {
     this.loop = new Loop('rollups', intervalMs, async () => void (await this.runOnce()), logger);
   }
@@ -97,42 +167,8 @@ export class RollupWorker {
       );
       const pairs = distinct(claimed.rows.map((r) => [r.event_id, r.minute] as const));
       if (pairs.length) {
-        await client.query(
-          `with d as (select * from unnest($1::uuid[], $2::timestamptz[]) as d(event_id, minute)),
-           raw as (
-             select d.event_id, d.minute, e.kind, e.session_id, e.value from d
-             join telemetry_event e on e.event_id = d.event_id and e.at >= d.minute and e.at < d.minute + interval '1 minute'),
-           agg as (
-             select d.event_id, d.minute,
-               count(distinct r.session_id) filter (where r.kind = 'HEARTBEAT') as viewers,
-               count(*) filter (where r.kind = 'STARTUP_TIME') as startup_count,
-               percentile_cont(0.5) within group (order by r.value) filter (where r.kind = 'STARTUP_TIME') as startup_p50,
-               percentile_cont(0.95) within group (order by r.value) filter (where r.kind = 'STARTUP_TIME') as startup_p95,
-               count(*) filter (where r.kind = 'REBUFFER') as rebuffer_count,
-               coalesce(sum(r.value) filter (where r.kind = 'REBUFFER'), 0) as rebuffer_ms,
-               count(*) filter (where r.kind = 'BITRATE') as bitrate_count,
-               percentile_cont(0.5) within group (order by r.value) filter (where r.kind = 'BITRATE') as bitrate_p50,
-               count(*) filter (where r.kind = 'ERROR') as errors
-             from d left join raw r on r.event_id = d.event_id and r.minute = d.minute
-             group by d.event_id, d.minute),
-           buckets as (
-             select event_id, minute, kind, floor(ln(greatest(value, 1)) / ln(${BUCKET_RATIO}))::int as b, count(*) as n
-             from raw where kind in ('STARTUP_TIME', 'BITRATE') group by 1, 2, 3, 4),
-           hist as (select event_id, minute, kind, jsonb_object_agg(b::text, n) as h from buckets group by 1, 2, 3)
-           insert into qos_minute (event_id, minute, viewers, startup_count, startup_p50, startup_p95, startup_hist,
-             rebuffer_count, rebuffer_ms, bitrate_count, bitrate_p50, bitrate_hist, errors, computed_at)
-           select a.event_id, a.minute, a.viewers, a.startup_count, a.startup_p50, a.startup_p95, coalesce(sh.h, '{}'::jsonb),
-             a.rebuffer_count, a.rebuffer_ms, a.bitrate_count, a.bitrate_p50, coalesce(bh.h, '{}'::jsonb), a.errors, now()
-           from agg a
-           left join hist sh on sh.event_id = a.event_id and sh.minute = a.minute and sh.kind = 'STARTUP_TIME'
-           left join hist bh on bh.event_id = a.event_id and bh.minute = a.minute and bh.kind = 'BITRATE'
-           on conflict (event_id, minute) do update set
-             viewers = excluded.viewers, startup_count = excluded.startup_count, startup_p50 = excluded.startup_p50,
-             startup_p95 = excluded.startup_p95, startup_hist = excluded.startup_hist, rebuffer_count = excluded.rebuffer_count,
-             rebuffer_ms = excluded.rebuffer_ms, bitrate_count = excluded.bitrate_count, bitrate_p50 = excluded.bitrate_p50,
-             bitrate_hist = excluded.bitrate_hist, errors = excluded.errors, computed_at = excluded.computed_at`,
-          [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-        );
+        const merged = await client.query<MergedMinute>(MERGE_MINUTES, [pairs.map((p) => p[0]), pairs.map((p) => p[1]), this.exactPercentileSamples]);
+        await client.query(UPSERT_MINUTES, [JSON.stringify(merged.rows.map((m) => finish(m, this.exactPercentileSamples)))]);
         await client.query(`delete from rollup_dirty where id = any($1::bigint[])`, [claimed.rows.map((r) => r.id)]);
       }
       await client.query('commit');
@@ -151,12 +187,14 @@ export class RollupWorker {
       const pairs = distinct(claimed.rows.map((r) => [r.placement_id, r.hour] as const));
       if (pairs.length) {
         await client.query(
-          `with d as (select * from unnest($1::uuid[], $2::timestamptz[]) as d(placement_id, hour))
+          `with d as (select * from unnest($1::uuid[], $2::timestamptz[]) as d(placement_id, hour)),
+           p as (select p.* from d join impression_partial p on p.placement_id = d.placement_id and p.hour = d.hour),
+           sums as (select placement_id, hour, sum(impressions) as impressions from p group by 1, 2),
+           users as (select placement_id, hour, count(distinct u) as viewers from p cross join lateral unnest(p.users) u group by 1, 2)
            insert into impression_hour (placement_id, hour, impressions, viewers, computed_at)
-           select d.placement_id, d.hour, count(e.kind), count(distinct e.user_id), now()
-           from d left join telemetry_event e on e.placement_id = d.placement_id and e.kind = 'IMPRESSION'
-             and e.at >= d.hour and e.at < d.hour + interval '1 hour'
-           group by d.placement_id, d.hour
+           select d.placement_id, d.hour, coalesce(s.impressions, 0), coalesce(u.viewers, 0), now()
+           from d left join sums s on s.placement_id = d.placement_id and s.hour = d.hour
+             left join users u on u.placement_id = d.placement_id and u.hour = d.hour
            on conflict (placement_id, hour) do update set
              impressions = excluded.impressions, viewers = excluded.viewers, computed_at = excluded.computed_at`,
           [pairs.map((p) => p[0]), pairs.map((p) => p[1])],

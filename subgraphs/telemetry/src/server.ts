@@ -7,6 +7,7 @@ import { Alert } from './entities/alert.entity';
 import { AuditEntry } from './entities/audit-entry.entity';
 import { createLoaders, type TelemetryContext, type TelemetryServices, type TelemetrySettings } from './context';
 import { IngestBuffer } from './ingest';
+import { mountIngestRoute } from './ingest.route';
 import { migrations } from './migrations';
 import { Partitions } from './partitions';
 import { RollupWorker } from './rollups';
@@ -47,6 +48,7 @@ export const DEFAULT_SETTINGS: TelemetrySettings = {
   retentionDays: 7,
   rollupIntervalMs: 1000,
   rollupSettleMs: 5000,
+  rollupExactSamples: 50_000,
   alertIntervalMs: 5000,
 };
 
@@ -61,7 +63,7 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const partitions = new Partitions(em, settings.retentionDays, logger);
     await partitions.maintain();
     const ingest = new IngestBuffer(em, partitions, settings, logger);
-    const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs, settings.rollupSettleMs);
+    const rollups = new RollupWorker(em, logger, settings.rollupIntervalMs, settings.rollupSettleMs, settings.rollupExactSamples);
     const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
     const alertHub = new AlertHub(kv, logger);
     const alerts = new AlertEvaluator(em, alertHub, logger, settings.alertIntervalMs);
@@ -86,6 +88,7 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     const synthetic = opts.syntheticViewers?.viewers ? new SyntheticViewers(ingest, sessions, opts.syntheticViewers, logger) : undefined;
     return {
       context: (start) => ({ ...start, services, loaders: createLoaders(start.em) }),
+      routes: (app) => mountIngestRoute(app, { principalSecret: opts.principalSecret, services, logger }),
       websocket: (server, { schema, context }) =>
         attachSubgraphWebSocket(server, { schema, principalSecret: opts.principalSecret, logger, exposeInternals: opts.exposeInternals, context }),
       ready(handle) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BACKFILL_IMPRESSION_PARTIALS, BACKFILL_QOS_PARTIALS } from '../src/migrations';
 import { Harness, code, ok, user } from './helpers';
 
 /** PostgreSQL's percentile_cont: linear interpolation at position p × (n − 1). */
@@ -202,5 +203,69 @@ describe('rollups', () => {
     expect(thisHour[0].impressions).toBe(7);
     const before = ok(await h.call<{ _entities: Array<{ impressions: number }> }>(q, { r: reps.slice(0, 1), to: new Date(hourStart).toISOString() }, fan))._entities;
     expect(before[0].impressions).toBe(3);
+  });
+});
+
+describe('rollups of large minutes and of rows stored before partials', () => {
+  const h = new Harness();
+  // Percentiles are exact up to 50 samples of a kind in a minute here (50,000 by default).
+  beforeAll(() => h.start({ settings: { rollupIntervalMs: 3_600_000, rollupSettleMs: 0, rollupExactSamples: 50 } }));
+  afterAll(() => h.stop());
+
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 60_000;
+
+  it('read the percentiles of a minute over the exact limit from its histogram, within 2.5%, and count exactly', async () => {
+    const eventId = randomUUID();
+    const fan = user();
+    const next = numbers(5);
+    const startups = Array.from({ length: 40 }, () => Math.round(300 + next() * 3000));
+    const bitrates = Array.from({ length: 400 }, () => Math.round(2000 + next() * 10_000));
+    const events = [
+      ...startups.map((value, i) => ({ kind: 'STARTUP_TIME', eventId, sessionId: `big-${i % 9}-${eventId}`, at: new Date(minute + i).toISOString(), value })),
+      ...bitrates.map((value, i) => ({ kind: 'BITRATE', eventId, sessionId: `big-${i % 9}-${eventId}`, at: new Date(minute + 100 + i).toISOString(), value })),
+      ...Array.from({ length: 9 }, (_, i) => ({ kind: 'HEARTBEAT', eventId, sessionId: `big-${i}-${eventId}`, at: new Date(minute + 900 + i).toISOString() })),
+    ];
+    // In several calls, so that the minute has several partials to merge.
+    for (let i = 0; i < events.length; i += 100) expect(ok(await h.record(events.slice(i, i + 100), fan)).recordTelemetry.rejected).toBe(0);
+    expect((await h.handle.rollups.runOnce()).minutes).toBe(1);
+    const [r] = await h.sql<Record<string, unknown>>(`select * from qos_minute where event_id = ?`, [eventId]);
+    expect(Number(r.viewers)).toBe(9);
+    expect(Number(r.startup_count)).toBe(40);
+    expect(Number(r.bitrate_count)).toBe(400);
+    // 40 startups: exact; 400 bitrates: from the histogram.
+    expect(Number(r.startup_p50)).toBeCloseTo(percentileCont(startups, 0.5)!, 6);
+    expect(Math.abs(Number(r.bitrate_p50) / percentileCont(bitrates, 0.5)! - 1)).toBeLessThan(0.025);
+    expect(Number(r.bitrate_p50)).not.toBeCloseTo(percentileCont(bitrates, 0.5)!, 6);
+  });
+
+  it('merge partials computed from raw rows stored before partials existed, as the migration computes them', async () => {
+    const eventId = randomUUID();
+    const placementId = randomUUID();
+    const userId = randomUUID();
+    const hour = Math.floor(minute / 3_600_000) * 3_600_000;
+    // Rows as an earlier version stored them: no partials, no marks.
+    await h.sql(
+      `insert into telemetry_event (at, event_id, kind, session_id, user_id, placement_id, value)
+       select to_timestamp(? / 1000.0) + make_interval(secs => g / 10.0), ?::uuid,
+         (array['HEARTBEAT', 'STARTUP_TIME', 'BITRATE', 'REBUFFER', 'ERROR', 'IMPRESSION'])[g % 6 + 1], 'old-' || (g % 4), ?::uuid,
+         case when g % 6 = 5 then ?::uuid end, case when g % 6 in (1, 2, 3) then 100 + g end
+       from generate_series(0, 59) as g`,
+      [minute, eventId, userId, placementId],
+    );
+    await h.sql(BACKFILL_QOS_PARTIALS);
+    await h.sql(BACKFILL_IMPRESSION_PARTIALS);
+    await h.sql(`insert into rollup_dirty (event_id, minute) values (?, ?)`, [eventId, new Date(minute)]);
+    await h.sql(`insert into impression_dirty (placement_id, hour) values (?, ?)`, [placementId, new Date(hour)]);
+    await h.handle.rollups.runOnce();
+    const [r] = await h.sql<Record<string, unknown>>(`select * from qos_minute where event_id = ?`, [eventId]);
+    const g = Array.from({ length: 60 }, (_, i) => i);
+    const values = (k: number) => g.filter((i) => i % 6 === k).map((i) => 100 + i);
+    expect(Number(r.viewers)).toBe(new Set(g.filter((i) => i % 6 === 0).map((i) => i % 4)).size);
+    expect(Number(r.startup_p50)).toBeCloseTo(percentileCont(values(1), 0.5)!, 6);
+    expect(Number(r.bitrate_p50)).toBeCloseTo(percentileCont(values(2), 0.5)!, 6);
+    expect(Number(r.rebuffer_ms)).toBe(values(3).reduce((a, b) => a + b, 0));
+    expect(Number(r.errors)).toBe(10);
+    const [imp] = await h.sql<Record<string, unknown>>(`select * from impression_hour where placement_id = ?`, [placementId]);
+    expect({ impressions: Number(imp.impressions), viewers: Number(imp.viewers) }).toEqual({ impressions: 10, viewers: 1 });
   });
 });
