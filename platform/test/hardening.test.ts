@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Supergraph } from '@apollo/federation-internals';
-import { PRINCIPAL_HEADER, SCOPES, operationAccessRules, renderScopesDoc, signCaller, type AccessRule } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, SCOPES, operationAccessRules, renderScopesDoc, signCaller } from '@frontrow/kit';
 import { gql as request, signIn, signUp as signUpAt, uniqueName, type Account, type GqlReply } from '@frontrow/kit/testing';
-import {
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isLeafType,
-  isListType,
-  isNonNullType,
-  isScalarType,
-  type GraphQLField,
-  type GraphQLInputType,
-  type GraphQLSchema,
-} from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Platform } from '../src/launch';
 import { ROOT } from '../src/launch';
-import { connect, type Loose, type Reply } from './party-harness';
+import { allOperations, hasData, ruleOf, subscribeOnce, supergraphApiSchema } from './operations';
+import type { Loose, Reply } from './party-harness';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
@@ -75,7 +64,7 @@ async function healthMs(): Promise<number> {
 beforeAll(async () => {
   world = await startTestPlatform('hardening', { seedAdmin: admin });
   platform = world.platform;
-  schema = Supergraph.build(readFileSync(join(ROOT, 'supergraph.graphql'), 'utf8')).schema.toAPISchema().toGraphQLJSSchema();
+  schema = supergraphApiSchema();
   adminToken = (await gql(`mutation($i: SignInInput!) { signIn(input: $i) { accessToken } }`, { i: admin })).data!.signIn.accessToken;
   const signedUp = await signUp('fan');
   fan = { id: signedUp.user.id, token: signedUp.accessToken };
@@ -95,78 +84,11 @@ afterAll(async () => {
 // Every operation of the supergraph, with values that make a valid document.
 // ---------------------------------------------------------------------------
 
-function sample(type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return sample(type.ofType);
-  if (isListType(type)) return [sample(type.ofType)];
-  if (isEnumType(type)) return type.getValues()[0].value;
-  if (isInputObjectType(type)) {
-    const out: Record<string, unknown> = {};
-    for (const f of Object.values(type.getFields())) if (isNonNullType(f.type) && f.defaultValue === undefined) out[f.name] = sample(f.type);
-    return out;
-  }
-  if (isScalarType(type)) {
-    switch (type.name) {
-      case 'ID':
-        return randomUUID();
-      case 'Int':
-      case 'Float':
-        return 1;
-      case 'Boolean':
-        return true;
-      case 'DateTime':
-        return '2031-01-01T00:00:00.000Z';
-      case 'JSON':
-        return {};
-      default:
-        return 'x';
-    }
-  }
-  throw new Error(`no sample for ${String(type)}`);
-}
-
-interface Operation {
-  name: string;
-  kind: 'query' | 'mutation' | 'subscription';
-  document: string;
-  variables: Record<string, unknown>;
-}
-
-function operation(kind: Operation['kind'], field: GraphQLField<unknown, unknown>): Operation {
-  const args = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-  const defs = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
-  const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
-  const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
-  return {
-    name: `${kind === 'query' ? 'Query' : kind === 'mutation' ? 'Mutation' : 'Subscription'}.${field.name}`,
-    kind,
-    document: `${kind} Probe${defs ? `(${defs})` : ''} { ${field.name}${call}${selection} }`,
-    variables: Object.fromEntries(args.map((a) => [a.name, sample(a.type)])),
-  };
-}
-
-function allOperations(): Operation[] {
-  const out: Operation[] = [];
-  for (const [kind, type] of [
-    ['query', schema.getQueryType()],
-    ['mutation', schema.getMutationType()],
-    ['subscription', schema.getSubscriptionType()],
-  ] as const) {
-    for (const field of Object.values(type?.getFields() ?? {})) out.push(operation(kind, field));
-  }
-  return out;
-}
-
-function ruleOf(op: Operation): AccessRule {
-  const entry = operationAccessRules().get(op.name);
-  if (!entry) throw new Error(`${op.name} has no access rule`);
-  return entry.rule;
-}
-
 const ALL_SCOPES = Object.keys(SCOPES);
 
 describe('API-key scopes on every operation of the supergraph', () => {
   it('every operation declares who may call it, and docs/scopes.md says the same', () => {
-    const ops = allOperations();
+    const ops = allOperations(schema);
     expect(ops.length).toBeGreaterThan(50);
     expect(ops.filter((op) => !operationAccessRules().has(op.name)).map((op) => op.name)).toEqual([]);
     // The committed table is what the code declares (`npm run compose` writes it).
@@ -192,7 +114,7 @@ describe('API-key scopes on every operation of the supergraph', () => {
     const outcomes: Array<{ op: string; as: string; got: string }> = [];
     const keysWithout = new Map<string, string>();
     const everyScope = await apiKey(moderator.token, ALL_SCOPES);
-    for (const op of allOperations()) {
+    for (const op of allOperations(schema)) {
       const rule = ruleOf(op);
       if ('public' in rule) continue;
       const expect1 = (as: string, got: Reply, code: string, message?: RegExp) => {
@@ -201,7 +123,7 @@ describe('API-key scopes on every operation of the supergraph', () => {
         outcomes.push({ op: op.name, as, got: ok ? 'refused as expected' : JSON.stringify(got).slice(0, 300) });
       };
       const call = async (headers: Record<string, string>): Promise<Reply> =>
-        op.kind === 'subscription' ? subscribeOnce(op, headers) : gql(op.document, op.variables, headers);
+        op.kind === 'subscription' ? subscribeOnce(platform.gateway.wsUrl, op, headers) : gql(op.document, op.variables, headers);
 
       if (!rule.anonymous) expect1('anonymous', await call({}), 'UNAUTHENTICATED');
       if (rule.usersOnly || !rule.scope) {
@@ -220,32 +142,6 @@ describe('API-key scopes on every operation of the supergraph', () => {
     expect(outcomes.length).toBeGreaterThan(60);
   });
 });
-
-function hasData(r: Reply): boolean {
-  return Boolean(r.data && Object.values(r.data).some((v) => v !== null));
-}
-
-/** Subscribes over graphql-ws and resolves with the first result or error. */
-async function subscribeOnce(op: Operation, headers: Record<string, string>): Promise<Reply> {
-  const params: Record<string, unknown> = {};
-  if (headers.authorization) params.authorization = headers.authorization;
-  if (headers['x-api-key']) params.apiKey = headers['x-api-key'];
-  const client = connect(platform.gateway.wsUrl, params);
-  try {
-    return await new Promise<Reply>((resolve) => {
-      client.subscribe(
-        { query: op.document, variables: op.variables },
-        {
-          next: (r) => resolve(r as Reply),
-          error: (e) => resolve({ errors: Array.isArray(e) ? (e as Reply['errors']) : [{ message: String(e), extensions: { code: 'SOCKET' } }] }),
-          complete: () => resolve({ errors: [{ message: 'completed without a result', extensions: { code: 'NONE' } }] }),
-        },
-      );
-    });
-  } finally {
-    await client.dispose();
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Inputs that crashed or froze the platform.

@@ -1,4 +1,4 @@
-import { Access, cursorCodec, emit, emitAudit, foreignId, pageOf, pageSize, requireRole, requireUser } from '@frontrow/kit';
+import { Access, cursorCodec, emit, emitAudit, foreignId, pageOf, pageSize, requirePrincipal, requireRole } from '@frontrow/kit';
 import type { ObjectQuery } from '@mikro-orm/postgresql';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ADMIN_ONLY, SPONSOR_WRITE, canManage, managedSponsor } from './access';
@@ -50,9 +50,10 @@ export class SponsorResolver {
   }
 
   @Access(SPONSOR_WRITE)
-  @Query(() => [Sponsor], { description: 'The sponsors the caller owns.' })
+  @Query(() => [Sponsor], { description: "The sponsors the caller owns (an API key's owner's)." })
   async mySponsors(@Ctx() ctx: CreativeContext): Promise<Sponsor[]> {
-    const me = requireUser(ctx.principal);
+    // A key with creative:write acts for its owner, as its rule says: a sponsor's integration lists its sponsors.
+    const me = requirePrincipal(ctx.principal);
     return ctx.em.find(Sponsor, { ownerId: me.userId }, { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], limit: 100 });
   }
 

@@ -249,6 +249,10 @@ describe('who may do what', () => {
     expect(withScope.data?.sponsor.id).toBe(s.id);
     const without = await svc.call(`query($id: ID!) { sponsor(id: $id) { id } }`, { id: s.id }, apiKey(s.owner.userId, ['reports:read']));
     expect(without.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // The key lists its owner's sponsors, as its rule says (the authorization matrix found it refused).
+    const listed = await svc.call(`{ mySponsors { id } }`, {}, apiKey(s.owner.userId, ['creative:write']));
+    expect(listed.data?.mySponsors).toEqual([{ id: s.id }]);
+    expect((await svc.call(`{ mySponsors { id } }`, {}, apiKey(s.owner.userId, ['reports:read']))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const notSponsor = await svc.call(`{ mySponsors { id } }`, {}, fan(s.owner.userId));
     expect(notSponsor.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const keyNextAd = await svc.call(NEXT_AD, { e: randomUUID(), s: 'HUD' }, apiKey(s.owner.userId, ['creative:write']));
