@@ -11,6 +11,7 @@ import {
   isListType,
   isNonNullType,
   isScalarType,
+  type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputType,
   type GraphQLSchema,
@@ -65,8 +66,10 @@ export interface Operation {
   variables: Record<string, unknown>;
 }
 
-export function operation(kind: Operation['kind'], field: GraphQLField<unknown, unknown>): Operation {
-  const args = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+/** The field called with its required arguments (sample values), and the optional ones named in `also` (declared, no value). */
+export function operation(kind: Operation['kind'], field: GraphQLField<unknown, unknown>, also: readonly string[] = []): Operation {
+  const required = (a: GraphQLArgument) => isNonNullType(a.type) && a.defaultValue === undefined;
+  const args = field.args.filter((a) => required(a) || also.includes(a.name));
   const defs = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
   const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
   const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
@@ -74,7 +77,7 @@ export function operation(kind: Operation['kind'], field: GraphQLField<unknown, 
     name: `${kind === 'query' ? 'Query' : kind === 'mutation' ? 'Mutation' : 'Subscription'}.${field.name}`,
     kind,
     document: `${kind} Probe${defs ? `(${defs})` : ''} { ${field.name}${call}${selection} }`,
-    variables: Object.fromEntries(args.map((a) => [a.name, sample(a.type)])),
+    variables: Object.fromEntries(args.filter(required).map((a) => [a.name, sample(a.type)])),
   };
 }
 
