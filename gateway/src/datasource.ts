@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
-import { PRINCIPAL_HEADER, SpanKind, SpanStatusCode, contextWithSpan, injectTraceHeaders, signCaller, tracerFor, type Logger, type Principal } from '@frontrow/kit';
+import { DomainError, PRINCIPAL_HEADER, SpanKind, SpanStatusCode, contextWithSpan, injectTraceHeaders, signCaller, tracerFor, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError } from 'graphql';
 
 /** Who a request to the gateway comes from: an HTTP request, or a subscription's event. */
@@ -65,6 +65,11 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         return response;
       } catch (e) {
         done(e);
+        // A subgraph that cannot be reached (down, restarting, too slow) is named, with
+        // the contract's code for it: the rest of the query's data still comes back.
+        if (unreachable(e)) {
+          throw new DomainError('SERVICE_UNAVAILABLE', `The ${subgraph} service is unavailable right now; try again shortly.`, { serviceName: subgraph, retryAfterSeconds: 2 });
+        }
         throw e;
       }
     };
@@ -103,4 +108,17 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       extensions: { code: 'INTERNAL_SERVER_ERROR', response: { url: response.url, status: response.status, body } },
     });
   }
+}
+
+/** Network failures of a call to a subgraph: nothing (or nothing in time) answered. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function unreachable(e: unknown): boolean {
+  for (let at: unknown = e, depth = 0; at && typeof at === 'object' && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
+    const { code, name, type } = at as { code?: unknown; name?: unknown; type?: unknown };
+    if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
+    // Our own timer ran out (node-fetch calls the abort an AbortError of type 'aborted').
+    if (name === 'TimeoutError' || name === 'AbortError' || type === 'aborted') return true;
+  }
+  return false;
 }

@@ -45,6 +45,8 @@ export function friendlyError(error: unknown, context: { notFound?: string; conf
       return readable(message) ?? 'Please check what you entered.';
     case 'RATE_LIMITED':
       return 'Too many attempts. Wait a minute and try again.';
+    case 'SERVICE_UNAVAILABLE':
+      return 'Part of FrontRow is unavailable right now. Try again in a moment.';
     case 'NETWORK':
     case 'HTTP_502':
     case 'HTTP_503':

@@ -1,6 +1,6 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
-import { apolloLogger, type Logger } from '@frontrow/kit';
+import { apolloLogger, isDomainError, type Logger } from '@frontrow/kit';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { GatewayContext } from '../datasource';
 import type { Operations, PreparedSubscription } from './operations';
@@ -79,9 +79,11 @@ export class EventCompleter {
     return errors.length ? { data: result.data, errors } : { data: result.data };
   }
 
-  /** A fetch that failed without a GraphQL answer (refused, timed out) is logged and reported as internal. */
+  /** A fetch that failed without a GraphQL answer is logged and reported as internal, unless it names its failure (a subgraph unreachable). */
   private clientError(e: unknown, caller: GatewayContext): GraphQLError {
     if (e instanceof GraphQLError) return e;
+    // A subgraph that could not be reached says so (SERVICE_UNAVAILABLE, its name), as for queries.
+    if (isDomainError(e)) return new GraphQLError(e.message, { extensions: { ...e.details, code: e.code } });
     caller.log.warn({ err: e }, 'an entity fetch for a subscription event failed');
     return new GraphQLError('A service failed to answer.', { originalError: e instanceof Error ? e : undefined, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   }
