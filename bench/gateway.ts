@@ -34,7 +34,7 @@ import Redis from 'ioredis';
 import { Child, ROOT, SUBGRAPHS_LINE, answers, tsEntry } from './gateway/children';
 import { GUILD_QUERY, GUILD_SDL, GUILD_SUBGRAPHS, SINGLE_SUBGRAPH_QUERY } from './gateway/guild-schema';
 import { CONNECTIONS, drive, type Phase, type Target } from './gateway/load';
-import { formatSummary, summarizeProfile, type ProfileSummary } from './gateway/profile-summary';
+import { formatSummary, profileMarkdown, summarizeProfile, type ProfileSummary } from './gateway/profile-summary';
 import { machine, percentile, readSection, writeSection } from './report';
 
 process.env.LOG_LEVEL ??= 'warn';
@@ -401,15 +401,10 @@ function table(w: Workload): string {
 }
 
 function profileText(p: ProfileSummary): string {
-  const line = (s: { name: string; share: number }) => `${(s.share * 100).toFixed(1)}% ${s.name.replace(/\|/g, '\\|')}`;
-  return `${PROFILE_HEADING}
-
-FrontRow's gateway under \`--cpu-prof\` for ${WARMUP + SECONDS} s of the Guild-shaped load (${CONNECTIONS} connections), after
-the measured rounds; its start-up (the first ${(p.skippedMs / 1000).toFixed(1)} s) left out. Self time as a share of the
-${(p.busyMs / 1000).toFixed(1)} s the process was busy (of ${(p.totalMs / 1000).toFixed(1)} s), summarized by \`bench/gateway/profile-summary.ts\`.
-
-- By package: ${p.packages.slice(0, 8).map(line).join('; ')}.
-- By function: ${p.functions.slice(0, 8).map(line).join('; ')}.`;
+  return `${PROFILE_HEADING}\n\n${profileMarkdown(
+    p,
+    `FrontRow's gateway under \`--cpu-prof\` for ${WARMUP + SECONDS} s of the Guild-shaped load (${CONNECTIONS} connections), after the measured rounds.`,
+  )}`;
 }
 
 async function main(): Promise<void> {
@@ -450,7 +445,9 @@ ${CONNECTIONS} connections sending one operation, ${SECONDS} s a round, ${ROUNDS
 latencies are every response's, all rounds merged; CPU is the process's user + system time from /proc
 over the rounds, per 1,000 answers; RSS is sampled every 100 ms. Before the first round every gateway
 must give the same answer as FrontRow's. Everything shares the machine's cores: the load generator, the
-subgraphs and the gateway compete for them, as in the published figures below.
+subgraphs and the gateway compete for them, as in the published figures below. Rounds of one gateway
+that differ much mean the machine had other work too (see the load below); CPU per answer is the
+steadier figure.
 
 Gateways, all with \`NODE_ENV=production\`: FrontRow's (\`startGateway\`, per-caller rate limits raised,
 counters in ${REDIS_URL ? 'Redis' : 'memory'}), run as production runs it, \`node -r @swc-node/register\`, which installs
