@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ALL = ['checkout', 'sync', 'first-frame', 'subscriptions', 'startup', 'ads', 'web', 'vr', 'ingest'];
+const ALL = ['checkout', 'sync', 'first-frame', 'subscriptions', 'startup', 'ads', 'web', 'vr', 'ingest', 'gateway'];
 
 function main(): number {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
