@@ -224,14 +224,13 @@ async function guildWorkload(): Promise<{ workload: Workload; profile?: ProfileS
   const ok = wholeAnswer('topProducts');
   const missing: string[] = [];
   const frontrow = await frontRowGateway(supergraphPath, {});
-  // The same, without source-map-support: what a stack trace costs it (agent-base, under
-  // Apollo's default fetcher, reads one for each subgraph request).
-  const unmapped = await frontRowGateway(supergraphPath, {}, { env: { SWC_NODE_SOURCE_MAP_MODE: 'inline' } });
+  // The same with its inbound in-flight deduplication off: what the gateway does alone.
+  const undeduplicated = await frontRowGateway(supergraphPath, {}, { env: { INFLIGHT_DEDUPLICATION: 'false' } });
   const vanilla = await vanillaGateway(supergraphPath);
   const targets: Target[] = [
     { label: 'FrontRow gateway', url: frontrow.url, body, headers: noHeaders, ok, process: frontrow.child },
     { label: '@apollo/gateway + @apollo/server', url: vanilla.url, body, headers: noHeaders, ok, process: vanilla.child },
-    { label: 'FrontRow gateway, no source-map-support', url: unmapped.url, body, headers: noHeaders, ok, process: unmapped.child },
+    { label: 'FrontRow gateway, no inbound dedup', url: undeduplicated.url, body, headers: noHeaders, ok, process: undeduplicated.child },
   ];
   for (const dedup of [false, true]) {
     const label = dedup ? 'Hive Gateway, inbound dedup' : 'Hive Gateway';
@@ -316,9 +315,11 @@ async function eventPageWorkload(): Promise<Workload> {
   const presigned = async () => ({ [PRINCIPAL_HEADER]: await signCaller({ principal: null, clientIp: '127.0.0.1' }, secret) });
   const anonymous = async () => ({});
   const vanilla = await vanillaGateway(supergraphPath, PRINCIPAL_HEADER);
+  const undeduplicated = await frontRowGateway(supergraphPath, subgraphUrls, { env: { INFLIGHT_DEDUPLICATION: 'false' } });
   const targets: Target[] = [
     { label: 'FrontRow gateway, anonymous', url: frontrow.url, body, headers: anonymous, ok, process: frontrow.child },
     { label: 'FrontRow gateway, fan', url: frontrow.url, body, headers: fanHeaders, ok, process: frontrow.child },
+    { label: 'FrontRow gateway, no inbound dedup, anonymous', url: undeduplicated.url, body, headers: anonymous, ok, process: undeduplicated.child },
     { label: '@apollo/gateway + @apollo/server, anonymous', url: vanilla.url, body, headers: presigned, ok, process: vanilla.child },
   ];
   for (const dedup of [false, true]) {
@@ -385,15 +386,20 @@ function table(w: Workload): string {
     const t = totals(r);
     return `| ${r.target.label} | **${n0(t.rps)}** | ${t.perRound.map(n0).join(' / ')} | ${t.p50.toFixed(0)} | ${t.p99.toFixed(0)} | ${t.failed} (${t.non2xx}) | ${t.cpuPer1k.toFixed(2)} | ${t.subgraphCpuPer1k.toFixed(2)} | ${n0(t.rssPeakMb)} | ${n0(t.rssEndMb)} |`;
   });
-  const find = (prefix: string) => w.rows.find((r) => r.target.label.startsWith(prefix));
-  const ours = find('FrontRow gateway');
-  const theirs = find('@apollo/gateway');
-  let ratios = '';
-  if (ours && theirs) {
+  const find = (test: (label: string) => boolean) => w.rows.find((r) => test(r.target.label));
+  const theirs = find((l) => l.startsWith('@apollo/gateway'));
+  const hiveBest = w.rows
+    .filter((r) => r.target.label.startsWith('Hive Gateway'))
+    .sort((x, y) => totals(y).rps - totals(x).rps)[0];
+  const ratio = (ours: Row | undefined, other: Row | undefined, what: string) => {
+    if (!ours || !other) return '';
     const a = totals(ours);
-    const b = totals(theirs);
-    ratios = `\n\nFrontRow / vanilla (${ours.target.label} against ${theirs.target.label}): req/s **${(a.rps / b.rps).toFixed(2)}×**, p99 **${(a.p99 / b.p99).toFixed(2)}×**, RSS peak **${(a.rssPeakMb / b.rssPeakMb).toFixed(2)}×**, CPU per request ${(a.cpuPer1k / b.cpuPer1k).toFixed(2)}×.`;
-  }
+    const b = totals(other);
+    return `\n\nFrontRow / ${what} (${ours.target.label} against ${other.target.label}): req/s **${(a.rps / b.rps).toFixed(2)}×**, p99 **${(a.p99 / b.p99).toFixed(2)}×**, RSS peak **${(a.rssPeakMb / b.rssPeakMb).toFixed(2)}×**, CPU per request ${(a.cpuPer1k / b.cpuPer1k).toFixed(2)}×.`;
+  };
+  const ratios =
+    ratio(find((l) => l.startsWith('FrontRow gateway, no inbound dedup')), theirs, 'vanilla, neither deduplicating') +
+    ratio(find((l) => l.startsWith('FrontRow gateway') && !l.includes('no inbound dedup') && !l.includes(', fan')), hiveBest, "Hive Gateway's best, both deduplicating");
   const missing = w.missing.length ? `\n\nNot measured: ${w.missing.map((m) => `${m}.`).join(' ')}` : '';
   const size = answerBytes.get(w.rows[0]?.target.label ?? '');
   const answer = size ? ` The answer is ${(size / 1024).toFixed(1)} kB of JSON.` : '';
@@ -450,9 +456,9 @@ that differ much mean the machine had other work too (see the load below); CPU p
 steadier figure.
 
 Gateways, all with \`NODE_ENV=production\`: FrontRow's (\`startGateway\`, per-caller rate limits raised,
-counters in ${REDIS_URL ? 'Redis' : 'memory'}), run as production runs it, \`node -r @swc-node/register\`, which installs
-source-map-support; in the Guild-shaped workload also without it (\`SWC_NODE_SOURCE_MAP_MODE=inline\`), since
-Apollo's default fetcher (make-fetch-happen, agent-base) reads a stack trace for every subgraph request.
+counters in ${REDIS_URL ? 'Redis' : 'memory'}), run as production runs it, \`node -r @swc-node/register\`, with its
+inbound in-flight deduplication (identical queries of one caller, or of anonymous callers, in flight at
+once share one execution; its default) and without it (\`INFLIGHT_DEDUPLICATION=false\`).
 \`@apollo/gateway\` with \`@apollo/server\`'s standalone server and default settings
 (bench/gateway/vanilla-gateway.ts, without source-map-support, as a JavaScript file runs). Hive Gateway
 \`@graphql-hive/gateway\` ${HIVE_VERSION} from npm (bench/gateway/hive; its CLI's \`supergraph\` command on the

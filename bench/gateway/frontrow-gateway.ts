@@ -1,7 +1,8 @@
 /**
  * FrontRow's gateway (`startGateway`, as `npm run start:gateway` starts it) in a process
  * of its own, for bench/gateway.ts: SUPERGRAPH_PATH, PORT, PRINCIPAL_SECRET,
- * SUBGRAPH_URLS (JSON, name → URL), REDIS_URL (optional) with KV_PREFIX, so that its
+ * SUBGRAPH_URLS (JSON, name → URL), INFLIGHT_DEDUPLICATION (false turns it off),
+ * REDIS_URL (optional) with KV_PREFIX, so that its
  * rate-limit counters are the run's own. The per-caller rate limits are raised: the load
  * generator is one address, or one fan, sending far more than a person would.
  */
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     subgraphUrls: JSON.parse(process.env.SUBGRAPH_URLS ?? '{}') as Record<string, string>,
     kv,
     rateLimits: { perPrincipalPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 },
+    inflightDeduplication: process.env.INFLIGHT_DEDUPLICATION !== 'false',
     logger,
   });
   onParentGone(async () => {

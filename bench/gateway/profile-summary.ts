@@ -146,11 +146,11 @@ export function profileMarkdown(s: ProfileSummary, intro: string, top = 8): stri
   return `${intro} Shares of the ${(s.busyMs / 1000).toFixed(1)} s the process was busy, of ${(s.totalMs / 1000).toFixed(1)} s profiled
 after its start-up (the first ${(s.skippedMs / 1000).toFixed(1)} s, left out), from \`bench/gateway/profile-summary.ts\`.
 
-- Subgraph fetches through Apollo's default fetcher (make-fetch-happen and what it calls): ${on('make-fetch-happen')};
-  in it agent-base ${on('agent-base')} (its \`isSecureEndpoint\` builds a stack trace for each request that names no
-  protocol) and source-map-support ${on('source-map-support')} (mapping those traces, installed by @swc-node/register).
-  OpenTelemetry's own code ${selfOf('@opentelemetry/')} (self time); FrontRow's code (gateway/src, subgraphs/kit) ${selfOf('gateway/src')} and
-  ${selfOf('subgraphs/kit')} self, ${on('gateway/src')} with what it calls; the garbage collector ${on('(garbage collector)')}.
+- @apollo/gateway (executing the plan, merging and shaping the answer) and what it calls, subgraph
+  fetches included: ${on('@apollo/gateway')}; Apollo's default fetcher (make-fetch-happen), which FrontRow's gateway no
+  longer uses: ${on('make-fetch-happen')}. OpenTelemetry's own code ${selfOf('@opentelemetry/')} (self time); FrontRow's code
+  (gateway/src, subgraphs/kit) ${selfOf('gateway/src')} and ${selfOf('subgraphs/kit')} self, ${on('gateway/src')} with what it calls; the garbage
+  collector ${on('(garbage collector)')}.
 - Self time by package: ${s.packages.slice(0, top).map(line).join('; ')}.
 - Self time by function: ${s.functions.slice(0, top).map(line).join('; ')}.
 - On the stack (the package or what it calls): ${s.onStack.filter((x) => !x.name.startsWith('node:')).slice(0, top).map(line).join('; ')}.`;

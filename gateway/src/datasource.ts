@@ -1,7 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { FetcherResponse } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { DomainError, PRINCIPAL_HEADER, SpanKind, SpanStatusCode, contextWithSpan, injectTraceHeaders, signCaller, tracerFor, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError } from 'graphql';
+import type { SharedFetches } from './dedup';
 
 /** Who a request to the gateway comes from: an HTTP request, or a subscription's event. */
 export interface GatewayContext {
@@ -24,8 +25,13 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly secret: string,
     timeoutMs: number,
     subgraph: string,
+    /** Identical query fetches in flight at once share one (dedup.ts); none when absent. */
+    shared?: SharedFetches,
   ) {
-    super({ url });
+    // Node's own fetch (undici: keep-alive, a pool per subgraph), not Apollo's default
+    // make-fetch-happen, whose agent builds a stack trace for every request: a third of
+    // the gateway's time under load (docs/benchmarks.md, "Gateway throughput").
+    super({ url, fetcher: globalThis.fetch as unknown as Fetcher });
     const fetcher = this.fetcher;
     const tracer = tracerFor('gateway');
     // The timeout covers the whole exchange, the body's reading included; its timer is
@@ -73,6 +79,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         throw e;
       }
     };
+    if (shared) this.fetcher = shared.wrap(this.fetcher);
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -21,9 +21,10 @@ import {
 } from '@frontrow/kit';
 import express from 'express';
 import { GraphQLError, print, type ExecutionResult } from 'graphql';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { Authenticator } from './auth';
 import { SignedDataSource, type GatewayContext } from './datasource';
+import { InflightDeduplication, SharedFetches } from './dedup';
 import { mountExplorer } from './explorer';
 import { mountSignedDownloads } from './files';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
@@ -59,6 +60,10 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** How long a verified API key is held (default API_KEY_CACHE_SECONDS; 0 asks identity every time). */
   apiKeyCacheMs?: number;
+  /** Identical queries of one caller (or of anonymous callers) in flight at once share one execution (default true; dedup.ts). */
+  inflightDeduplication?: boolean;
+  /** Identical query fetches to a subgraph for one caller in flight at once share one (default true; dedup.ts). */
+  subgraphDeduplication?: boolean;
   logger?: Logger;
 }
 
@@ -94,12 +99,30 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
 
   // One data source per subgraph, for queries and for the entity fetches of subscription events.
   const timeoutMs = opts.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
-  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs, name)]));
+  const shared = opts.subgraphDeduplication === false ? undefined : new SharedFetches();
+  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs, name, shared)]));
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     logger: apolloLogger(logger),
-    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs, name),
+    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs, name, shared),
   });
+
+  const dedup = opts.inflightDeduplication === false ? undefined : new InflightDeduplication();
+  // Who is calling, once per request (its rate limit counted once): the request's
+  // context and the deduplication in front of Apollo Server share it.
+  const callers = new WeakMap<object, Promise<Principal | null>>();
+  const identify = (req: express.Request): Promise<Principal | null> => {
+    let caller = callers.get(req);
+    if (!caller) {
+      const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      caller = auth.fromHeaders(req.headers.authorization, headerValue(req, 'x-api-key')).then(async (principal) => {
+        await rateLimit(kv, rates, principal, clientIp);
+        return principal;
+      });
+      callers.set(req, caller);
+    }
+    return caller;
+  };
 
   const subscriptions = new SubscriptionLayer({
     supergraphSdl: opts.supergraphSdl,
@@ -118,7 +141,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     port: opts.port,
     host: opts.host,
     logger,
-    serve: { gateway },
+    serve: { gateway: dedup ? dedup.wrap(gateway) : gateway },
     // The explorer reads the schema.
     introspection: true,
     maxTokens: MAX_DOCUMENT_TOKENS,
@@ -134,6 +157,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     plugins: [subscriptionsOverHttpRefused()],
     routes(app) {
       app.set('trust proxy', opts.trustProxy ?? false);
+      // Answers to POSTed operations are not revalidated by ETag; hashing each (tens of
+      // kilobytes for a large query) cost the gateway a few percent of its time.
+      app.set('etag', false);
       mountExplorer(app);
       mountSignedDownloads(app, urls, logger);
       app.use('/telemetry', cors(opts.corsOrigins ?? '*'));
@@ -151,12 +177,12 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       express.json({ limit: GATEWAY_BODY_LIMIT }),
       // Limits and input text are checked before GraphQL's own validation and planning.
       inputGuard({ limits }),
+      ...(dedup ? [dedup.middleware(identify)] : []),
     ],
     async context(req) {
       const requestId = requestIdOf(req);
       const clientIp = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const principal = await auth.fromHeaders(req.headers.authorization, headerValue(req, 'x-api-key'));
-      await rateLimit(kv, rates, principal, clientIp);
+      const principal = await identify(req);
       const log = logger.child({ requestId, userId: principal?.userId });
       return { principal, clientIp, requestId, log };
     },
@@ -192,6 +218,28 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       this.set(subscriptions.stats().upstreamStreams);
     },
   });
+  if (shared) {
+    new Counter({
+      name: 'gateway_subgraph_fetches_shared_total',
+      help: 'Fetches to subgraphs answered by an identical fetch of the same caller already in flight (outbound deduplication)',
+      registers: [handle.metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(shared.stats.shared);
+      },
+    });
+  }
+  if (dedup) {
+    new Counter({
+      name: 'gateway_inflight_shared_total',
+      help: 'Queries answered by an identical query of the same caller already in flight (inbound deduplication)',
+      registers: [handle.metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(dedup.stats.shared);
+      },
+    });
+  }
   logger.info({ url: handle.url, explorer: handle.url.replace(/\/graphql$/, '/explorer') }, 'gateway ready');
   return { ...handle, wsUrl: handle.url.replace(/^http/, 'ws'), subscriptions };
 }

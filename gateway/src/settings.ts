@@ -8,9 +8,10 @@ type Env = Record<string, string | undefined>;
  * and by `npm start`: requests per minute per signed-in caller or key, per address for
  * anonymous callers (generous: a stadium's fans share one address), the proxies whose
  * X-Forwarded-For is believed (HTTP and graphql-ws alike), the browser origins, and how
- * long a subgraph may take to answer one fetch.
+ * long a subgraph may take to answer one fetch, and whether identical queries in flight
+ * share one execution.
  */
-export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions, 'rateLimits' | 'trustProxy' | 'corsOrigins' | 'subgraphTimeoutMs'> {
+export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions, 'rateLimits' | 'trustProxy' | 'corsOrigins' | 'subgraphTimeoutMs' | 'inflightDeduplication'> {
   const config = loadConfig(
     {
       TRUST_PROXY: setting.int({ default: 0, min: 0, max: 10 }),
@@ -18,6 +19,7 @@ export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions
       RATE_LIMIT_PER_MINUTE: setting.int({ default: DEFAULT_RATE_LIMITS.perPrincipalPerMinute, min: 1 }),
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: setting.int({ default: DEFAULT_RATE_LIMITS.anonymousPerMinute, min: 1 }),
       SUBGRAPH_TIMEOUT_MS: setting.int({ default: DEFAULT_SUBGRAPH_TIMEOUT_MS, min: 100 }),
+      INFLIGHT_DEDUPLICATION: setting.oneOf(['true', 'false'] as const, { default: 'true' }),
     },
     env,
   );
@@ -26,5 +28,6 @@ export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions
     corsOrigins: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
     rateLimits: { perPrincipalPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE },
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+    inflightDeduplication: config.INFLIGHT_DEDUPLICATION === 'true',
   };
 }
