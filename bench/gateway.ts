@@ -311,6 +311,17 @@ async function eventPageWorkload(): Promise<Workload> {
     if (!token) throw new Error(`signIn: ${JSON.stringify(r.errors)}`);
     return { authorization: `Bearer ${token}` };
   };
+  // The same fan's API key, as a developer's integration calls: the gateway holds a
+  // verified key for a short time and checks its revocation mark on every request.
+  const keyOf = async () => {
+    const { authorization } = await fanHeaders();
+    const r = await post(frontrow.url, 'mutation($i: ApiKeyInput!) { createApiKey(input: $i) { secret } }', { i: { name: 'bench', scopes: ['profile:read'] } }, { authorization });
+    const secretOfKey = (r.data?.createApiKey as { secret?: string } | undefined)?.secret;
+    if (!secretOfKey) throw new Error(`createApiKey: ${JSON.stringify(r.errors)}`);
+    return secretOfKey;
+  };
+  const apiKey = await keyOf();
+  const keyHeaders = async () => ({ 'x-api-key': apiKey });
   // The other gateways pass on a caller header signed for an anonymous caller, as FrontRow's gateway would sign it.
   const presigned = async () => ({ [PRINCIPAL_HEADER]: await signCaller({ principal: null, clientIp: '127.0.0.1' }, secret) });
   const anonymous = async () => ({});
@@ -319,6 +330,7 @@ async function eventPageWorkload(): Promise<Workload> {
   const targets: Target[] = [
     { label: 'FrontRow gateway, anonymous', url: frontrow.url, body, headers: anonymous, ok, process: frontrow.child },
     { label: 'FrontRow gateway, fan', url: frontrow.url, body, headers: fanHeaders, ok, process: frontrow.child },
+    { label: "FrontRow gateway, the fan's API key", url: frontrow.url, body, headers: keyHeaders, ok, process: frontrow.child },
     { label: 'FrontRow gateway, no inbound dedup, anonymous', url: undeduplicated.url, body, headers: anonymous, ok, process: undeduplicated.child },
     { label: '@apollo/gateway + @apollo/server, anonymous', url: vanilla.url, body, headers: presigned, ok, process: vanilla.child },
   ];
@@ -332,8 +344,9 @@ async function eventPageWorkload(): Promise<Workload> {
       console.error(`  ${label} could not be started: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  await sameAnswers(targets.filter((t) => t.label !== 'FrontRow gateway, fan'));
-  await sameAnswers(targets.filter((t) => t.label === 'FrontRow gateway, fan'));
+  const signedIn = (t: Target) => t.label === 'FrontRow gateway, fan' || t.label === "FrontRow gateway, the fan's API key";
+  await sameAnswers(targets.filter((t) => !signedIn(t)));
+  await sameAnswers(targets.filter(signedIn));
   const rows = await measureAll('event page', targets, subgraphs);
   for (const t of targets) await t.process.stop();
   await subgraphs.stop();

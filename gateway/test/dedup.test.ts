@@ -105,6 +105,24 @@ describe('inbound in-flight deduplication', () => {
     expect((await first).data).toEqual({ venues: [{ id: 'v-1' }] });
   });
 
+  it('shares between identical queries of one API key, each request identified', async () => {
+    const dev = await signUp(stack.url, 'Dev Dedup');
+    const created = await stack.gql(`mutation($i: ApiKeyInput!) { createApiKey(input: $i) { secret } }`, { i: { name: 'dedup', scopes: ['profile:read'] } }, dev.accessToken);
+    const key = created.data!.createApiKey.secret as string;
+    // The key verified once (the gateway holds a verified key for a while), so that all 20 are identified before the first is answered.
+    const first = stack.gql(`query Warm { venues { id } }`, {}, { headers: { 'x-api-key': key } });
+    await eventually(() => events.bodies.length === 1 || undefined);
+    events.release();
+    expect((await first).status).toBe(200);
+    events.bodies.length = 0;
+    const answers = Array.from({ length: 20 }, () => stack.gql(`query Venues { venues { id } }`, {}, { headers: { 'x-api-key': key } }));
+    await eventually(() => events.bodies.length === 1 || undefined);
+    events.release();
+    const replies = await Promise.all(answers);
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(events.bodies).toHaveLength(1);
+  });
+
   it('runs every mutation', async () => {
     const session = await (await fetch(stack.url, {
       method: 'POST',
