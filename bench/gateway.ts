@@ -223,9 +223,13 @@ async function guildWorkload(): Promise<{ workload: Workload; profile?: ProfileS
   const noHeaders = async () => ({});
   const ok = wholeAnswer('topProducts');
   const missing: string[] = [];
-  const frontrow = await frontRowGateway(supergraphPath, {});
+  // The TestQuery costs 107,812 in FrontRow's cost model (lists inside lists inside
+  // lists), over its default limit of 20,000: the benchmark's query is answered with the
+  // limit raised, as a deployment that serves such queries would set it.
+  const guildCost = { MAX_OPERATION_COST: '1000000' };
+  const frontrow = await frontRowGateway(supergraphPath, {}, { env: guildCost });
   // The same with its inbound in-flight deduplication off: what the gateway does alone.
-  const undeduplicated = await frontRowGateway(supergraphPath, {}, { env: { INFLIGHT_DEDUPLICATION: 'false' } });
+  const undeduplicated = await frontRowGateway(supergraphPath, {}, { env: { ...guildCost, INFLIGHT_DEDUPLICATION: 'false' } });
   const vanilla = await vanillaGateway(supergraphPath);
   const targets: Target[] = [
     { label: 'FrontRow gateway', url: frontrow.url, body, headers: noHeaders, ok, process: frontrow.child },
@@ -257,7 +261,7 @@ async function guildWorkload(): Promise<{ workload: Workload; profile?: ProfileS
   let profile: ProfileSummary | undefined;
   if (PROFILE) {
     const dir = join(os.tmpdir(), `frontrow-gateway-profile-${tag}`);
-    const profiled = await frontRowGateway(supergraphPath, {}, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const profiled = await frontRowGateway(supergraphPath, {}, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: guildCost });
     const target: Target = { label: 'FrontRow gateway (profiled)', url: profiled.url, body, headers: noHeaders, ok, process: profiled.child };
     console.log(`  guild: FrontRow gateway under --cpu-prof, ${WARMUP + SECONDS} s`);
     await drive(target, WARMUP + SECONDS, subgraphs);
@@ -471,7 +475,9 @@ steadier figure.
 Gateways, all with \`NODE_ENV=production\`: FrontRow's (\`startGateway\`, per-caller rate limits raised,
 counters in ${REDIS_URL ? 'Redis' : 'memory'}), run as production runs it, \`node -r @swc-node/register\`, with its
 inbound in-flight deduplication (identical queries of one caller, or of anonymous callers, in flight at
-once share one execution; its default) and without it (\`INFLIGHT_DEDUPLICATION=false\`).
+once share one execution; its default) and without it (\`INFLIGHT_DEDUPLICATION=false\`); for the
+Guild-shaped query, whose cost in FrontRow's model (107,812) is over the gateway's default limit
+(20,000), with \`MAX_OPERATION_COST\` raised.
 \`@apollo/gateway\` with \`@apollo/server\`'s standalone server and default settings
 (bench/gateway/vanilla-gateway.ts, without source-map-support, as a JavaScript file runs). Hive Gateway
 \`@graphql-hive/gateway\` ${HIVE_VERSION} from npm (bench/gateway/hive; its CLI's \`supergraph\` command on the

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ALL = ['checkout', 'sync', 'first-frame', 'subscriptions', 'startup', 'ads', 'web', 'vr', 'ingest', 'gateway'];
+const ALL = ['checkout', 'sync', 'first-frame', 'subscriptions', 'startup', 'ads', 'web', 'vr', 'ingest', 'gateway', 'limits'];
 
 function main(): number {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -2,6 +2,7 @@
  * FrontRow's gateway (`startGateway`, as `npm run start:gateway` starts it) in a process
  * of its own, for bench/gateway.ts: SUPERGRAPH_PATH, PORT, PRINCIPAL_SECRET,
  * SUBGRAPH_URLS (JSON, name → URL), INFLIGHT_DEDUPLICATION (false turns it off),
+ * MAX_OPERATION_COST (the cost limit, when not the default),
  * REDIS_URL (optional) with KV_PREFIX, so that its
  * rate-limit counters are the run's own. The per-caller rate limits are raised: the load
  * generator is one address, or one fan, sending far more than a person would.
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     kv,
     rateLimits: { perPrincipalPerMinute: 100_000_000, anonymousPerMinute: 100_000_000 },
     inflightDeduplication: process.env.INFLIGHT_DEDUPLICATION !== 'false',
+    ...(process.env.MAX_OPERATION_COST ? { cost: { maxCost: Number(process.env.MAX_OPERATION_COST) } } : {}),
     logger,
   });
   onParentGone(async () => {

@@ -23,6 +23,7 @@ import express from 'express';
 import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { Authenticator } from './auth';
+import { DEFAULT_COST_SETTINGS, costLimit, type CostSettings } from './cost';
 import { SignedDataSource, type GatewayContext } from './datasource';
 import { InflightDeduplication, SharedFetches } from './dedup';
 import { mountExplorer } from './explorer';
@@ -64,6 +65,8 @@ export interface GatewayOptions {
   inflightDeduplication?: boolean;
   /** Identical query fetches to a subgraph for one caller in flight at once share one (default true; dedup.ts). */
   subgraphDeduplication?: boolean;
+  /** What one operation may cost (cost.ts): fields, with lists counted per item. */
+  cost?: Partial<CostSettings>;
   logger?: Logger;
 }
 
@@ -154,7 +157,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       }
       return formatError(formatted, error);
     },
-    plugins: [subscriptionsOverHttpRefused()],
+    plugins: [subscriptionsOverHttpRefused(), costLimit<GatewayContext>({ ...DEFAULT_COST_SETTINGS, ...opts.cost })],
     routes(app) {
       app.set('trust proxy', opts.trustProxy ?? false);
       // Answers to POSTed operations are not revalidated by ETag; hashing each (tens of

@@ -1,4 +1,5 @@
 import { loadConfig, setting } from '@frontrow/kit';
+import { DEFAULT_COST_SETTINGS } from './cost';
 import { DEFAULT_RATE_LIMITS, DEFAULT_SUBGRAPH_TIMEOUT_MS, type GatewayOptions } from './server';
 
 type Env = Record<string, string | undefined>;
@@ -8,10 +9,10 @@ type Env = Record<string, string | undefined>;
  * and by `npm start`: requests per minute per signed-in caller or key, per address for
  * anonymous callers (generous: a stadium's fans share one address), the proxies whose
  * X-Forwarded-For is believed (HTTP and graphql-ws alike), the browser origins, and how
- * long a subgraph may take to answer one fetch, and whether identical queries in flight
- * share one execution.
+ * long a subgraph may take to answer one fetch, whether identical queries in flight
+ * share one execution, and what one operation may cost.
  */
-export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions, 'rateLimits' | 'trustProxy' | 'corsOrigins' | 'subgraphTimeoutMs' | 'inflightDeduplication'> {
+export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions, 'rateLimits' | 'trustProxy' | 'corsOrigins' | 'subgraphTimeoutMs' | 'inflightDeduplication' | 'cost'> {
   const config = loadConfig(
     {
       TRUST_PROXY: setting.int({ default: 0, min: 0, max: 10 }),
@@ -20,6 +21,7 @@ export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions
       ANONYMOUS_RATE_LIMIT_PER_MINUTE: setting.int({ default: DEFAULT_RATE_LIMITS.anonymousPerMinute, min: 1 }),
       SUBGRAPH_TIMEOUT_MS: setting.int({ default: DEFAULT_SUBGRAPH_TIMEOUT_MS, min: 100 }),
       INFLIGHT_DEDUPLICATION: setting.oneOf(['true', 'false'] as const, { default: 'true' }),
+      MAX_OPERATION_COST: setting.int({ default: DEFAULT_COST_SETTINGS.maxCost, min: 100 }),
     },
     env,
   );
@@ -29,5 +31,6 @@ export function readGatewaySettings(env: Env = process.env): Pick<GatewayOptions
     rateLimits: { perPrincipalPerMinute: config.RATE_LIMIT_PER_MINUTE, anonymousPerMinute: config.ANONYMOUS_RATE_LIMIT_PER_MINUTE },
     subgraphTimeoutMs: config.SUBGRAPH_TIMEOUT_MS,
     inflightDeduplication: config.INFLIGHT_DEDUPLICATION === 'true',
+    cost: { maxCost: config.MAX_OPERATION_COST },
   };
 }
