@@ -1,18 +1,10 @@
-import { PRINCIPAL_HEADER, errorBody, injectTraceHeaders, requestIdOf, signCaller, type Logger, type Principal } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, errorBody, httpStatusOf, injectTraceHeaders, requestIdOf, signCaller, type Logger, type Principal } from '@frontrow/kit';
 import express, { type Express, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from './auth';
 
 /** Largest body POST /telemetry reads: 1,000 events of a few hundred bytes. */
 export const TELEMETRY_BODY_LIMIT = '512kb';
-
-const STATUS: Record<string, number> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  BAD_USER_INPUT: 400,
-  RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
-};
 
 export interface TelemetryBeaconOptions {
   /** The telemetry subgraph's routing URL (its `/ingest` is beside it); without one the route answers NOT_FOUND. */
@@ -116,7 +108,7 @@ export function mountTelemetryBeacon(app: Express, opts: TelemetryBeaconOptions)
 
 function sendError(res: Response, code: string, message: string, extensions: Record<string, unknown>): void {
   const { code: _c, ...rest } = extensions;
-  const status = STATUS[code] ?? 502;
+  const status = httpStatusOf(code) ?? 502;
   if (code === 'RATE_LIMITED' && typeof rest.retryAfterSeconds === 'number') res.set('retry-after', String(rest.retryAfterSeconds));
   res.status(status).json(errorBody(code, status === 502 ? 'The telemetry could not be recorded; send it again.' : message, status === 502 ? {} : rest));
 }

@@ -6,6 +6,22 @@ export function errorBody(code: string, message: string, extra: Record<string, u
   return { errors: [{ message, extensions: { code, ...extra } }] };
 }
 
+/**
+ * The HTTP status of a refusal by its code, for answers outside GraphQL's (the beacon
+ * route and what it forwards to); undefined for a code that is no refusal of the caller's.
+ */
+export function httpStatusOf(code: string): number | undefined {
+  return REFUSAL_STATUS[code];
+}
+
+const REFUSAL_STATUS: Record<string, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+};
+
 interface HttpishError {
   type?: string;
   status?: number;

@@ -5,6 +5,7 @@ import {
   SUBGRAPH_BODY_LIMIT,
   enforceAccess,
   errorBody,
+  httpStatusOf,
   isDatabaseUnavailable,
   isDomainError,
   requirePrincipal,
@@ -18,14 +19,6 @@ import { TelemetryKind, type TelemetryEventInput } from './telemetry.input';
 
 const KINDS = new Set<string>(Object.values(TelemetryKind));
 const FIELDS = new Set(['kind', 'eventId', 'feedId', 'placementId', 'value', 'at', 'sessionId']);
-
-const STATUS: Record<string, number> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  BAD_USER_INPUT: 400,
-  RATE_LIMITED: 429,
-  SERVICE_UNAVAILABLE: 503,
-};
 
 function wrong(index: number, field: string, what: string): BadInputError {
   return new BadInputError(`events[${index}].${field} ${what}`, 'events');
@@ -96,9 +89,10 @@ export function mountIngestRoute(app: Express, opts: { principalSecret: string; 
       const result = await recordEvents(opts.services, requirePrincipal(caller?.principal), eventsOf(req.body));
       res.status(200).json(result);
     } catch (e) {
-      if (isDomainError(e) && STATUS[e.code]) {
+      const status = isDomainError(e) ? httpStatusOf(e.code) : undefined;
+      if (isDomainError(e) && status) {
         if (e.code === 'RATE_LIMITED' && typeof e.details.retryAfterSeconds === 'number') res.set('retry-after', String(e.details.retryAfterSeconds));
-        res.status(STATUS[e.code]).json(errorBody(e.code, e.message, e.details));
+        res.status(status).json(errorBody(e.code, e.message, e.details));
         return;
       }
       if (isDatabaseUnavailable(e)) {
