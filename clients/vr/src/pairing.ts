@@ -41,7 +41,9 @@ function retryAfterMs(error: unknown, fallbackMs: number): number {
  * until it answers with a session. A RATE_LIMITED answer is slow_down (the interval grows
  * by 5 s); an expired, used or unknown code (BAD_USER_INPUT), or a code past its
  * `expiresAt`, starts over with a new code; when FrontRow cannot be reached, the headset
- * waits and goes on. Resolves with the session; rejects only when `signal` aborts.
+ * waits and goes on. Resolves with the session; rejects only when `signal` aborts, and
+ * once it has, reports no state: an answer that arrives after the abort (a page that
+ * left, a run replaced by another) never shows its code over the current run's.
  */
 export async function runPairing<S>(deps: PairingDeps<S>, onState: (s: PairingState) => void, signal: AbortSignal): Promise<S> {
   for (;;) {
@@ -49,6 +51,8 @@ export async function runPairing<S>(deps: PairingDeps<S>, onState: (s: PairingSt
     let code: PairingCode;
     try {
       code = await deps.start();
+      // A run that was ended meanwhile (the page left, or started over) shows nothing more.
+      if (signal.aborted) throw signal.reason;
     } catch (e) {
       if (signal.aborted) throw e;
       const inMs = errorCode(e) === 'RATE_LIMITED' ? retryAfterMs(e, 60_000) : OFFLINE_RETRY_MS;
@@ -64,6 +68,7 @@ export async function runPairing<S>(deps: PairingDeps<S>, onState: (s: PairingSt
       if (deps.now() >= expires) break;
       try {
         const session = await deps.complete(code.deviceCode);
+        if (signal.aborted) throw signal.reason;
         if (session) return session;
       } catch (e) {
         if (signal.aborted) throw e;

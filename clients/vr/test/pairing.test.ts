@@ -95,3 +95,23 @@ describe('pairing a headset (RFC 8628 as FrontRow speaks it)', () => {
     expect(deviceName('Mozilla/5.0 (X11; Linux x86_64) Chrome/140')).toEqual({ deviceName: 'VR browser', platform: 'webxr' });
   });
 });
+
+describe('a pairing run that was ended', () => {
+  it('shows nothing of a code that arrives after it ended, and keeps no session it gets', async () => {
+    const states: PairingState[] = [];
+    const abort = new AbortController();
+    let answer!: (code: PairingCode) => void;
+    const deps: PairingDeps<{ token: string }> = {
+      start: () => new Promise<PairingCode>((resolve) => (answer = resolve)),
+      complete: async () => ({ token: 'late' }),
+      now: () => 0,
+      sleep: abortableSleep,
+    };
+    const run = runPairing(deps, (s) => states.push(s), abort.signal);
+    // The page leaves (or a second run replaces this one) while the code is on its way.
+    abort.abort(new Error('left'));
+    answer({ userCode: 'STAL-ECOD', deviceCode: 'device-stale', verificationUri: 'http://web.test/pair', expiresAt: new Date(600_000).toISOString(), interval: 5 });
+    await expect(run).rejects.toThrow('left');
+    expect(states).toEqual([{ phase: 'starting' }]);
+  });
+});
