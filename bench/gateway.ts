@@ -175,6 +175,28 @@ const wholeAnswer = (field: string) => (body: string) => body.startsWith('{"data
 /** The size of each target's answer, by label. */
 const answerBytes = new Map<string, number>();
 
+/**
+ * Hive Gateway plain and with inbound dedup, added to the targets; when it cannot start
+ * (not installed), why is added to `missing` and the run goes on without it.
+ */
+async function addHive(
+  targets: Target[],
+  missing: string[],
+  supergraphPath: string,
+  opts: Pick<Target, 'body' | 'headers' | 'ok'> & { suffix: string; forwardHeader?: string },
+): Promise<void> {
+  for (const dedup of [false, true]) {
+    const label = `${dedup ? 'Hive Gateway, inbound dedup' : 'Hive Gateway'}${opts.suffix}`;
+    try {
+      const hive = await hiveGateway(supergraphPath, { dedup, forwardHeader: opts.forwardHeader });
+      targets.push({ label, url: hive.url, body: opts.body, headers: opts.headers, ok: opts.ok, process: hive.child });
+    } catch (e) {
+      missing.push(`${label}: ${e instanceof Error ? e.message.split('\n').slice(0, 6).join(' ') : String(e)}`);
+      console.error(`  ${label} could not be started: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
 /** Every gateway answers the operation exactly as the first one does, before anything is measured. */
 async function sameAnswers(targets: Target[]): Promise<void> {
   let reference: unknown;
@@ -236,16 +258,7 @@ async function guildWorkload(): Promise<{ workload: Workload; profile?: ProfileS
     { label: '@apollo/gateway + @apollo/server', url: vanilla.url, body, headers: noHeaders, ok, process: vanilla.child },
     { label: 'FrontRow gateway, no inbound dedup', url: undeduplicated.url, body, headers: noHeaders, ok, process: undeduplicated.child },
   ];
-  for (const dedup of [false, true]) {
-    const label = dedup ? 'Hive Gateway, inbound dedup' : 'Hive Gateway';
-    try {
-      const hive = await hiveGateway(supergraphPath, { dedup });
-      targets.push({ label, url: hive.url, body, headers: noHeaders, ok, process: hive.child });
-    } catch (e) {
-      missing.push(`${label}: ${e instanceof Error ? e.message.split('\n').slice(0, 6).join(' ') : String(e)}`);
-      console.error(`  ${label} could not be started: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  await addHive(targets, missing, supergraphPath, { body, headers: noHeaders, ok, suffix: '' });
   await sameAnswers(targets);
   targets.push({
     label: 'accounts subgraph alone',
@@ -338,16 +351,7 @@ async function eventPageWorkload(): Promise<Workload> {
     { label: 'FrontRow gateway, no inbound dedup, anonymous', url: undeduplicated.url, body, headers: anonymous, ok, process: undeduplicated.child },
     { label: '@apollo/gateway + @apollo/server, anonymous', url: vanilla.url, body, headers: presigned, ok, process: vanilla.child },
   ];
-  for (const dedup of [false, true]) {
-    const label = dedup ? 'Hive Gateway, inbound dedup, anonymous' : 'Hive Gateway, anonymous';
-    try {
-      const hive = await hiveGateway(supergraphPath, { dedup, forwardHeader: PRINCIPAL_HEADER });
-      targets.push({ label, url: hive.url, body, headers: presigned, ok, process: hive.child });
-    } catch (e) {
-      missing.push(`${label}: ${e instanceof Error ? e.message.split('\n').slice(0, 6).join(' ') : String(e)}`);
-      console.error(`  ${label} could not be started: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
+  await addHive(targets, missing, supergraphPath, { body, headers: presigned, ok, suffix: ', anonymous', forwardHeader: PRINCIPAL_HEADER });
   const signedIn = (t: Target) => t.label === 'FrontRow gateway, fan' || t.label === "FrontRow gateway, the fan's API key";
   await sameAnswers(targets.filter((t) => !signedIn(t)));
   await sameAnswers(targets.filter(signedIn));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,4 +39,30 @@ export function writeSection(heading: string, body: string): void {
     next = doc.slice(0, start) + section + (after === -1 ? '' : `\n${doc.slice(after + 1)}`);
   }
   writeFileSync(BENCHMARKS_DOC, next.endsWith('\n') ? next : `${next}\n`);
+}
+
+/** Every live process whose ancestry leads to `root`, `root` included (from /proc; Linux). */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [root];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!out.includes(pid) && out.includes(ppid)) {
+        out.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return out.filter((pid) => parents.has(pid));
 }

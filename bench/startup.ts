@@ -21,10 +21,10 @@
  * whose `npm start` has no `<NAME>_PORT` settings uses supergraph.yaml's 4001-4006).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { machine, readSection, writeSection } from './report';
+import { machine, processTree, readSection, writeSection } from './report';
 
 const ROOT = join(__dirname, '..');
 const HEADING = '## Start-up: `npm start` on embedded defaults';
@@ -43,37 +43,10 @@ interface Start {
   signUpsOk: number;
 }
 
-/** Every process whose ancestry leads to `root`, `root` included. */
-function tree(root: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out = [root];
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (!out.includes(pid) && out.includes(ppid)) {
-        out.push(pid);
-        grew = true;
-      }
-    }
-  }
-  return out.filter((pid) => parents.has(pid));
-}
-
 function sample(root: number): Sample {
   let rss = 0;
   let pss = 0;
-  const pids = tree(root);
+  const pids = processTree(root);
   for (const pid of pids) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -140,7 +113,7 @@ async function startOnce(root: string, env: NodeJS.ProcessEnv): Promise<Start> {
     return { readyMs, peak, settled, signUpsMs: su.ms, signUpsOk: su.ok };
   } finally {
     clearInterval(sampler);
-    const pids = tree(child.pid!);
+    const pids = processTree(child.pid!);
     child.kill('SIGINT');
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     await exited;

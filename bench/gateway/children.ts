@@ -4,9 +4,10 @@
  * the process and its descendants) and stopped at the end, whatever happens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '@frontrow/kit/testing';
+import { processTree } from '../report';
 
 export const ROOT = join(__dirname, '..', '..');
 /** How frontrow-subgraphs.ts announces its URLs. */
@@ -142,31 +143,6 @@ export class Child {
     await exited;
     clearTimeout(timer);
   }
-}
-
-/** A process and its descendants, from /proc. */
-function processTree(root: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out = [root];
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid] of parents) {
-      if (!out.includes(pid) && out.includes(ppid)) {
-        out.push(pid);
-        grew = true;
-      }
-    }
-  }
-  return out;
 }
 
 /** A GraphQL POST that answers 200 with data: the readiness check of a gateway or subgraph. */
