@@ -7,10 +7,10 @@
  *
  *   npm run bench -- subscriptions                      (embedded stand-ins)
  *   DATABASE_URL=… REDIS_URL=… npm run bench -- subscriptions
- *   BENCH_SUBSCRIBERS=1000,10000 BENCH_EVENTS=5
+ *   BENCH_SUBSCRIBERS=1000,10000 BENCH_EVENTS=5 BENCH_SELECTIONS=presence   (selections whose name starts so)
  *
- * The gateway runs as its own process (its memory is what is measured); presence and
- * identity run in this process, with the clients.
+ * The gateway and presence each run as a process of their own (the gateway's memory is
+ * what is measured); identity runs in this process, with the clients.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -18,26 +18,28 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createKeyValueStore, createLogger, createTransport, freePort, startEmbeddedPostgres } from '@frontrow/kit';
 import { start as startIdentity } from '@frontrow/identity/src/server';
-import { start as startPresence } from '@frontrow/presence/src/server';
 import { ServiceProcess } from '@frontrow/platform/test/processes';
 import { connect, gql } from '@frontrow/platform/test/party-harness';
 import type { Client } from 'graphql-ws';
+import pg from 'pg';
+import WebSocket from 'ws';
 import { machine, percentile, writeSection } from './report';
 
 process.env.LOG_LEVEL ??= 'warn';
 
 const SIZES = (process.env.BENCH_SUBSCRIBERS ?? '1000,10000').split(',').map(Number);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5);
-const DISPLAY_NAME_UP_TO = 2_000;
 const SELECTIONS = {
   'presence fields': 'by { id }',
   'with displayName from identity': 'by { id displayName }',
 } as const;
 type SelectionName = keyof typeof SELECTIONS;
+/** The same N sockets served by a plain `ws` server (bench/subscriptions-floor.ts). */
+const FLOOR = 'plain ws broadcast (floor)';
 
 interface Row {
   subscribers: number;
-  selection: SelectionName;
+  selection: SelectionName | typeof FLOOR;
   p50: number;
   p99: number;
   max: number;
@@ -60,6 +62,12 @@ async function heapMb(metricsUrl: string): Promise<number> {
   return m ? Number(m[1]) / 2 ** 20 : NaN;
 }
 
+async function gatewayGauge(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
 async function inBatches<T>(items: T[], size: number, f: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -78,10 +86,9 @@ async function main(): Promise<void> {
   const kv = createKeyValueStore(redisUrl, logger);
   const transport = createTransport(process.env.AMQP_URL || undefined, logger, 'bench');
   const tag = Date.now().toString(36);
-  // The fans, presence and identity share this process and 2 cores: opening 1,000
-  // streams in bursts, or 1,000 entity fetches per event, can keep a query waiting for
-  // a connection longer than the default acquire timeout (5 s), and presence would
-  // answer SERVICE_UNAVAILABLE. What is measured here is fan-out, not admission.
+  // The fans and identity share this process and 2 cores with the gateway and presence:
+  // while thousands of streams open, a name fetch may wait for a connection longer than
+  // the default acquire timeout (5 s). What is measured here is fan-out, not admission.
   const acquireTimeoutMs = 60_000;
   const identity = await startIdentity({
     acquireTimeoutMs,
@@ -94,17 +101,28 @@ async function main(): Promise<void> {
     transport,
   });
   const maxSize = Math.max(...SIZES);
-  const presence = await startPresence({
-    acquireTimeoutMs,
-    port: 0,
-    principalSecret: secret,
-    databaseUrl: databaseUrl ?? embedded!.url,
-    databaseSchema: `bench_presence_${tag}`,
-    dropSchemaOnStop: true,
-    kv,
-    transport,
-    settings: { maxPartySize: maxSize + 1, playbackRateLimit: { max: 1000, windowSeconds: 10 } },
-  });
+  const presenceSchema = `bench_presence_${tag}`;
+  const presencePort = await freePort();
+  const presence = new ServiceProcess(
+    'presence',
+    'subgraphs/presence/src/index.ts',
+    {
+      PRESENCE_PORT: String(presencePort),
+      PRINCIPAL_SECRET: secret,
+      DATABASE_URL: databaseUrl ?? embedded!.url,
+      DATABASE_SCHEMA: presenceSchema,
+      PARTY_MAX_MEMBERS: String(maxSize + 1),
+      DATABASE_ACQUIRE_TIMEOUT_MS: String(acquireTimeoutMs),
+      ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+      ...(process.env.AMQP_URL ? { AMQP_URL: process.env.AMQP_URL } : {}),
+    },
+    presencePort,
+  );
+  await presence.start();
+  // The bench's own connection to presence's tables: members go in in bulk, sessions are counted.
+  const db = new pg.Client({ connectionString: databaseUrl ?? embedded!.url });
+  await db.connect();
+  const inPresence = (name: string) => `"${presenceSchema}".${name}`;
   // A fresh gateway process for each measurement: its memory is that measurement's alone.
   let gateway!: ServiceProcess;
   let gatewayPort = 0;
@@ -129,27 +147,105 @@ async function main(): Promise<void> {
   };
   const rows: Row[] = [];
   try {
-    const host = await gql(identity.url, `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
+    await freshGateway();
+    const host = await gql(gateway.url, `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken user { id } } }`, {
       i: { email: `host-${tag}@example.com`, password: 'a bench password', displayName: 'Bench Host' },
     });
-    const hostToken: string = host.data!.signUp.accessToken;
+    if (!host.data) throw new Error(`signUp: ${JSON.stringify(host.errors)}`);
+    const hostToken: string = host.data.signUp.accessToken;
     for (const n of SIZES) {
-      // One identity fetch per fan per event: at 10,000 fans an event takes tens of seconds,
-      // so that selection is measured at the smaller sizes only.
-      const selections = (Object.keys(SELECTIONS) as SelectionName[]).filter((s) => n <= DISPLAY_NAME_UP_TO || s === 'presence fields');
-      for (const selection of selections) {
+      for (const selection of (Object.keys(SELECTIONS) as SelectionName[]).filter((name) => name.startsWith(process.env.BENCH_SELECTIONS ?? ''))) {
         await freshGateway();
         rows.push(await measure(n, selection, hostToken));
         global.gc?.();
       }
+      if (!process.env.BENCH_SELECTIONS || FLOOR.startsWith(process.env.BENCH_SELECTIONS)) rows.push(await measureFloor(n));
     }
   } finally {
     await gateway?.stop();
     await presence.stop();
+    await db.query(`drop schema if exists "${presenceSchema}" cascade`).catch(() => undefined);
+    await db.end();
     await identity.stop();
     await transport.close();
     await kv.close();
     await embedded?.stop();
+  }
+
+  /**
+   * The floor: N plain WebSocket clients of a plain `ws` server process, which sends
+   * each of them a message of the size FrontRow sends (a graphql-ws `next` with a
+   * PlaybackChanged) when asked. Latency is from asking to each client having parsed it.
+   */
+  async function measureFloor(n: number): Promise<Row> {
+    const port = await freePort();
+    const server = new ServiceProcess('ws floor', 'bench/subscriptions-floor.ts', { PORT: String(port) }, port);
+    await server.start();
+    try {
+      const pid = server.pid!;
+      global.gc?.();
+      const idle = rssMb(pid);
+      const received = new Map<number, number[]>();
+      let waiting: { version: number; count: number; done: () => void } | undefined;
+      const sockets: WebSocket[] = [];
+      await inBatches(Array.from({ length: n }, (_, i) => i), 100, async () => {
+        const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+        sockets.push(socket);
+        socket.on('message', (data) => {
+          const message = JSON.parse(String(data)) as { payload: { data: { partyEvents: { state: { version: number } } } } };
+          const version = message.payload.data.partyEvents.state.version;
+          const list = received.get(version) ?? [];
+          list.push(performance.now());
+          received.set(version, list);
+          if (waiting && version === waiting.version && list.length >= waiting.count) waiting.done();
+        });
+        await new Promise<void>((resolve, reject) => {
+          socket.once('open', () => resolve());
+          socket.once('error', reject);
+        });
+      });
+      global.gc?.();
+      const withSubscribers = rssMb(pid);
+      let peak = withSubscribers;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
+      const latencies: number[] = [];
+      const perEvent: string[] = [];
+      let missing = 0;
+      for (let version = 2; version < 2 + EVENTS; version++) {
+        const all = new Promise<void>((resolve) => (waiting = { version, count: n, done: resolve }));
+        const payload = { data: { partyEvents: { __typename: 'PlaybackChanged', state: { version, positionMs: version * 1000, playing: false, updatedAt: new Date().toISOString() }, by: { id: randomUUID() } } } };
+        const t0 = performance.now();
+        await fetch(`http://127.0.0.1:${port}/broadcast`, { method: 'POST', body: JSON.stringify({ id: randomUUID(), type: 'next', payload }) });
+        await Promise.race([all, new Promise((res) => setTimeout(res, 60_000))]);
+        const times = received.get(version) ?? [];
+        missing += n - times.length;
+        for (const t of times) latencies.push(t - t0);
+        perEvent.push(`${(Math.min(...times) - t0).toFixed(0)}–${(Math.max(...times) - t0).toFixed(0)}`);
+        waiting = undefined;
+      }
+      clearInterval(sampler);
+      for (const socket of sockets) socket.terminate();
+      latencies.sort((a, b) => a - b);
+      const row: Row = {
+        subscribers: n,
+        selection: FLOOR,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies[latencies.length - 1] ?? NaN,
+        missing,
+        rssIdleMb: idle,
+        rssMb: withSubscribers,
+        rssPeakMb: peak,
+        heapMb: NaN,
+      };
+      console.log(
+        `${String(n).padStart(6)} subscribers, ${FLOOR.padEnd(30)} p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, max ${row.max.toFixed(0)} ms, ` +
+          `missing ${missing} (first–last delivery of each event, ms: ${perEvent.join(', ')}); server RSS ${idle.toFixed(0)} → ${withSubscribers.toFixed(0)} MB (peak ${peak.toFixed(0)})`,
+      );
+      return row;
+    } finally {
+      await server.stop();
+    }
   }
 
   async function measure(n: number, selection: SelectionName, hostToken: string): Promise<Row> {
@@ -164,13 +260,11 @@ async function main(): Promise<void> {
     }));
     // Setting up is not what is measured: the members go into presence's table in bulk
     // (joinParty one by one would take minutes at 10,000).
-    const conn = presence.em.getConnection();
     for (let i = 0; i < fans.length; i += 1000) {
       const chunk = fans.slice(i, i + 1000);
-      await conn.execute(
-        `insert into party_member (id, party_id, user_id, role, status, muted, joined_at) values ${chunk.map(() => "(?, ?, ?, 'MEMBER', 'ACTIVE', false, now())").join(', ')}`,
+      await db.query(
+        `insert into ${inPresence('party_member')} (id, party_id, user_id, role, status, muted, joined_at) values ${chunk.map((_, j) => `($${3 * j + 1}, $${3 * j + 2}, $${3 * j + 3}, 'MEMBER', 'ACTIVE', false, now())`).join(', ')}`,
         chunk.flatMap((f) => [randomUUID(), partyId, f.userId]),
-        'run',
       );
     }
     global.gc?.();
@@ -198,7 +292,9 @@ async function main(): Promise<void> {
               next: (value) => {
                 const e = value.data?.partyEvents;
                 if (e?.__typename !== 'PlaybackChanged' || !e.state) {
-                  if (value.errors) failed++;
+                  if (value.errors) {
+                    if (!failed++) console.log('first error:', JSON.stringify(value.errors));
+                  }
                   return;
                 }
                 const at = performance.now();
@@ -207,7 +303,9 @@ async function main(): Promise<void> {
                 received.set(e.state.version, list);
                 if (waiting && e.state.version === waiting.version && list.length >= waiting.count) waiting.done();
               },
-              error: () => failed++,
+              error: (err: unknown) => {
+                if (!failed++) console.log('first error:', err instanceof Error ? err.message : JSON.stringify(err));
+              },
               complete: () => undefined,
             },
           ),
@@ -218,10 +316,11 @@ async function main(): Promise<void> {
     // Every stream open at presence before the first event.
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const [row] = await presence.em
-        .getConnection()
-        .execute<Array<{ n: string }>>('select count(*) as n from presence_session where party_id = ?', [partyId]);
-      if (Number(row.n) >= n) break;
+      const {
+        rows: [row],
+      } = await db.query<{ n: string }>(`select count(*) as n from ${inPresence('presence_session')} where party_id = $1`, [partyId]);
+      // Counted at presence, and admitted at the gateway: no admission still on its way.
+      if (Number(row.n) >= n && (await gatewayGauge(`http://127.0.0.1:${gatewayPort}/metrics`, 'gateway_subscriptions_awaiting_admission')) === 0) break;
       if (Date.now() > deadline) throw new Error(`only ${row.n} of ${n} streams opened (${failed} failed)`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -231,6 +330,7 @@ async function main(): Promise<void> {
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
 
     const latencies: number[] = [];
+    const perEvent: string[] = [];
     let missing = 0;
     let version = 1;
     for (let i = 0; i < EVENTS; i++) {
@@ -249,6 +349,8 @@ async function main(): Promise<void> {
       const times = received.get(target) ?? [];
       missing += n - times.length;
       for (const t of times) latencies.push(t - t0);
+      const last = times.length ? Math.max(...times) - t0 : NaN;
+      perEvent.push(`${(Math.min(...times) - t0).toFixed(0)}–${last.toFixed(0)}`);
       waiting = undefined;
     }
     clearInterval(sampler);
@@ -270,7 +372,7 @@ async function main(): Promise<void> {
     };
     console.log(
       `${String(n).padStart(6)} subscribers, ${selection.padEnd(30)} p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, max ${row.max.toFixed(0)} ms, ` +
-        `missing ${missing}; gateway RSS ${idle.toFixed(0)} → ${withSubscribers.toFixed(0)} MB (peak ${peak.toFixed(0)}), heap ${heap.toFixed(0)} MB; ${started} subscribed, ${failed} failed`,
+        `missing ${missing} (first–last delivery of each event, ms: ${perEvent.join(', ')}); gateway RSS ${idle.toFixed(0)} → ${withSubscribers.toFixed(0)} MB (peak ${peak.toFixed(0)}), heap ${heap.toFixed(0)} MB; ${started} subscribed, ${failed} failed`,
     );
     // Let the streams close before the next round.
     await new Promise((r) => setTimeout(r, 1000));
@@ -281,13 +383,15 @@ async function main(): Promise<void> {
   const table = rows
     .map(
       (r) =>
-        `| ${r.subscribers.toLocaleString('en')} | ${r.selection} | ${r.p50.toFixed(0)} ms | **${r.p99.toFixed(0)} ms** | ${r.max.toFixed(0)} ms | ${r.missing} | ${r.rssIdleMb.toFixed(0)} MB | **${r.rssMb.toFixed(0)} MB** | ${r.rssPeakMb.toFixed(0)} MB | ${r.heapMb.toFixed(0)} MB |`,
+        `| ${r.subscribers.toLocaleString('en')} | ${r.selection} | ${r.p50.toFixed(0)} ms | **${r.p99.toFixed(0)} ms** | ${r.max.toFixed(0)} ms | ${r.missing} | ${r.rssIdleMb.toFixed(0)} MB | **${r.rssMb.toFixed(0)} MB** | ${r.rssPeakMb.toFixed(0)} MB | ${Number.isNaN(r.heapMb) ? '–' : `${r.heapMb.toFixed(0)} MB`} |`,
     )
     .join('\n');
-  const goal = rows.find((r) => r.subscribers === 10_000 && r.selection === 'presence fields');
-  const verdict = goal
-    ? `10,000 subscribers, presence fields: p99 ${goal.p99.toFixed(0)} ms (goal ≤ 250 ms: ${goal.p99 <= 250 ? 'met' : '**not met**'}), ${goal.rssPeakMb.toFixed(0)} MB at peak (goal ≤ 300 MB: ${goal.rssPeakMb <= 300 ? 'met' : '**not met**'}).`
-    : 'The 10,000-subscriber run was not part of this measurement.';
+  const verdicts = (Object.keys(SELECTIONS) as SelectionName[]).map((selection) => {
+    const goal = rows.find((r) => r.subscribers === 10_000 && r.selection === selection);
+    if (!goal) return `10,000 subscribers, ${selection}: not part of this measurement.`;
+    return `10,000 subscribers, ${selection}: p99 ${goal.p99.toFixed(0)} ms (goal ≤ 250 ms: ${goal.p99 <= 250 ? 'met' : '**not met**'}), ${goal.rssPeakMb.toFixed(0)} MB at peak (goal ≤ 300 MB: ${goal.rssPeakMb <= 300 ? 'met' : '**not met**'}).`;
+  });
+  const verdict = verdicts.join('\n');
   writeSection(
     '## Subscriptions: fan-out through one gateway',
     `\`npm run bench -- subscriptions\`: N fans of one party, each with its own access token and
@@ -297,10 +401,12 @@ receiving the \`PlaybackChanged\` (the mutation's commit, Redis pub/sub, presenc
 the gateway's upstream connection, the fan's socket); all ${EVENTS} × N deliveries are counted.
 Each measurement has a fresh gateway process; its memory is the resident set: idle (before the fans connect), with
 the N subscriptions open, and the peak while events were delivered; heap is V8's used heap
-at the end. The fans (clients), presence and identity share the other process, on the same
-2 cores. "With displayName" needs identity for each fan's stream: one entity fetch per fan
-per event, with that fan's identity (see docs/decisions/0008-subscriptions-through-the-gateway.md),
-so it is measured up to ${DISPLAY_NAME_UP_TO.toLocaleString('en')} fans.
+at the end. Presence runs in a process of its own; the fans (clients) and identity share a
+third, all on the same 2 cores. \`partyEvents\` is \`@callerIndependent\`: the gateway takes
+each event from one upstream stream and admits each fan through a stream of its own
+(docs/decisions/0029-shared-subscription-delivery.md). "With displayName" needs identity: one
+entity fetch per event for all fans with the same roles and scopes, since \`displayName\` is
+marked \`@callerIndependent\` too.
 Backing: ${backing}.
 
 | subscribers | selection | p50 | p99 | max | missing | gateway RSS idle | with subscribers | peak | heap |

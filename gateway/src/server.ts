@@ -215,10 +215,26 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   });
   new Gauge({
     name: 'gateway_upstream_subscription_streams',
-    help: 'Upstream subscription streams to subgraphs (identical subscriptions of one caller share one)',
+    help: 'Upstream subscription streams of events to subgraphs (one per document and variables for a @callerIndependent field, else per caller)',
     registers: [handle.metrics.registry],
     collect() {
       this.set(subscriptions.stats().upstreamStreams);
+    },
+  });
+  new Gauge({
+    name: 'gateway_upstream_admission_streams',
+    help: 'Upstream admission streams: one per subscriber of a shared stream, carrying no events',
+    registers: [handle.metrics.registry],
+    collect() {
+      this.set(subscriptions.stats().admissions);
+    },
+  });
+  new Gauge({
+    name: 'gateway_subscriptions_awaiting_admission',
+    help: 'Subscribers of shared streams that the owning subgraph has not admitted yet (their events are held)',
+    registers: [handle.metrics.registry],
+    collect() {
+      this.set(subscriptions.stats().awaitingAdmission);
     },
   });
   if (shared) {

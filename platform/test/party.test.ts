@@ -88,6 +88,37 @@ describe('party events through the gateway', () => {
     await eventually(() => platform.gateway.subscriptions.stats().upstreamStreams === before.upstreamStreams);
   });
 
+  it('serves every member from one upstream stream, admits each on its own, and fetches a field that depends on the caller per caller', async () => {
+    const [ana, ben, cleo] = await Promise.all([fan('Ana Shared'), fan('Ben Shared'), fan('Cleo Shared')]);
+    const id = await party(ana, ben, cleo);
+    const query = `subscription($p: ID!) { partyEvents(partyId: $p) {
+      __typename ... on PlaybackChanged { state { version } by { id displayName } }
+      ... on MemberUpdated { member { online user { id email } } } } }`;
+    const before = platform.gateway.subscriptions.stats();
+    const benSees = new Events(as(ben), query, { p: id });
+    const cleoSees = new Events(as(cleo), query, { p: id });
+    const online = (who: Fan) => (e: Loose) => e.__typename === 'MemberUpdated' && e.member.user.id === who.id && e.member.online;
+    // Each member is told of the other coming online; an email is seen only by its owner.
+    const [benOnCleo, cleoOnCleo] = await Promise.all([benSees.next(online(cleo)), cleoSees.next(online(cleo))]);
+    expect(benOnCleo.member.user.email).toBeNull();
+    expect(cleoOnCleo.member.user.email).toEqual(expect.stringContaining('@'));
+    expect((await benSees.next(online(ben))).member.user.email).toEqual(expect.stringContaining('@'));
+    await eventually(() => platform.gateway.subscriptions.stats().subscriptions === before.subscriptions + 2);
+    const open = platform.gateway.subscriptions.stats();
+    expect(open.upstreamStreams).toBe(before.upstreamStreams + 1);
+    expect(open.admissions).toBe(before.admissions + 2);
+    await control(ana, id, 'PLAY', 1);
+    for (const s of [benSees, cleoSees]) {
+      expect(await s.next((e) => e.__typename === 'PlaybackChanged')).toEqual({ __typename: 'PlaybackChanged', state: { version: 2 }, by: { id: ana.id, displayName: 'Ana Shared' } });
+      expect(s.errors).toEqual([]);
+      s.stop();
+    }
+    await eventually(() => {
+      const now = platform.gateway.subscriptions.stats();
+      return now.upstreamStreams === before.upstreamStreams && now.admissions === before.admissions;
+    });
+  });
+
   it('runs a subscription with its variables coerced, defaults applied, and shares the stream whether a default was sent or not', async () => {
     const [ana, ben, cleo] = await Promise.all([fan('Ana Defaults'), fan('Ben Defaults'), fan('Cleo Defaults')]);
     const id = await party(ana, ben, cleo);

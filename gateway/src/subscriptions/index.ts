@@ -24,6 +24,7 @@ export const DEFAULT_SUBSCRIPTION_SETTINGS: SubscriptionSettings = {
   connectionInitWaitMs: 5_000,
   maxQueuedEvents: 500,
   maxRetryDelayMs: 5_000,
+  endAfterWaitMs: 5_000,
   trustProxy: 0,
 };
 
@@ -89,8 +90,8 @@ export class SubscriptionLayer {
     });
   }
 
-  /** Connections open now, the client subscriptions on them, and the upstream streams that serve those. */
-  stats(): { clients: number; subscriptions: number; upstreamStreams: number } {
+  /** Connections open now, the client subscriptions on them, the upstream streams that serve those, and the admission streams of shared ones. */
+  stats(): { clients: number; subscriptions: number; upstreamStreams: number; admissions: number; awaitingAdmission: number } {
     return { clients: this.socket?.clients ?? 0, ...this.streams.stats() };
   }
 

@@ -4,6 +4,7 @@ import { QueryPlanner, type FetchNode, type PlanNode } from '@apollo/query-plann
 import { MAX_DOCUMENT_TOKENS, checkLimits, checkLiterals, type OperationLimits } from '@frontrow/kit';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
+import { completionSharing, sharedRootField, type CompletionSharing } from './sharing';
 
 export type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -19,6 +20,13 @@ export interface PreparedSubscription {
   rest?: PlanNode;
   /** The operation as @apollo/gateway's executor reads it. */
   operationContext: OperationContext;
+  /**
+   * The root field is `@callerIndependent`: one upstream stream serves every caller,
+   * each admitted by the subgraph through a stream of its own (kit delivery.ts).
+   */
+  shared: boolean;
+  /** Who one event's completion can serve. */
+  completion: CompletionSharing;
 }
 
 /** At most this many documents and plans are remembered (the oldest dropped first). */
@@ -37,6 +45,7 @@ export class Operations {
   readonly supergraphSchema: GraphQLSchema;
   readonly apiSchema: Schema;
   private readonly planner: QueryPlanner;
+  private readonly supergraph: Supergraph;
   private readonly documents = new Map<string, DocumentNode>();
   private readonly plans = new Map<string, PreparedSubscription>();
 
@@ -45,6 +54,7 @@ export class Operations {
     private readonly limits: OperationLimits,
   ) {
     const supergraph = Supergraph.build(supergraphSdl);
+    this.supergraph = supergraph;
     this.apiSchema = supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema();
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
@@ -94,7 +104,8 @@ export class Operations {
       this.plans.set(key, cached);
       return cached;
     }
-    if (!getOperationAST(document, operationName)) throw new GraphQLError('Name the operation to run.', { extensions: { code: 'BAD_USER_INPUT' } });
+    const operation = getOperationAST(document, operationName);
+    if (!operation) throw new GraphQLError('Name the operation to run.', { extensions: { code: 'BAD_USER_INPUT' } });
     const plan = this.planner.buildQueryPlan(operationFromDocument(this.apiSchema, document, { operationName }));
     if (plan.node?.kind !== 'Subscription') throw new Error('the query planner produced no subscription plan');
     const prepared: PreparedSubscription = {
@@ -104,6 +115,8 @@ export class Operations {
       primary: plan.node.primary,
       rest: plan.node.rest,
       operationContext: buildOperationContext({ schema: this.schema, operationDocument: document, operationName }),
+      shared: sharedRootField(this.supergraph.schema, operation),
+      completion: completionSharing(this.supergraph.schema, plan.node.rest),
     };
     remember(this.plans, key, prepared);
     return prepared;

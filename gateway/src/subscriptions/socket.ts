@@ -70,6 +70,8 @@ export class SocketServer {
           }
           ctx.extra.principal = principal;
           ctx.extra.clientIp = clientIpOf(ctx.extra.request, settings.trustProxy);
+          // Nothing reads the upgrade request again: it is not kept for as long as the connection lives.
+          (ctx.extra as { request?: IncomingMessage }).request = undefined;
           this.acknowledged++;
           if (principal?.expiresAt) {
             // No one keeps listening on a dead credential: at expiry the socket closes,
@@ -86,11 +88,16 @@ export class SocketServer {
         },
         onSubscribe: async (ctx, id, payload) => {
           const requestId = `ws-${id}`;
+          const principal = ctx.extra.principal ?? null;
+          let log: Logger | undefined;
           const context: GatewayContext = {
-            principal: ctx.extra.principal ?? null,
+            principal,
             clientIp: ctx.extra.clientIp ?? 'unknown',
             requestId,
-            log: logger.child({ requestId, userId: ctx.extra.principal?.userId }),
+            // Made when something is logged: a subscription that lives for hours mostly logs nothing.
+            get log() {
+              return (log ??= logger.child({ requestId, userId: principal?.userId }));
+            },
           };
           try {
             await opts.admit?.(context);

@@ -1,15 +1,17 @@
-import type { Logger, Principal } from '@frontrow/kit';
+import { DELIVERY_EXTENSION, EVENT_ID_EXTENSION, type DeliveryNotice, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../datasource';
 import type { EventCompleter } from './completion';
 import { asGraphQLError, type PreparedSubscription } from './operations';
-import type { UpstreamPool } from './upstream';
+import type { UpstreamPool, UpstreamRequest } from './upstream';
 
 export interface StreamSettings {
   /** Events queued for a client that reads slower than they come; beyond it the client is dropped. */
   maxQueuedEvents: number;
   /** Longest wait between attempts to re-open an upstream stream after its subgraph went away. */
   maxRetryDelayMs: number;
+  /** How long a subscriber whose stream the subgraph ended waits for the event it ends after (shared delivery). */
+  endAfterWaitMs: number;
 }
 
 interface StreamDeps {
@@ -19,11 +21,17 @@ interface StreamDeps {
   logger: Logger;
 }
 
+type UpstreamResult = FormattedExecutionResult<Record<string, unknown>>;
+
 /**
- * Identical subscriptions of one caller (same document, coerced variables and
- * principal) share one upstream stream; subscriptions of different callers never do
- * (authorization and presence are per member in the owning subgraph, and entity
- * fetches run with each caller's identity).
+ * The upstream streams behind the gateway's subscriptions.
+ *
+ * A subscription whose root field is `@callerIndependent` (party events) is delivered
+ * from one upstream stream per document and variables, whoever subscribed: the
+ * gateway opens it as itself, and each subscriber is admitted, and later ended, by an
+ * admission stream of its own with its own identity (kit delivery.ts). Every other
+ * subscription is shared only by identical subscriptions of one caller (same
+ * document, coerced variables and principal).
  */
 export class SharedStreams {
   private readonly streams = new Map<string, SharedStream>();
@@ -32,24 +40,30 @@ export class SharedStreams {
 
   join(prepared: PreparedSubscription, variables: Record<string, unknown>, caller: GatewayContext): AsyncIterableIterator<ExecutionResult> {
     const variablesKey = stableJson(variables);
-    const key = [principalKey(caller.principal), prepared.key, variablesKey].join('\n');
+    const key = [prepared.shared ? '(shared)' : principalKey(caller.principal), prepared.key, variablesKey].join('\n');
     let stream = this.streams.get(key);
     if (!stream) {
-      const created = new SharedStream(this.deps, prepared, variables, variablesKey, caller, () => {
+      const created = new SharedStream(this.deps, prepared, variables, variablesKey, prepared.shared ? null : caller, () => {
         if (this.streams.get(key) === created) this.streams.delete(key);
       });
       this.streams.set(key, created);
       created.open();
       stream = created;
     }
-    return stream.join();
+    return stream.join(caller);
   }
 
-  /** Client subscriptions open now, and the upstream streams that serve them. */
-  stats(): { subscriptions: number; upstreamStreams: number } {
+  /** Client subscriptions open now, the upstream event streams that serve them, and the admission streams of shared ones. */
+  stats(): { subscriptions: number; upstreamStreams: number; admissions: number; awaitingAdmission: number } {
     let subscriptions = 0;
-    for (const s of this.streams.values()) subscriptions += s.size;
-    return { subscriptions, upstreamStreams: this.streams.size };
+    let admissions = 0;
+    let awaitingAdmission = 0;
+    for (const s of this.streams.values()) {
+      subscriptions += s.size;
+      admissions += s.admissions;
+      awaitingAdmission += s.awaitingAdmission();
+    }
+    return { subscriptions, upstreamStreams: this.streams.size, admissions, awaitingAdmission };
   }
 
   endAll(): void {
@@ -57,49 +71,71 @@ export class SharedStreams {
   }
 }
 
-/** A client's end of a shared stream: events queued until the client reads them. */
+/**
+ * A client's end of a stream: events queued until the client reads them. A
+ * subscriber of a shared stream is held until its admission arrives: what comes
+ * before waits in the queue, and is dropped if the subgraph refuses it.
+ */
 class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: ExecutionResult[] = [];
   private waiting?: (r: IteratorResult<ExecutionResult>) => void;
   private done = false;
+  /** Shared delivery: the admission stream, and the event id after which this subscriber ends. */
+  stopAdmission?: () => void;
+  endsAfter?: string;
+  endTimer?: NodeJS.Timeout;
 
   constructor(
+    readonly caller: GatewayContext,
     private readonly limit: number,
+    private held: boolean,
     private readonly onLeave: (s: Subscriber) => void,
   ) {}
 
+  get admitted(): boolean {
+    return !this.held;
+  }
+
   push(result: ExecutionResult): void {
     if (this.done) return;
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w({ value: result, done: false });
-      return;
-    }
     if (this.queue.length >= this.limit) {
       // A client this far behind is gone or hopeless; it resubscribes and reads a snapshot.
-      this.queue.length = 0;
-      this.queue.push({ errors: [new GraphQLError('Too many undelivered events: the subscription ended.', { extensions: { code: 'RATE_LIMITED' } })] });
-      this.finish();
+      this.fail(new GraphQLError('Too many undelivered events: the subscription ended.', { extensions: { code: 'RATE_LIMITED' } }));
       return;
     }
     this.queue.push(result);
+    this.flush();
   }
 
-  /** Ends after what is queued has been read. */
+  /** The subgraph admitted the caller: what was held goes out. */
+  admit(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.flush();
+  }
+
+  /** Ends with these errors as the last thing the client reads, whatever was held or queued. */
+  fail(...errors: GraphQLError[]): void {
+    if (this.done) return;
+    this.queue.length = 0;
+    this.queue.push({ errors });
+    this.held = false;
+    this.finish();
+  }
+
+  /** Ends after what is queued has been read (what is still held is dropped). */
   finish(): void {
     if (this.done) return;
     this.done = true;
+    if (this.endTimer) clearTimeout(this.endTimer);
+    this.stopAdmission?.();
     this.onLeave(this);
-    if (this.waiting && !this.queue.length) {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w({ value: undefined, done: true });
-    }
+    if (this.held) this.queue.length = 0;
+    this.flush();
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.queue.length && !this.held) return Promise.resolve({ value: this.queue.shift()!, done: false });
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.waiting = resolve));
   }
@@ -113,9 +149,28 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
     return this;
   }
+
+  /** Hands a reader that is waiting what it may have now: the next event, or the end. */
+  private flush(): void {
+    const w = this.waiting;
+    if (!w) return;
+    if (this.queue.length && !this.held) {
+      this.waiting = undefined;
+      w({ value: this.queue.shift()!, done: false });
+    } else if (this.done) {
+      this.waiting = undefined;
+      w({ value: undefined, done: true });
+    }
+  }
 }
 
-/** One upstream subscription and the clients it serves. */
+/** Event ids a shared stream remembers having delivered, for subscribers told to end after one. */
+const RECENT_EVENTS = 64;
+
+/**
+ * One upstream subscription and the clients it serves. `owner` is the caller the
+ * stream is opened for; null for a shared stream, which the gateway opens as itself.
+ */
 class SharedStream {
   private readonly subscribers = new Set<Subscriber>();
   private stopUpstream?: () => void;
@@ -123,23 +178,38 @@ class SharedStream {
   private attempts = 0;
   private retry?: NodeJS.Timeout;
   private ended = false;
+  private readonly recent: string[] = [];
+  private readonly request: UpstreamRequest;
+  admissions = 0;
 
   constructor(
     private readonly deps: StreamDeps,
     private readonly prepared: PreparedSubscription,
     private readonly variables: Record<string, unknown>,
     private readonly variablesKey: string,
-    private readonly caller: GatewayContext,
+    private readonly owner: GatewayContext | null,
     private readonly onEnd: () => void,
-  ) {}
+  ) {
+    const { primary } = prepared;
+    const upstreamVariables: Record<string, unknown> = {};
+    for (const name of primary.variableUsages ?? []) if (name in variables) upstreamVariables[name] = variables[name];
+    this.request = { query: primary.operation, operationName: primary.operationName, variables: upstreamVariables };
+  }
 
   get size(): number {
     return this.subscribers.size;
   }
 
-  join(): Subscriber {
-    const s = new Subscriber(this.deps.settings.maxQueuedEvents, (gone) => this.leave(gone));
+  awaitingAdmission(): number {
+    let n = 0;
+    for (const s of this.subscribers) if (!s.admitted) n++;
+    return n;
+  }
+
+  join(caller: GatewayContext): Subscriber {
+    const s = new Subscriber(caller, this.deps.settings.maxQueuedEvents, !this.owner, (gone) => this.leave(gone));
     this.subscribers.add(s);
+    if (!this.owner) this.admit(s, 0);
     return s;
   }
 
@@ -150,13 +220,9 @@ class SharedStream {
 
   open(): void {
     if (this.ended) return;
-    const { primary } = this.prepared;
-    const variables: Record<string, unknown> = {};
-    for (const name of primary.variableUsages ?? []) if (name in this.variables) variables[name] = this.variables[name];
-    const request = { query: primary.operation, operationName: primary.operationName, variables };
-    const caller = { principal: this.caller.principal, clientIp: this.caller.clientIp };
+    const caller = this.owner ? { principal: this.owner.principal, clientIp: this.owner.clientIp } : { principal: null };
     this.deps.upstream
-      .subscribe(primary.serviceName, request, caller, {
+      .subscribe(this.prepared.primary.serviceName, this.request, caller, {
         next: (result) => {
           this.attempts = 0;
           this.chain = this.chain
@@ -174,7 +240,7 @@ class SharedStream {
           // The subgraph ended it (a kicked member, a deleted party): so do the clients, after what is on its way.
           this.chain = this.chain.then(() => this.end());
         },
-      })
+      }, this.owner ? undefined : 'shared')
       .then(
         (stop) => {
           if (this.ended) stop();
@@ -184,16 +250,111 @@ class SharedStream {
       );
   }
 
-  private async deliver(result: FormattedExecutionResult<Record<string, unknown>>): Promise<void> {
-    const errors = (result.errors ?? []).map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }));
-    let out: ExecutionResult;
-    if (!result.data) {
-      out = { errors };
-    } else {
-      const completed = await this.deps.completer.complete(this.prepared, result.data, this.variables, this.variablesKey, this.caller);
-      out = errors.length ? { ...completed, errors: [...errors, ...(completed.errors ?? [])] } : completed;
+  /**
+   * A subscriber's admission stream (shared delivery): the subgraph checks the caller
+   * as for any subscription, then sends notices only. A lost connection re-opens it
+   * (the caller stays subscribed); a refusal ends the subscriber with the refusal.
+   */
+  private admit(s: Subscriber, attempt: number): void {
+    if (this.ended) return;
+    let open = true;
+    this.admissions++;
+    const closed = () => {
+      if (!open) return false;
+      open = false;
+      this.admissions--;
+      return true;
+    };
+    const caller = { principal: s.caller.principal, clientIp: s.caller.clientIp };
+    let stop: (() => void) | undefined;
+    s.stopAdmission = () => {
+      if (closed()) stop?.();
+    };
+    this.deps.upstream
+      .subscribe(this.prepared.primary.serviceName, this.request, caller, {
+        next: (result) => {
+          const notice = result.extensions?.[DELIVERY_EXTENSION] as DeliveryNotice | undefined;
+          if (!notice && result.errors?.length) {
+            // Refused where it subscribes (not a member, not signed in): graphql-ws sends that as a result, then completes.
+            if (closed()) s.fail(...result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
+            return;
+          }
+          if (notice?.admitted) s.admit();
+          if (notice?.endsAfter) {
+            s.admit();
+            this.endAfter(s, notice.endsAfter);
+          }
+        },
+        error: (err) => {
+          if (!closed()) return;
+          if (Array.isArray(err)) {
+            s.fail(...err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions })));
+            return;
+          }
+          // The subgraph went away: ask again (with jitter: every subscriber of the stream asks at once).
+          const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
+          const retry = setTimeout(() => {
+            if (this.subscribers.has(s)) this.admit(s, attempt + 1);
+          }, delay);
+          s.stopAdmission = () => clearTimeout(retry);
+        },
+        complete: () => {
+          if (!closed()) return;
+          // The subgraph ended this caller's stream: after the event it named, or after what is on its way.
+          if (!s.endsAfter) this.chain = this.chain.then(() => s.finish());
+        },
+      }, 'admission')
+      .then(
+        (stopIt) => {
+          stop = stopIt;
+          if (!open) stopIt();
+        },
+        (e: unknown) => {
+          if (closed()) s.fail(asGraphQLError(e));
+        },
+      );
+  }
+
+  /** The subscriber ends once the event `eventId` has reached it (at once if it already has). */
+  private endAfter(s: Subscriber, eventId: string): void {
+    if (this.recent.includes(eventId)) {
+      this.chain = this.chain.then(() => s.finish());
+      return;
     }
-    for (const s of this.subscribers) s.push(out);
+    s.endsAfter = eventId;
+    // The event may never come (the shared stream was re-opening when it was sent).
+    s.endTimer = setTimeout(() => s.finish(), this.deps.settings.endAfterWaitMs);
+    s.endTimer.unref();
+  }
+
+  private async deliver(result: UpstreamResult): Promise<void> {
+    const eventId = result.extensions?.[EVENT_ID_EXTENSION];
+    const errors = (result.errors ?? []).map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }));
+    if (!result.data) {
+      for (const s of this.subscribers) s.push({ errors });
+    } else {
+      // One completion per group of subscribers it can serve (operations.ts, sharing.ts).
+      const groups = new Map<string, Subscriber[]>();
+      for (const s of this.subscribers) {
+        const key = this.prepared.completion === 'event' ? '' : this.prepared.completion === 'access' ? accessKey(s.caller.principal) : principalKey(s.caller.principal);
+        const group = groups.get(key);
+        if (group) group.push(s);
+        else groups.set(key, [s]);
+      }
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const caller = this.owner ?? group[0].caller;
+          const completed = await this.deps.completer.complete(this.prepared, result.data!, this.variables, this.variablesKey, caller);
+          const out = errors.length ? { ...completed, errors: [...errors, ...(completed.errors ?? [])] } : completed;
+          for (const s of group) s.push(out);
+        }),
+      );
+    }
+    if (typeof eventId === 'string') {
+      this.recent.push(eventId);
+      if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+      for (const s of this.subscribers) if (s.endsAfter === eventId) s.finish();
+    }
   }
 
   private upstreamFailed(err: unknown): void {
@@ -211,7 +372,7 @@ class SharedStream {
   }
 
   private failAll(...errors: GraphQLError[]): void {
-    for (const s of this.subscribers) s.push({ errors });
+    for (const s of [...this.subscribers]) s.fail(...errors);
     this.end();
   }
 
@@ -228,7 +389,13 @@ class SharedStream {
 
 function principalKey(p: Principal | null): string {
   if (!p) return 'anonymous';
-  return `${p.kind}:${p.apiKeyId ?? p.userId}:${[...p.roles].sort().join(',')}:${[...p.scopes].sort().join(',')}`;
+  return `${p.kind}:${p.apiKeyId ?? p.userId}:${accessKey(p)}`;
+}
+
+/** What decides whether a caller may read a `@callerIndependent` field: its kind, roles and scopes, not who it is. */
+function accessKey(p: Principal | null): string {
+  if (!p) return 'anonymous';
+  return `${p.kind}:${[...p.roles].sort().join(',')}:${[...p.scopes].sort().join(',')}`;
 }
 
 function stableJson(value: unknown): string {

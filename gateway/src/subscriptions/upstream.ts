@@ -1,4 +1,4 @@
-import { PRINCIPAL_HEADER, signCaller, type Caller } from '@frontrow/kit';
+import { DELIVERY_EXTENSION, PRINCIPAL_HEADER, signCaller, type Caller, type DeliveryMode } from '@frontrow/kit';
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -29,12 +29,21 @@ export class UpstreamPool {
   /**
    * Starts a subscription on the subgraph for the caller; resolves to what stops it.
    * A lost connection is an `error` that is not an array: the caller re-opens. An
-   * array is the subgraph's refusal of the operation itself.
+   * array is the subgraph's refusal of the operation itself. `delivery` asks for a
+   * shared stream or an admission stream (kit delivery.ts).
    */
-  async subscribe(serviceName: string, request: UpstreamRequest, caller: Caller, sink: Sink<FormattedExecutionResult<Record<string, unknown>>>): Promise<() => void> {
+  async subscribe(
+    serviceName: string,
+    request: UpstreamRequest,
+    caller: Caller,
+    sink: Sink<FormattedExecutionResult<Record<string, unknown>>>,
+    delivery?: DeliveryMode,
+  ): Promise<() => void> {
     const client = this.client(serviceName);
     const signed = await signCaller(caller, this.principalSecret);
-    return client.subscribe<Record<string, unknown>>({ ...request, extensions: { [PRINCIPAL_HEADER]: signed } }, sink);
+    const extensions: Record<string, unknown> = { [PRINCIPAL_HEADER]: signed };
+    if (delivery) extensions[DELIVERY_EXTENSION] = delivery;
+    return client.subscribe<Record<string, unknown>>({ ...request, extensions }, sink);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
+import { CALLER_INDEPENDENT_SCHEMA, SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { ApiKeyResolver } from './api-key.resolver';
@@ -9,9 +9,9 @@ import { referenceResolvers } from './reference';
 
 export function buildIdentitySchema(): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [UserResolver, AuthResolver, DeviceResolver, ApiKeyResolver], scalarsMap: SCALARS_MAP },
+    { resolvers: [UserResolver, AuthResolver, DeviceResolver, ApiKeyResolver], scalarsMap: SCALARS_MAP, directives: CALLER_INDEPENDENT_SCHEMA.directives },
     referenceResolvers,
-    { name: 'identity' },
+    { name: 'identity', ...CALLER_INDEPENDENT_SCHEMA.settings },
   );
 }
 

@@ -1,4 +1,5 @@
 import { createMethodMiddlewareDecorator, getMetadataStorage } from 'type-graphql';
+import type { DeliveryMode } from './delivery';
 import { ForbiddenError } from './errors';
 import { hasRole, requirePrincipal, type Principal, type RoleName } from './principal';
 
@@ -83,7 +84,10 @@ function ruleOf(target: ResolverClass, method: string): AccessRule | undefined {
  * with the same rule object.
  */
 export function Access(rule: AccessRule): MethodDecorator {
-  const middleware = createMethodMiddlewareDecorator<{ principal?: Principal | null }>(async ({ context }, next) => {
+  const middleware = createMethodMiddlewareDecorator<{ principal?: Principal | null; delivery?: DeliveryMode }>(async ({ context, info }, next) => {
+    // The events of a shared stream go to subscribers each admitted under this rule by
+    // a stream of their own (delivery.ts); the stream itself is the gateway's.
+    if (context.delivery === 'shared' && info.operation.operation === 'subscription') return next();
     enforceAccess(rule, context.principal);
     return next();
   });

@@ -24,6 +24,7 @@ export * from './relay';
 export * from './ids';
 export * from './graphql-ws';
 export * from './subscriptions';
+export * from './delivery';
 export * from './subgraph';
 export * from './loop';
 export * from './tracing';

@@ -1,4 +1,5 @@
 import type { BusTransport } from './bus';
+import type { DeliveryMode } from './delivery';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,8 @@ export interface RequestBase {
   clientIp: string;
   requestId: string;
   log: Logger;
+  /** A subscription's delivery mode, when the gateway asked for one (delivery.ts). */
+  delivery?: DeliveryMode;
 }
 
 /**

@@ -1,11 +1,24 @@
 import type { Server } from 'node:http';
-import { subscribe as graphqlSubscribe, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import {
+  parse,
+  subscribe as graphqlSubscribe,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
 import { WebSocketServer } from 'ws';
+import { deliveryModeOf } from './delivery';
 import { formatError } from './errors';
 import { useServer } from './graphql-ws';
 import type { Logger } from './logger';
 import { PRINCIPAL_HEADER, verifyCaller, type Principal } from './principal';
 import type { RequestBase } from './server';
+
+/** Documents a subgraph's WebSocket remembers, parsed (the oldest dropped first). */
+const DOCUMENT_CACHE_SIZE = 200;
 
 /** What the gateway sends in `connection_init`: the caller it verified, signed for this hop. */
 export interface SubgraphConnectionParams extends Record<string, unknown> {
@@ -41,9 +54,29 @@ export function attachSubgraphWebSocket(server: Server, opts: SubgraphWebSocketO
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const format = (e: GraphQLError) => formatError(e.toJSON(), e, { exposeInternals: opts.exposeInternals });
   let connections = 0;
+  // The gateway sends the same few documents for thousands of callers (one admission
+  // stream per party member): each text is parsed and validated once.
+  const documents = new Map<string, DocumentNode>();
+  const valid = new WeakSet<DocumentNode>();
   const disposable = useServer<SubgraphConnectionParams, ConnectionExtra>(
     {
       schema: opts.schema,
+      parse(source) {
+        const text = typeof source === 'string' ? source : source.body;
+        let document = documents.get(text);
+        if (!document) {
+          document = parse(source);
+          documents.set(text, document);
+          if (documents.size > DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
+        }
+        return document;
+      },
+      validate(schema, document) {
+        if (valid.has(document)) return [];
+        const errors = validate(schema, document);
+        if (!errors.length) valid.add(document);
+        return errors;
+      },
       connectionInitWaitTimeout: 5000,
       async onConnect(ctx) {
         const header = ctx.connectionParams?.[PRINCIPAL_HEADER];
@@ -72,6 +105,7 @@ export function attachSubgraphWebSocket(server: Server, opts: SubgraphWebSocketO
           clientIp,
           requestId,
           log: opts.logger.child({ requestId, userId: principal?.userId }),
+          delivery: deliveryModeOf(payload.extensions),
         }) as object;
       },
       subscribe: (args) => (opts.subscribe ? opts.subscribe(args) : graphqlSubscribe(args)),

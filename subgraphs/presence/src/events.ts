@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Field, ID, Int, ObjectType, createUnionType } from 'type-graphql';
 import { ChatMessage } from './entities/chat-message.entity';
 import { PartyControlMode } from './entities/party.entity';
@@ -113,18 +114,31 @@ export function partyChannel(partyId: string): string {
   return `party:${partyId}`;
 }
 
-/** Dates cross Redis as ISO strings. */
+/**
+ * Dates cross Redis as ISO strings. Each event gets an id when it is published, the
+ * same on every instance that hears it: shared delivery names the event after which a
+ * member's stream ends (kit delivery.ts).
+ */
 export function encodeEvent(partyId: string, event: PartyEventPayload): string {
-  return JSON.stringify({ v: 1, partyId, event });
+  return JSON.stringify({ v: 1, id: randomUUID(), partyId, event });
 }
 
-export function decodeEvent(message: string): { partyId: string; event: PartyEventPayload } | null {
+const eventIds = new WeakMap<PartyEventPayload, string>();
+
+/** The id an event was published with (events decoded from a message without one have none). */
+export function eventIdOf(event: PartyEventPayload): string | undefined {
+  return eventIds.get(event);
+}
+
+export function decodeEvent(message: string): { partyId: string; event: PartyEventPayload; id?: string } | null {
   try {
     const parsed = JSON.parse(message, (key, value) =>
       DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value,
-    ) as { v?: number; partyId?: string; event?: PartyEventPayload };
+    ) as { v?: number; id?: string; partyId?: string; event?: PartyEventPayload };
     if (parsed.v !== 1 || typeof parsed.partyId !== 'string' || !parsed.event?.__typename) return null;
-    return { partyId: parsed.partyId, event: parsed.event };
+    const id = typeof parsed.id === 'string' ? parsed.id : undefined;
+    if (id) eventIds.set(parsed.event, id);
+    return { partyId: parsed.partyId, event: parsed.event, id };
   } catch {
     return null;
   }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ForbiddenError, NotFoundError, type KeyValueStore, type Logger } from '@frontrow/kit';
+import { DeliveryNoticeEvent, ForbiddenError, NotFoundError, type KeyValueStore, type Logger } from '@frontrow/kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PresenceSettings } from './context';
 import { Party } from './entities/party.entity';
 import { PartyRole, type PartyMember } from './entities/party-member.entity';
 import { decodeEvent, encodeEvent, memberData, partyChannel, type PartyEventPayload } from './events';
+
+/** What a stream yields: an event, or (on an admission stream) a notice about the caller's own stream. */
+export type StreamItem = PartyEventPayload | DeliveryNoticeEvent;
 import { activeMember, ensureHost } from './membership';
 
 /**
@@ -12,9 +15,9 @@ import { activeMember, ensureHost } from './membership';
  * ends it after what is queued has been delivered (a kicked member sees the kick);
  * `return()` (the client went away) ends it at once. Either way `onClose` runs once.
  */
-class EventStream implements AsyncIterableIterator<PartyEventPayload> {
-  private readonly queue: PartyEventPayload[] = [];
-  private waiter?: (result: IteratorResult<PartyEventPayload>) => void;
+class EventStream implements AsyncIterableIterator<StreamItem> {
+  private readonly queue: StreamItem[] = [];
+  private waiter?: (result: IteratorResult<StreamItem>) => void;
   private ending = false;
   private closed = false;
 
@@ -23,7 +26,7 @@ class EventStream implements AsyncIterableIterator<PartyEventPayload> {
     private readonly maxQueued = 1000,
   ) {}
 
-  push(event: PartyEventPayload): void {
+  push(event: StreamItem): void {
     if (this.closed || this.ending) return;
     if (this.waiter) {
       const w = this.waiter;
@@ -45,7 +48,7 @@ class EventStream implements AsyncIterableIterator<PartyEventPayload> {
     if (this.queue.length === 0) this.close();
   }
 
-  next(): Promise<IteratorResult<PartyEventPayload>> {
+  next(): Promise<IteratorResult<StreamItem>> {
     const event = this.queue.shift();
     if (event) return Promise.resolve({ value: event, done: false });
     if (this.ending || this.closed) {
@@ -57,16 +60,16 @@ class EventStream implements AsyncIterableIterator<PartyEventPayload> {
     });
   }
 
-  return(): Promise<IteratorResult<PartyEventPayload>> {
+  return(): Promise<IteratorResult<StreamItem>> {
     this.close();
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(): Promise<IteratorResult<PartyEventPayload>> {
+  throw(): Promise<IteratorResult<StreamItem>> {
     return this.return();
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<PartyEventPayload> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<StreamItem> {
     return this;
   }
 
@@ -197,8 +200,14 @@ export class PartyHub {
   /**
    * Opens a member's event stream. It listens before it checks membership, so a
    * kick that lands in between still ends it. Only active members get one.
+   *
+   * An admission stream (`admissionOnly`, kit delivery.ts) is the same check and the
+   * same session (the member is online while it is open), but it carries no events:
+   * the gateway delivers those from one shared stream. It yields `{ admitted }` once
+   * the member may listen, and `{ endsAfter }` with the id of the event that removed
+   * the member (kicked, or left), then ends.
    */
-  async openStream(partyId: string, userId: string): Promise<AsyncIterableIterator<PartyEventPayload>> {
+  async openStream(partyId: string, userId: string, admissionOnly = false): Promise<AsyncIterableIterator<StreamItem>> {
     if (this.stopped) throw new Error('presence is shutting down');
     const session: Session = { id: randomUUID(), partyId, userId, registered: false };
     const stream: EventStream = new EventStream(() => {
@@ -209,10 +218,10 @@ export class PartyHub {
       const decoded = this.decode(message);
       if (!decoded || decoded.partyId !== partyId) return;
       const event = decoded.event;
-      stream.push(event);
-      if ((event.__typename === 'MemberKicked' || event.__typename === 'MemberLeft') && event.member.userId === userId) {
-        stream.finish();
-      }
+      const ends = (event.__typename === 'MemberKicked' || event.__typename === 'MemberLeft') && event.member.userId === userId;
+      if (!admissionOnly) stream.push(event);
+      else if (ends) stream.push(new DeliveryNoticeEvent({ endsAfter: decoded.id }));
+      if (ends) stream.finish();
     });
     try {
       const em = this.em.fork();
@@ -231,9 +240,37 @@ export class PartyHub {
         );
       session.registered = true;
       await em.getConnection().execute('update party_member set disconnected_at = null where id = ?', [member.id], 'run');
+      if (admissionOnly) stream.push(new DeliveryNoticeEvent({ admitted: true }));
       if (others === 0 && this.announcesPresence(party.maxMembers)) {
         await this.publish(partyId, { __typename: 'MemberUpdated', member: memberData(member, true) });
       }
+    } catch (err) {
+      await stream.return();
+      throw err;
+    }
+    this.streams.add(stream);
+    return stream;
+  }
+
+  /**
+   * A party's events for the gateway to deliver to the members it admitted (kit
+   * delivery.ts): every event, once, for as long as the party exists. No member is
+   * checked here and no session is opened: each member's admission stream does that.
+   */
+  async openSharedStream(partyId: string): Promise<AsyncIterableIterator<StreamItem>> {
+    if (this.stopped) throw new Error('presence is shutting down');
+    const stream: EventStream = new EventStream(() => {
+      this.streams.delete(stream);
+      void this.track(unsubscribe.then((stop) => stop()));
+    });
+    const unsubscribe = this.kv.subscribe(partyChannel(partyId), (message) => {
+      const decoded = this.decode(message);
+      if (decoded?.partyId === partyId) stream.push(decoded.event);
+    });
+    try {
+      await unsubscribe;
+      const party = await this.em.fork().findOne(Party, { id: partyId });
+      if (!party) throw new NotFoundError('Party');
     } catch (err) {
       await stream.return();
       throw err;

@@ -1,4 +1,4 @@
-import { SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
+import { CALLER_INDEPENDENT_SCHEMA, SCALARS_MAP, buildFederatedSchema } from '@frontrow/kit';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import type { PubSub } from 'type-graphql';
@@ -29,9 +29,10 @@ export function buildPresenceSchema(): Promise<GraphQLSchema> {
       resolvers: [PartyResolver, PlaybackResolver, MemberResolver, ChatResolver, MessageReportResolver, SubscriptionResolver],
       scalarsMap: SCALARS_MAP,
       pubSub: unusedPubSub,
+      directives: CALLER_INDEPENDENT_SCHEMA.directives,
     },
     referenceResolvers,
-    { name: 'presence' },
+    { name: 'presence', ...CALLER_INDEPENDENT_SCHEMA.settings },
   );
 }
 

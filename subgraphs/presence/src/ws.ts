@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
-import { attachSubgraphWebSocket, type SubgraphWebSocketOptions } from '@frontrow/kit';
+import { DeliveryNoticeEvent, EVENT_ID_EXTENSION, attachSubgraphWebSocket, type SubgraphWebSocketOptions } from '@frontrow/kit';
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { PresenceContext } from './context';
+import { eventIdOf, type PartyEventPayload } from './events';
 
 /**
  * graphql-ws on presence's HTTP server (the kit's attachSubgraphWebSocket: the gateway's
@@ -18,6 +20,9 @@ export function attachWebSocket(server: Server, opts: Omit<SubgraphWebSocketOpti
  * events are self-contained and the same for every member: none of their fields
  * depends on who is asking. Authorization is not shared: it runs per subscription, in
  * the field's subscribe function (createSourceEventStream).
+ *
+ * For the gateway's shared delivery (kit delivery.ts) an admission stream's notices
+ * go out as results without data, and each event of a shared stream carries its id.
  */
 const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
@@ -26,8 +31,14 @@ async function subscribeOnce(args: ExecutionArgs): Promise<AsyncIterableIterator
   if (!(Symbol.asyncIterator in (source as object))) return source as ExecutionResult;
   const events = source as AsyncIterableIterator<unknown>;
   const key = `${args.operationName ?? ''}\n${args.document.loc?.source.body ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`;
+  const shared = (args.contextValue as PresenceContext | undefined)?.delivery === 'shared';
   const resultOf = (payload: unknown): Promise<ExecutionResult> => {
+    if (payload instanceof DeliveryNoticeEvent) return Promise.resolve(payload.result());
     if (!payload || typeof payload !== 'object') return Promise.resolve(execute({ ...args, rootValue: payload }));
+    if (shared) {
+      const id = eventIdOf(payload as PartyEventPayload);
+      return Promise.resolve(execute({ ...args, rootValue: payload })).then((r) => (id ? { ...r, extensions: { ...r.extensions, [EVENT_ID_EXTENSION]: id } } : r));
+    }
     let byDocument = results.get(payload);
     if (!byDocument) {
       byDocument = new Map();

@@ -23,6 +23,8 @@ export class User extends BaseEntity<'roles'> {
   @Property({ type: 'text', hidden: true, lazy: true })
   passwordHash!: string;
 
+  // The same name for everyone who may see the user: one fetch serves every such caller (kit delivery.ts).
+  @Directive('@callerIndependent')
   @Field(() => String)
   @Property({ type: 'text' })
   displayName!: string;
