@@ -104,6 +104,18 @@ describe('with the safelist on, over HTTP', () => {
     expect(codeOf(await post(guarded.url, { query: `${ME.text} ` }, bearer(fan)))).toBe('PERSISTED_QUERY_NOT_ALLOWED');
   });
 
+  it('holds GET requests to the same list', async () => {
+    const get = async (params: Record<string, string>) => {
+      const res = await fetch(`${guarded.url}?${new URLSearchParams(params)}`, { headers: { ...bearer(fan), 'apollo-require-preflight': 'true' } });
+      return { ...((await res.json()) as Omit<GqlReply, 'status'>), status: res.status };
+    };
+    const listed = await get({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: ME.hash } }) });
+    expect(listed.data?.me).toMatchObject({ id: fan.user.id });
+    const refused = await get({ query: UNLISTED });
+    expect(refused.status).toBe(403);
+    expect(codeOf(refused)).toBe('PERSISTED_QUERY_NOT_ALLOWED');
+  });
+
   it('holds an anonymous caller to the same list', async () => {
     const listed = await post(guarded.url, { hash: ME.hash });
     expect(listed.errors ?? []).toEqual([]);
