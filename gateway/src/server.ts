@@ -28,6 +28,7 @@ import { SignedDataSource, type GatewayContext } from './datasource';
 import { InflightDeduplication, SharedFetches } from './dedup';
 import { mountExplorer } from './explorer';
 import { mountSignedDownloads } from './files';
+import { PersistedOperations, safelistMiddleware } from './safelist';
 import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionLayer, type SubscriptionSettings } from './subscriptions';
 import { routingUrls } from './supergraph';
 import { mountTelemetryBeacon } from './telemetry';
@@ -67,6 +68,13 @@ export interface GatewayOptions {
   subgraphDeduplication?: boolean;
   /** What one operation may cost (cost.ts): fields, with lists counted per item. */
   cost?: Partial<CostSettings>;
+  /**
+   * The first-party clients' operations (safelist.ts), known by hash without registration;
+   * gateway/persisted-operations.json, written by `npm run codegen`, unless told.
+   */
+  persistedOperations?: PersistedOperations;
+  /** Refuse, over HTTP and graphql-ws, any operation not among them unless a developer's API key sends it (default false; decision 0028). */
+  operationSafelist?: boolean;
   logger?: Logger;
 }
 
@@ -110,6 +118,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs, name, shared),
   });
 
+  const persisted = opts.persistedOperations ?? PersistedOperations.fromFile();
+  const safelist = opts.operationSafelist === true;
   const dedup = opts.inflightDeduplication === false ? undefined : new InflightDeduplication();
   // Who is calling, once per request (its rate limit counted once): the request's
   // context and the deduplication in front of Apollo Server share it.
@@ -137,6 +147,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     logger: logger.child({ part: 'subscriptions' }),
     settings: { ...DEFAULT_SUBSCRIPTION_SETTINGS, trustProxy: opts.trustProxy ?? 0, ...opts.subscriptions },
     admit: (ctx) => rateLimit(kv, rates, ctx.principal, ctx.clientIp),
+    persisted,
+    safelist,
   });
 
   const handle = await startGraphQLServer<GatewayContext>({
@@ -148,6 +160,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     // The explorer reads the schema.
     introspection: true,
     maxTokens: MAX_DOCUMENT_TOKENS,
+    // The listed operations are known by hash from the start (decision 0028).
+    persistedQueries: { cache: persisted.apqCache() },
     formatError: (formatted, error) => {
       // A subgraph's error was already made safe by the subgraph's own formatError
       // (internal details hidden there); keep its message and reason.
@@ -178,6 +192,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     graphqlMiddleware: [
       cors(opts.corsOrigins ?? '*'),
       express.json({ limit: GATEWAY_BODY_LIMIT }),
+      // Before anything reads the document: an unlisted one is refused unparsed.
+      ...(safelist ? [safelistMiddleware(persisted, identify)] : []),
       // Limits and input text are checked before GraphQL's own validation and planning.
       inputGuard({ limits }),
       ...(dedup ? [dedup.middleware(identify)] : []),
@@ -192,8 +208,14 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     websocket(server, apollo) {
       // Queries and mutations sent over the socket run through the gateway's usual path.
       subscriptions.attach(server, async (args, ctx) => {
+        // A listed operation goes by its hash: Apollo Server takes its validated document
+        // from its store without printing, hashing or parsing it again.
+        const listed = args.document.loc ? persisted.byTextOf(args.document.loc.source.body) : undefined;
+        const request = listed
+          ? { extensions: { persistedQuery: { version: 1, sha256Hash: listed.hash } } }
+          : { query: print(args.document) };
         const res = await apollo.executeOperation(
-          { query: print(args.document), variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
+          { ...request, variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
           { contextValue: { ...ctx } },
         );
         if (res.body.kind === 'single') return res.body.singleResult as ExecutionResult;

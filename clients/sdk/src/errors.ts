@@ -47,6 +47,9 @@ export function friendlyError(error: unknown, context: { notFound?: string; conf
       return 'Too many attempts. Wait a minute and try again.';
     case 'SERVICE_UNAVAILABLE':
       return 'Part of FrontRow is unavailable right now. Try again in a moment.';
+    case 'PERSISTED_QUERY_NOT_ALLOWED':
+      // The gateway knows only the operations of the apps it was deployed with.
+      return 'This version of FrontRow is out of date. Reload to update it.';
     case 'NETWORK':
     case 'HTTP_502':
     case 'HTTP_503':

@@ -38,7 +38,8 @@ export function memoryStorage(): KeyValueStorage {
 
 type Listener = (session: Session | null) => void;
 
-const REFRESH = `mutation RefreshSession($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { accessToken refreshToken expiresAt user { id displayName email roles } } }`;
+/** The one operation the SDK sends without Apollo Client (a plain fetch): listed among the persisted operations as it is sent. */
+export const REFRESH_SESSION_OPERATION = `mutation RefreshSession($refreshToken: String!) { refreshSession(refreshToken: $refreshToken) { accessToken refreshToken expiresAt user { id displayName email roles } } }`;
 
 export interface SessionManagerOptions {
   /** The gateway's GraphQL URL. */
@@ -151,7 +152,7 @@ export class SessionManager {
       const res = await this.fetchFn(this.opts.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: REFRESH, variables: { refreshToken: s.refreshToken }, operationName: 'RefreshSession' }),
+        body: JSON.stringify({ query: REFRESH_SESSION_OPERATION, variables: { refreshToken: s.refreshToken }, operationName: 'RefreshSession' }),
       });
       body = (await res.json()) as typeof body;
     } catch (e) {

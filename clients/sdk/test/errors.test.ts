@@ -12,6 +12,7 @@ describe('friendlyError', () => {
       'Part of FrontRow is unavailable right now. Try again in a moment.',
     );
     expect(friendlyError(graphQLError('RATE_LIMITED'))).toBe('Too many attempts. Wait a minute and try again.');
+    expect(friendlyError(graphQLError('PERSISTED_QUERY_NOT_ALLOWED'))).toBe('This version of FrontRow is out of date. Reload to update it.');
     expect(friendlyError(graphQLError('NOT_FOUND'), { notFound: 'That game is gone.' })).toBe('That game is gone.');
     expect(friendlyError(graphQLError('BAD_USER_INPUT', 'The name is too long.'))).toBe('The name is too long.');
     expect(friendlyError(graphQLError('BAD_USER_INPUT', 'TypeError: x at f (a.ts:1)'))).toBe('Please check what you entered.');

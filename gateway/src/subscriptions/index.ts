@@ -4,6 +4,7 @@ import type { Logger, OperationLimits } from '@frontrow/kit';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { Authenticator } from '../auth';
 import type { GatewayContext } from '../datasource';
+import type { PersistedOperations } from '../safelist';
 import { EventCompleter } from './completion';
 import { Operations, asGraphQLError } from './operations';
 import { SocketServer, type SocketSettings } from './socket';
@@ -41,6 +42,10 @@ export interface SubscriptionLayerOptions {
   settings?: Partial<SubscriptionSettings>;
   /** Called for each operation a client starts over the socket (rate limits). */
   admit?(ctx: GatewayContext): Promise<void>;
+  /** The first-party clients' operations, which a client may send by hash alone. */
+  persisted?: PersistedOperations;
+  /** Refuse any operation not among them unless a developer's API key sends it (decision 0028). */
+  safelist?: boolean;
 }
 
 /**
@@ -78,6 +83,8 @@ export class SubscriptionLayer {
       auth: this.opts.auth,
       logger: this.opts.logger,
       admit: this.opts.admit,
+      persisted: this.opts.persisted,
+      safelist: this.opts.safelist,
       execute: runOperation,
       subscribe: (args, ctx) => {
         try {

@@ -4,6 +4,7 @@ import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth';
 import type { GatewayContext } from '../datasource';
+import { mayRunAnyOperation, notAllowed, type PersistedOperations } from '../safelist';
 import { asGraphQLError, type Operations } from './operations';
 
 /** The close code for a connection whose access token expired: reconnect with a fresh one. */
@@ -33,6 +34,10 @@ export interface SocketOptions {
   logger: Logger;
   /** Called for each operation a client starts (rate limits); throws to refuse it. */
   admit?(ctx: GatewayContext): Promise<void>;
+  /** The first-party clients' operations: sent by hash alone (an empty query), they are taken from here. */
+  persisted?: PersistedOperations;
+  /** Refuse an operation not among them unless a developer's API key sends it. */
+  safelist?: boolean;
   /** Queries and mutations sent over the socket. */
   execute(args: ExecutionArgs, ctx: GatewayContext): Promise<ExecutionResult>;
   /** A valid subscription with coerced variables. */
@@ -105,7 +110,9 @@ export class SocketServer {
           } catch (e) {
             return [asGraphQLError(e)];
           }
-          const parsed = operations.document(payload.query);
+          const source = this.sourceOf(payload, context.principal, opts);
+          if (typeof source !== 'string') return [source];
+          const parsed = operations.document(source);
           if ('errors' in parsed) return parsed.errors;
           const { document } = parsed;
           const operation = getOperationAST(document, payload.operationName);
@@ -133,6 +140,24 @@ export class SocketServer {
       // the gateway's only keep-alive.
       settings.keepAliveMs,
       logger,
+    );
+  }
+
+  /**
+   * The text to run: the one sent, or for an empty query with a persisted-query hash the
+   * listed operation's; with the safelist on, an unlisted text or hash is refused unless
+   * a developer's API key sends it. Over the socket nothing is registered by hash.
+   */
+  private sourceOf(payload: { query: string; extensions?: Record<string, unknown> | null }, principal: Principal | null, opts: SocketOptions): string | GraphQLError {
+    const listed = payload.query ? opts.persisted?.byTextOf(payload.query) : undefined;
+    if (payload.query) return listed || !opts.safelist || mayRunAnyOperation(principal) ? payload.query : notAllowed();
+    const hash = (payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
+    const byHash = typeof hash === 'string' ? opts.persisted?.byHashOf(hash) : undefined;
+    if (byHash) return byHash.text;
+    if (opts.safelist && !mayRunAnyOperation(principal)) return notAllowed();
+    return new GraphQLError(
+      typeof hash === 'string' ? 'No listed operation has this hash; over WebSocket send the operation\'s text.' : 'Send the operation\'s text as the query.',
+      { extensions: { code: typeof hash === 'string' ? 'PERSISTED_QUERY_NOT_FOUND' : 'BAD_USER_INPUT' } },
     );
   }
 

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
+  | 'PERSISTED_QUERY_NOT_ALLOWED'
   | 'INTERNAL_SERVER_ERROR';
 
 const CODES = new Set<string>([
@@ -20,6 +21,8 @@ const CODES = new Set<string>([
   'CONFLICT',
   'RATE_LIMITED',
   'SERVICE_UNAVAILABLE',
+  // The gateway's operation safelist refused an operation no first-party client sends (decision 0028).
+  'PERSISTED_QUERY_NOT_ALLOWED',
   'INTERNAL_SERVER_ERROR',
 ]);
 

@@ -17,6 +17,7 @@ export function httpStatusOf(code: string): number | undefined {
 const REFUSAL_STATUS: Record<string, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  PERSISTED_QUERY_NOT_ALLOWED: 403,
   BAD_USER_INPUT: 400,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,

@@ -124,6 +124,8 @@ export interface GraphQLServerOptions<C extends RequestBase> {
   introspection?: boolean;
   /** The parser stops after this many tokens. */
   maxTokens: number;
+  /** Apollo Server's automatic persisted queries (its default: on, in memory) unless told. */
+  persistedQueries?: ApolloServerOptions<C>['persistedQueries'];
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
   /** Plugins beside the common ones (drain, no landing page, operation resolution, metrics). */
   plugins?: ApolloServerPlugin<C>[];
@@ -163,6 +165,7 @@ export async function startGraphQLServer<C extends RequestBase>(opts: GraphQLSer
     logger: apolloLogger(opts.logger),
     introspection: opts.introspection,
     parseOptions: { maxTokens: opts.maxTokens },
+    ...(opts.persistedQueries !== undefined ? { persistedQueries: opts.persistedQueries } : {}),
     includeStacktraceInErrorResponses: false,
     // The process's owner stops services in order (npm start: services, then the
     // database); Apollo's own handler would re-raise the signal and end the process

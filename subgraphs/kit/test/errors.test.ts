@@ -165,6 +165,14 @@ describe('formatError', () => {
     expect(variable.extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
+  it('keeps the safelist\'s refusal (PERSISTED_QUERY_NOT_ALLOWED, decision 0028) with its message, without its HTTP status', () => {
+    const out = formatError(
+      { message: 'Not among the apps\' operations.', extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED', http: { status: 403 }, stacktrace: ['at secret.ts:1'] } },
+      new GraphQLError('Not among the apps\' operations.'),
+    );
+    expect(out).toEqual({ message: 'Not among the apps\' operations.', extensions: { code: 'PERSISTED_QUERY_NOT_ALLOWED' } });
+  });
+
   it('keeps Apollo\'s request codes and makes the other request-level codes BAD_USER_INPUT, without internals', () => {
     const expected: Record<string, string> = {
       GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
