@@ -11,12 +11,14 @@ import { ServiceProcess } from './processes';
  * authenticated with 4410, within seconds; the key is refused afterwards on a new socket
  * and over HTTP, on both. Other sockets stay open. Separate processes share nothing in
  * memory, so the announcement is what reaches the gateway the revocation did not pass
- * through.
+ * through. The same pair shows a caller's rate limit counted once across both.
  */
 
 /** What gateway/src/subscriptions/socket.ts closes a revoked key's sockets with (decision 0008). */
 const API_KEY_REVOKED_CLOSE = 4410;
 const ME = '{ me { id } }';
+/** Each caller's budget on the gateways: what one caller spends through either counts on both. */
+const PER_MINUTE = 30;
 const CREATE_KEY = `mutation($n: String!) { createApiKey(input: { name: $n, scopes: ["profile:read"] }) { secret apiKey { id } } }`;
 
 interface Socket {
@@ -49,7 +51,14 @@ needs(need.env('REDIS_URL')).describe('a revoked API key on open WebSockets, two
       const g = new ServiceProcess(
         name,
         'gateway/src/index.ts',
-        { PORT: String(port), PRINCIPAL_SECRET: secret, REDIS_URL: testEnv.redisUrl!, IDENTITY_URL: new URL(identity.url).origin, SUBGRAPH_URL_IDENTITY: identity.url },
+        {
+          PORT: String(port),
+          PRINCIPAL_SECRET: secret,
+          REDIS_URL: testEnv.redisUrl!,
+          IDENTITY_URL: new URL(identity.url).origin,
+          SUBGRAPH_URL_IDENTITY: identity.url,
+          RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
+        },
         port,
       );
       gateways.push(await g.start());
@@ -118,6 +127,19 @@ needs(need.env('REDIS_URL')).describe('a revoked API key on open WebSockets, two
       expect({ status: r.status, code: codeOf(r) }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
     }
     expect(await whoAmI(other)).toBe(dev.user.id);
+  });
+
+  it('counts a caller\'s requests once across both gateways (the limit lives in Redis)', async () => {
+    const fan = await signUp(gateways[0].url, 'Busy Fan');
+    // Spread over both: each gateway sees half, which alone would be far under the limit.
+    for (let i = 0; i < PER_MINUTE; i++) {
+      const r = await gql(gateways[i % 2].url, ME, {}, fan.accessToken);
+      expect({ i, status: r.status }).toEqual({ i, status: 200 });
+    }
+    for (const g of gateways) {
+      const r = await gql(g.url, ME, {}, fan.accessToken);
+      expect({ status: r.status, code: codeOf(r) }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+    }
   });
 
   it('leaves both gateways healthy', async () => {
