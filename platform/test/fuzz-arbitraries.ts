@@ -98,7 +98,7 @@ function scalar(name: string): fc.Arbitrary<unknown> {
 }
 
 /** A value, null, or nothing at all, for a field or argument of the type. */
-function slot(type: GraphQLInputType, depth: number): fc.Arbitrary<unknown> {
+export function slot(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> {
   const required = isNonNullType(type);
   return fc.oneof(
     { weight: required ? 40 : 8, arbitrary: value(type, depth) },
@@ -139,12 +139,25 @@ export function value(type: GraphQLInputType, depth = 0): fc.Arbitrary<unknown> 
   return text;
 }
 
+/** The arguments of a field drawn from their types, each possibly null or missing. */
+export function argumentsOf(field: GraphQLField<unknown, unknown>): fc.Arbitrary<Record<string, unknown>> {
+  return fc.tuple(...field.args.map((a) => slot(a.type))).map((values) => {
+    const out: Record<string, unknown> = {};
+    field.args.forEach((a, i) => {
+      if (values[i] !== MISSING) out[a.name] = values[i];
+    });
+    return out;
+  });
+}
+
 export interface FuzzCase {
   operation: Operation;
   caller: 'admin' | 'fan';
+  /** Through the gateway, or straight at the subgraph that owns the operation, signed as the gateway signs. */
+  target: 'gateway' | 'subgraph';
 }
 
-/** One query or mutation with arguments, its variables drawn from their types, and who sends it. */
+/** One query or mutation with arguments, its variables drawn from their types, who sends it and where. */
 export function fuzzCases(schema: GraphQLSchema): fc.Arbitrary<FuzzCase> {
   const perOperation: Array<fc.Arbitrary<FuzzCase>> = [];
   for (const [kind, root] of [
@@ -157,15 +170,10 @@ export function fuzzCases(schema: GraphQLSchema): fc.Arbitrary<FuzzCase> {
       const base = operation(kind, field, field.args.map((a) => a.name));
       perOperation.push(
         fc.record({
-          variables: fc.tuple(...field.args.map((a) => slot(a.type, 0))).map((values) => {
-            const out: Record<string, unknown> = {};
-            field.args.forEach((a, i) => {
-              if (values[i] !== MISSING) out[a.name] = values[i];
-            });
-            return out;
-          }),
+          variables: argumentsOf(field),
           caller: fc.constantFrom('admin' as const, 'fan' as const),
-        }).map(({ variables, caller }) => ({ operation: { ...base, variables }, caller })),
+          target: fc.constantFrom('gateway' as const, 'subgraph' as const),
+        }).map(({ variables, caller, target }) => ({ operation: { ...base, variables }, caller, target })),
       );
     }
   }
