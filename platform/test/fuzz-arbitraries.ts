@@ -28,7 +28,7 @@ const MISSING = Symbol('missing');
  * (1e400 parses to Infinity) and tokens that make the body invalid JSON (NaN).
  */
 const RAW = '\u0000raw-json:';
-const raw = (json: string) => `${RAW}${json}`;
+export const raw = (json: string) => `${RAW}${json}`;
 
 /** The request body, with the raw-JSON markers replaced by their text. */
 export function requestBody(document: string, variables: Record<string, unknown>): string {
