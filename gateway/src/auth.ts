@@ -27,7 +27,9 @@ interface CachedKey {
  * API_KEY_CACHE_SECONDS, keyed by the secret's hash. Each request with a held key
  * reads identity's revocation mark from the shared store (one key lookup instead of a
  * round trip to identity and its database), so a revoked key stops working at once,
- * on every gateway instance. A role granted to the key's owner reaches a held key
+ * on every gateway instance. Identity also announces each revocation on the shared
+ * store's API_KEY_REVOKED_CHANNEL: the gateway then drops the key here and closes the
+ * WebSockets it authenticated (revocations.ts). A role granted to the key's owner reaches a held key
  * within the cache time (roles only add rights a key may use; keys never carry ADMIN).
  */
 export class Authenticator {
@@ -97,6 +99,16 @@ export class Authenticator {
       this.keys.set(hash, { principal, expiresAt: Date.now() + this.keyCacheMs });
     }
     return principal;
+  }
+
+  /** Drops a revoked key from this instance's cache (identity's announcement). */
+  forgetApiKey(apiKeyId: string): void {
+    for (const [hash, held] of this.keys) if (held.principal.apiKeyId === apiKeyId) this.keys.delete(hash);
+  }
+
+  /** Whether identity has marked the key revoked in the shared store. */
+  async isRevoked(apiKeyId: string): Promise<boolean> {
+    return Boolean(this.kv && (await this.kv.get(revokedApiKeyMark(apiKeyId))));
   }
 
   private async askIdentity(secret: string): Promise<Principal> {

@@ -23,6 +23,7 @@ import express from 'express';
 import { GraphQLError, print, type ExecutionResult } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { Authenticator } from './auth';
+import { listenForRevocations } from './revocations';
 import { DEFAULT_COST_SETTINGS, costLimit, type CostSettings } from './cost';
 import { SignedDataSource, type GatewayContext } from './datasource';
 import { InflightDeduplication, SharedFetches } from './dedup';
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   subgraphTimeoutMs?: number;
   /** How long a verified API key is held (default API_KEY_CACHE_SECONDS; 0 asks identity every time). */
   apiKeyCacheMs?: number;
+  /** How often the marks of the API keys behind open sockets are re-read (default 15 s; revocations.ts). */
+  revocationSweepMs?: number;
   /** Identical queries of one caller (or of anonymous callers) in flight at once share one execution (default true; dedup.ts). */
   inflightDeduplication?: boolean;
   /** Identical query fetches to a subgraph for one caller in flight at once share one (default true; dedup.ts). */
@@ -151,6 +154,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     safelist,
   });
 
+  // Listening before the first socket opens: a revocation announced from now on closes it.
+  const revocations = await listenForRevocations({ kv, auth, subscriptions, logger, sweepMs: opts.revocationSweepMs });
+
   const handle = await startGraphQLServer<GatewayContext>({
     name: 'gateway',
     port: opts.port,
@@ -224,6 +230,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       return { dispose: () => subscriptions.close() };
     },
     async onStop() {
+      await revocations.stop();
       if (!opts.kv) await kv.close();
     },
   });

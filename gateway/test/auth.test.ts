@@ -1,4 +1,8 @@
+import { revokedApiKeyMark } from '@frontrow/kit';
 import { codeOf, eventually, signIn, signUp, type Session } from '@frontrow/kit/testing';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { API_KEY_REVOKED_CLOSE } from '../src/subscriptions';
 import { startStack, type Stack } from './stack';
 
 /**
@@ -10,7 +14,8 @@ import { startStack, type Stack } from './stack';
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // The sweep of revocation marks behind open sockets runs often here, to be seen working.
+  stack = await startStack({ gateway: { revocationSweepMs: 200 } });
 });
 
 afterAll(async () => {
@@ -40,6 +45,26 @@ describe('bearer tokens', () => {
     }
     const r = await stack.gql(ME, {}, { headers: { authorization: 'Basic abc' } });
     expect(codeOf(r)).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an unsigned (alg: none) token claiming ADMIN, and an expired one, with 401', async () => {
+    const fan = await signUp(stack.url, 'unsigned');
+    const [h, p] = fan.accessToken.split('.');
+    const header = { ...JSON.parse(Buffer.from(h, 'base64url').toString()), alg: 'none' };
+    const claims = { ...JSON.parse(Buffer.from(p, 'base64url').toString()), roles: ['FAN', 'ADMIN'] };
+    const unsigned = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+    const none = await stack.gql(ME, {}, unsigned);
+    expect({ status: none.status, code: codeOf(none), message: none.errors?.[0].message }).toEqual({ status: 401, code: 'UNAUTHENTICATED', message: 'The access token is invalid.' });
+    // Signed by identity's own key, a minute past its expiry.
+    const { token } = await stack.identity.tokens.issueAccessToken({ id: fan.user.id, roles: ['FAN'] }, -60);
+    const expired = await stack.gql(ME, {}, token);
+    expect({ status: expired.status, code: codeOf(expired), message: expired.errors?.[0].message }).toEqual({
+      status: 401,
+      code: 'UNAUTHENTICATED',
+      message: 'The access token has expired; refresh the session.',
+    });
+    // The same fan's valid token still works: the refusals are the tokens', not the account's.
+    expect((await stack.gql<{ me: { id: string } }>(ME, {}, fan.accessToken)).data?.me.id).toBe(fan.user.id);
   });
 
   it('picks up a rotated signing key', async () => {
@@ -91,14 +116,42 @@ describe('API keys', () => {
       for (let i = 0; i < 5; i++) expect((await stack.gql<{ me: { id: string } }>(ME, {}, key(secret))).data?.me.id).toBe(dev.user.id);
       expect(verifications()).toBe(1);
       expect((await stack.gql(`mutation($id: ID!) { revokeApiKey(id: $id) }`, { id: apiKey.id }, dev.accessToken)).data).toEqual({ revokeApiKey: true });
-      // The very next request, with the key still held by this gateway.
-      const after = await stack.gql(ME, {}, key(secret));
-      expect(codeOf(after)).toBe('UNAUTHENTICATED');
-      // Afterwards identity is asked again, and says no.
+      // The very next request: refused whether this gateway has already heard identity's
+      // announcement (the key dropped, identity asked) or not yet (the held key's mark read).
       expect(codeOf(await stack.gql(ME, {}, key(secret)))).toBe('UNAUTHENTICATED');
-      expect(verifications()).toBe(2);
+      expect(codeOf(await stack.gql(ME, {}, key(secret)))).toBe('UNAUTHENTICATED');
     } finally {
       asks.mockRestore();
+    }
+  });
+
+  it('refuses a held key whose revocation mark is set even when the announcement was missed, without asking identity', async () => {
+    const dev = await signUp(stack.url, 'missed');
+    const { secret, apiKey } = (await stack.gql(CREATE, { n: 'missed announcement', s: ['profile:read'] }, dev.accessToken)).data!.createApiKey;
+    expect((await stack.gql<{ me: { id: string } }>(ME, {}, key(secret))).data?.me.id).toBe(dev.user.id);
+    const asks = jest.spyOn(globalThis, 'fetch');
+    try {
+      // Only the mark, as identity writes it, with no message on the channel.
+      await stack.kv.set(revokedApiKeyMark(apiKey.id), '1', 60);
+      expect(codeOf(await stack.gql(ME, {}, key(secret)))).toBe('UNAUTHENTICATED');
+      expect(asks.mock.calls.filter(([url]) => String(url).includes('/internal/api-keys/verify'))).toHaveLength(0);
+    } finally {
+      asks.mockRestore();
+    }
+  });
+
+  it('closes a key\'s open socket with 4410 when its mark is found by the sweep (an announcement missed)', async () => {
+    const dev = await signUp(stack.url, 'swept');
+    const { secret, apiKey } = (await stack.gql(CREATE, { n: 'swept', s: ['profile:read'] }, dev.accessToken)).data!.createApiKey;
+    const client = createClient({ url: stack.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { apiKey: secret }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined });
+    const closed = new Promise<number>((resolve) => client.on('closed', (e) => resolve((e as { code: number }).code)));
+    try {
+      const me = await new Promise<unknown>((resolve) => client.subscribe({ query: ME }, { next: (r) => resolve(r.data), error: resolve, complete: () => undefined }));
+      expect(me).toMatchObject({ me: { id: dev.user.id } });
+      await stack.kv.set(revokedApiKeyMark(apiKey.id), '1', 60);
+      expect(await closed).toBe(API_KEY_REVOKED_CLOSE);
+    } finally {
+      await client.dispose();
     }
   });
 

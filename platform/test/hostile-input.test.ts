@@ -1,6 +1,7 @@
 import { PRINCIPAL_HEADER, operationAccessRules, signCaller } from '@frontrow/kit';
 import { signIn, uniqueName } from '@frontrow/kit/testing';
 import { hostileCases, type HostileCase } from './hostile-corpus';
+import { fault as cleanAnswerFault } from './oracle';
 import { supergraphApiSchema } from './operations';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
@@ -12,20 +13,6 @@ import { startTestPlatform, type TestPlatform } from './test-platform';
  * contract, no stack trace, file path or SQL in any error, and every service healthy
  * afterwards.
  */
-
-const CODES = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'SERVICE_UNAVAILABLE',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-]);
-const STACK = /\n\s+at |\bat [\w.<>$]+ \(|\.(ts|js|mjs):\d+|node_modules|\/src\//;
-const SQL = /syntax error at or near|violates [\w -]*constraint|relation "[^"]*"|column "[^"]*"|duplicate key value|SQLSTATE|invalid input syntax for|invalid byte sequence|out of range for type|DriverException|knex|MikroORM/i;
 
 let world: TestPlatform;
 let adminToken: string;
@@ -47,29 +34,9 @@ afterAll(async () => {
 /** How the cases were answered, by the first error's code ('data' without errors): the corpus must reach past the edge. */
 const answers = new Map<string, number>();
 
-/** What is wrong with an answer, or null when it is clean. */
+/** What is wrong with an answer, or null when it is clean (counted in `answers`). */
 function fault(status: number, text: string): string | null {
-  if (status >= 500) return `HTTP ${status}`;
-  let body: { data?: unknown; errors?: Array<{ message?: unknown; extensions?: { code?: unknown; reason?: unknown } }> };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    return `not JSON: ${text.slice(0, 120)}`;
-  }
-  const first = body.errors?.[0]?.extensions?.code;
-  answers.set(typeof first === 'string' ? first : 'data', (answers.get(typeof first === 'string' ? first : 'data') ?? 0) + 1);
-  if (!body.errors?.length) return body.data === undefined ? 'neither data nor errors' : null;
-  for (const e of body.errors) {
-    const code = e.extensions?.code;
-    // A failure past every check names its reason (MEDIA_UNAVAILABLE: no Janus runs here); one without is a crash.
-    if (!(typeof code === 'string' && (CODES.has(code) || (code === 'INTERNAL_SERVER_ERROR' && typeof e.extensions?.reason === 'string')))) {
-      return `code ${String(code)}: ${String(e.message).slice(0, 160)}`;
-    }
-  }
-  const errors = JSON.stringify(body.errors);
-  if (STACK.test(errors)) return `a stack trace or path: ${errors.slice(0, 200)}`;
-  if (SQL.test(errors)) return `SQL: ${errors.slice(0, 200)}`;
-  return null;
+  return cleanAnswerFault(status, text, answers);
 }
 
 async function send(url: string, c: HostileCase, headers: Record<string, string>): Promise<string | null> {

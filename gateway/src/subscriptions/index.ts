@@ -11,7 +11,7 @@ import { SocketServer, type SocketSettings } from './socket';
 import { SharedStreams, type StreamSettings } from './streams';
 import { UpstreamPool } from './upstream';
 
-export { TOKEN_EXPIRED_CLOSE, clientIpOf } from './socket';
+export { API_KEY_REVOKED_CLOSE, TOKEN_EXPIRED_CLOSE, clientIpOf } from './socket';
 
 export interface SubscriptionSettings extends SocketSettings, StreamSettings {
   /** Largest message accepted from a subgraph, in bytes. */
@@ -95,6 +95,16 @@ export class SubscriptionLayer {
         }
       },
     });
+  }
+
+  /** The ids of the API keys that authenticated open connections. */
+  apiKeys(): string[] {
+    return this.socket?.apiKeys() ?? [];
+  }
+
+  /** Closes every connection the key authenticated (it was revoked); returns how many. */
+  closeApiKey(apiKeyId: string): number {
+    return this.socket?.closeApiKey(apiKeyId) ?? 0;
   }
 
   /** Connections open now, the client subscriptions on them, the upstream streams that serve those, and the admission streams of shared ones. */

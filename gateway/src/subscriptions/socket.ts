@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { checkVariables, formatError, useServer, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth';
 import type { GatewayContext } from '../datasource';
 import { mayRunAnyOperation, notAllowed, type PersistedOperations } from '../safelist';
@@ -9,6 +9,9 @@ import { asGraphQLError, type Operations } from './operations';
 
 /** The close code for a connection whose access token expired: reconnect with a fresh one. */
 export const TOKEN_EXPIRED_CLOSE = 4401;
+
+/** The close code for a connection whose API key was revoked: reconnecting with that key is refused (4403). */
+export const API_KEY_REVOKED_CLOSE = 4410;
 
 export interface SocketSettings {
   /** Largest message a client may send, in bytes (larger: the socket closes with 1009). */
@@ -53,6 +56,8 @@ export interface SocketOptions {
 export class SocketServer {
   private readonly wss: WebSocketServer;
   private acknowledged = 0;
+  /** The open connections authenticated by each API key (by the key's id). */
+  private readonly byApiKey = new Map<string, Set<WebSocket>>();
 
   constructor(server: Server, opts: SocketOptions) {
     const { settings, operations, logger } = opts;
@@ -78,6 +83,12 @@ export class SocketServer {
           // Nothing reads the upgrade request again: it is not kept for as long as the connection lives.
           (ctx.extra as { request?: IncomingMessage }).request = undefined;
           this.acknowledged++;
+          const apiKeyId = principal?.apiKeyId;
+          if (apiKeyId) {
+            const sockets = this.byApiKey.get(apiKeyId) ?? new Set();
+            sockets.add(ctx.extra.socket);
+            this.byApiKey.set(apiKeyId, sockets);
+          }
           if (principal?.expiresAt) {
             // No one keeps listening on a dead credential: at expiry the socket closes,
             // and the client reconnects with a fresh token.
@@ -90,6 +101,12 @@ export class SocketServer {
         onClose: (ctx) => {
           if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
           if (ctx.acknowledged) this.acknowledged--;
+          const apiKeyId = ctx.extra.principal?.apiKeyId;
+          const sockets = apiKeyId ? this.byApiKey.get(apiKeyId) : undefined;
+          if (sockets) {
+            sockets.delete(ctx.extra.socket);
+            if (!sockets.size) this.byApiKey.delete(apiKeyId!);
+          }
         },
         onSubscribe: async (ctx, id, payload) => {
           const requestId = `ws-${id}`;
@@ -159,6 +176,19 @@ export class SocketServer {
       typeof hash === 'string' ? 'No listed operation has this hash; over WebSocket send the operation\'s text.' : 'Send the operation\'s text as the query.',
       { extensions: { code: typeof hash === 'string' ? 'PERSISTED_QUERY_NOT_FOUND' : 'BAD_USER_INPUT' } },
     );
+  }
+
+  /** The ids of the API keys that authenticated open connections. */
+  apiKeys(): string[] {
+    return [...this.byApiKey.keys()];
+  }
+
+  /** Closes every connection the key authenticated (it was revoked); returns how many. */
+  closeApiKey(apiKeyId: string): number {
+    const sockets = this.byApiKey.get(apiKeyId);
+    this.byApiKey.delete(apiKeyId);
+    for (const socket of sockets ?? []) socket.close(API_KEY_REVOKED_CLOSE, 'API key revoked');
+    return sockets?.size ?? 0;
   }
 
   /** Connections past connection_init. */

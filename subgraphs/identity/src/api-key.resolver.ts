@@ -1,4 +1,4 @@
-import { Access, BadInputError, NotFoundError, SCOPES, findById, hasRole, hitRateLimit, isScope, requireUser, API_KEY_CACHE_SECONDS, revokedApiKeyMark } from '@frontrow/kit';
+import { Access, BadInputError, NotFoundError, SCOPES, findById, hasRole, hitRateLimit, isScope, requireUser, API_KEY_CACHE_SECONDS, API_KEY_REVOKED_CHANNEL, revokedApiKeyMark } from '@frontrow/kit';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { IdentityContext } from './context';
 import { randomToken, sha256 } from './crypto';
@@ -45,6 +45,8 @@ export class ApiKeyResolver {
     // Before answering: gateways that hold the key's principal see the mark on the
     // caller's next request (and every one after, until their copy has expired).
     await ctx.services.kv.set(revokedApiKeyMark(key.id), '1', API_KEY_CACHE_SECONDS * 2);
+    // And at once: every gateway drops the key and closes the sockets it opened.
+    await ctx.services.kv.publish(API_KEY_REVOKED_CHANNEL, key.id);
     return true;
   }
 

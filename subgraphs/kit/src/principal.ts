@@ -126,3 +126,10 @@ export const API_KEY_CACHE_SECONDS = 30;
 export function revokedApiKeyMark(apiKeyId: string): string {
   return `api-key-revoked:${apiKeyId}`;
 }
+
+/**
+ * The shared store's channel on which identity announces a revoked key (the message is
+ * the key's id): every gateway instance drops the key from its cache and closes the
+ * WebSockets it authenticated (decision 0027).
+ */
+export const API_KEY_REVOKED_CHANNEL = 'api-key-revoked';
