@@ -33,8 +33,16 @@ export class RedisStore implements KeyValueStore {
   private readonly client: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  /** Settled while the subscriber listens; pending from a lost connection until it has subscribed again. */
+  private resubscribed: Promise<void> = Promise.resolve();
+  private closing = false;
 
-  constructor(private readonly url: string, private readonly logger: Logger, private readonly prefix: string) {
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+    private readonly prefix: string,
+    private readonly resubscribeWaitMs = 5000,
+  ) {
     this.client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
     this.client.on('error', (err) => logger.warn({ err }, 'Redis error'));
   }
@@ -61,23 +69,25 @@ export class RedisStore implements KeyValueStore {
   async del(key: string): Promise<void> {
     await this.client.del(this.prefix + key);
   }
+  /**
+   * Publishes once this store's own subscriber listens again after a lost connection
+   * (waiting at most `resubscribeWaitMs`): Redis delivers a message only to those
+   * subscribed when it arrives, and the two connections reconnect independently, so an
+   * event published just after a Redis restart was otherwise lost to this instance's
+   * own subscribers about half the time (platform/test/faults-redis.test.ts).
+   */
   async publish(channel: string, message: string): Promise<void> {
+    await waitAtMost(this.resubscribed, this.resubscribeWaitMs);
     await this.client.publish(this.prefix + channel, message);
   }
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
-    if (!this.subscriber) {
-      this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
-      this.subscriber.on('error', (err) => this.logger.warn({ err }, 'Redis subscriber error'));
-      this.subscriber.on('message', (ch: string, msg: string) => {
-        for (const h of this.handlers.get(ch) ?? []) h(msg);
-      });
-    }
+    const subscriber = this.subscriber ?? this.openSubscriber();
     const ch = this.prefix + channel;
     let set = this.handlers.get(ch);
     if (!set) {
       set = new Set();
       this.handlers.set(ch, set);
-      await this.subscriber.subscribe(ch);
+      await subscriber.subscribe(ch);
     }
     set.add(handler);
     return async () => {
@@ -89,10 +99,52 @@ export class RedisStore implements KeyValueStore {
       }
     };
   }
+
+  /**
+   * The connection that listens. When it drops (Redis restarted, the network cut), it
+   * reconnects on its own, and it subscribes again here, to every channel that still
+   * has a handler. Until that is done, `publish()` waits (see `resubscribed`).
+   */
+  private openSubscriber(): Redis {
+    // autoResubscribe is ioredis's own re-subscription; it gives no way to know when it is done.
+    const subscriber = new Redis(this.url, { maxRetriesPerRequest: null, autoResubscribe: false });
+    this.subscriber = subscriber;
+    subscriber.on('error', (err) => this.logger.warn({ err }, 'Redis subscriber error'));
+    subscriber.on('message', (ch: string, msg: string) => {
+      for (const h of this.handlers.get(ch) ?? []) h(msg);
+    });
+    let lost = false;
+    let done: (() => void) | undefined;
+    subscriber.on('close', () => {
+      if (lost || this.closing) return;
+      lost = true;
+      this.resubscribed = new Promise<void>((resolve) => (done = resolve));
+    });
+    subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      const channels = [...this.handlers.keys()];
+      const again = channels.length ? subscriber.subscribe(...channels).then(() => undefined) : Promise.resolve();
+      again
+        .then(() => this.logger.info({ channels: channels.length }, 'Redis subscriber reconnected and subscribed again'))
+        .catch((err) => this.logger.warn({ err }, 'Redis subscriber could not subscribe again'))
+        .finally(() => done?.());
+    });
+    return subscriber;
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     await this.subscriber?.quit();
     await this.client.quit();
   }
+}
+
+/** Waits for `promise`, or `ms`, whichever comes first. */
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** The in-process stand-in: one process only, nothing persisted. */
