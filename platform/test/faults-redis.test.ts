@@ -1,4 +1,4 @@
-import { createLogger, freePort, RedisStore } from '@frontrow/kit';
+import { createLogger, freePort, RedisStore, ServiceUnavailableError } from '@frontrow/kit';
 import { eventually, need, needs, testEnv, testSecret, uniqueName } from '@frontrow/kit/testing';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
@@ -12,12 +12,15 @@ import { RedisServer } from './servers';
  * processes of their own against a Redis of the test's own (the shared one on 6379 is
  * never touched). Every member follows the party through the gateway; Redis is shut
  * down (nothing saved, as a crashed cache comes back) and started again on the same
- * port; then the host seeks. Every member must hear it within 5 s of Redis being back,
- * on the stream they already had, and the party must be as it was: the playback state,
- * 50 members, all online.
+ * port. While it is down, a seek is refused with SERVICE_UNAVAILABLE and the party can
+ * still be read; once it is back, the host seeks. Every member must hear it within 5 s
+ * of Redis being back, on the stream they already had, and the party must be as it was:
+ * the playback state, 50 members, all online.
  */
 const MEMBERS = 50;
 const DELIVERED_WITHIN_MS = 5000;
+/** A command to an unreachable Redis fails after two reconnection attempts (kit kv.ts); the margin is for a busy machine. */
+const REFUSED_WITHIN_MS = 3000;
 
 needs(need.command('redis-server'), need.command('redis-cli')).describe('Redis restarted during a party of 50', () => {
   const secret = testSecret();
@@ -103,6 +106,16 @@ needs(need.command('redis-server'), need.command('redis-cli')).describe('Redis r
     await Promise.all(streams.map((s) => s.next((e) => e.__typename === 'PlaybackChanged' && e.state.version === 2)));
 
     await redis.stop();
+    // While it is down: what needs Redis (the party's real time) is refused at once with a
+    // clear code, and nothing changes; what does not (reading the party) is answered.
+    const asked = Date.now();
+    const refused = await seek(host, partyId, 30_000, 2);
+    const refusedMs = Date.now() - asked;
+    expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(JSON.stringify(refused.errors)).not.toMatch(/redis|ECONN|127\.0\.0\.1|stack|at .*\.(ts|js)/i);
+    expect(refusedMs).toBeLessThan(REFUSED_WITHIN_MS);
+    const read = await gql(gateway.url, `query($p: ID!) { party(id: $p) { playback { positionMs version } } }`, { p: partyId }, host.token);
+    expect(read.data).toEqual({ party: { playback: { positionMs: 10_000, version: 2 } } });
     await redis.start();
     const back = Date.now();
 
@@ -116,7 +129,9 @@ needs(need.command('redis-server'), need.command('redis-cli')).describe('Redis r
       }),
     );
     const late = heard.filter((h) => h.ms > DELIVERED_WITHIN_MS);
-    console.log(`Redis restart: ${heard.length} of ${MEMBERS} members heard the seek, the last ${Math.max(...heard.map((h) => h.ms))} ms after Redis was back`);
+    console.log(
+      `Redis restart: a seek while it was down refused in ${refusedMs} ms; ${heard.length} of ${MEMBERS} members heard the seek after it, the last ${Math.max(...heard.map((h) => h.ms))} ms after Redis was back`,
+    );
     expect(late).toEqual([]);
     for (const { event } of heard) expect(event).toMatchObject({ state: { positionMs: 42_000, playing: false }, by: { id: host.id } });
 
@@ -138,6 +153,8 @@ needs(need.command('redis-server'), need.command('redis-cli')).describe('Redis r
       await kv.subscribe('news', (m) => void got.push(m));
       for (let round = 0; round < 30; round++) {
         await redis.stop();
+        // A command while it is down fails soon, as a retryable refusal rather than an internal error.
+        if (round === 0) await expect(kv.get('anything')).rejects.toBeInstanceOf(ServiceUnavailableError);
         await redis.start();
         await kv.publish('news', `after restart ${round}`);
         await eventually(() => got.includes(`after restart ${round}`), 5000);

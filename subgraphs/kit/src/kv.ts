@@ -1,10 +1,13 @@
-import Redis from 'ioredis';
+import Redis, { ReplyError } from 'ioredis';
+import { ServiceUnavailableError } from './errors';
 import type { Logger } from './logger';
 
 /**
  * What the services need from Redis: counters with an expiry (rate limits), short-
  * lived values, and pub/sub. Redis in production; an in-process stand-in for the
- * embedded quick start, behind the same interface.
+ * embedded quick start, behind the same interface. When Redis cannot be reached, a
+ * command fails after two reconnection attempts (a fraction of a second) with
+ * `ServiceUnavailableError`, which clients see as SERVICE_UNAVAILABLE.
  */
 export interface KeyValueStore {
   readonly kind: 'redis' | 'memory';
@@ -47,27 +50,37 @@ export class RedisStore implements KeyValueStore {
     this.client.on('error', (err) => logger.warn({ err }, 'Redis error'));
   }
 
+  /** Runs a command; a failure to reach Redis (anything but Redis's own reply) becomes ServiceUnavailableError. */
+  private async reach<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (err instanceof ReplyError) throw err;
+      this.logger.warn({ err }, 'Redis unreachable: answered SERVICE_UNAVAILABLE');
+      throw new ServiceUnavailableError();
+    }
+  }
+
   async incr(key: string, ttlSeconds: number): Promise<number> {
     const k = this.prefix + key;
-    const [[, n]] = (await this.client.multi().incr(k).expire(k, ttlSeconds, 'NX').exec()) as [[Error | null, number]];
+    const [[, n]] = (await this.reach(() => this.client.multi().incr(k).expire(k, ttlSeconds, 'NX').exec())) as [[Error | null, number]];
     return n;
   }
   async ttl(key: string): Promise<number> {
-    const t = await this.client.ttl(this.prefix + key);
+    const t = await this.reach(() => this.client.ttl(this.prefix + key));
     return t < 0 ? -1 : t;
   }
   async get(key: string): Promise<string | null> {
-    return this.client.get(this.prefix + key);
+    return this.reach(() => this.client.get(this.prefix + key));
   }
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    if (ttlSeconds) await this.client.set(this.prefix + key, value, 'EX', ttlSeconds);
-    else await this.client.set(this.prefix + key, value);
+    await this.reach(() => (ttlSeconds ? this.client.set(this.prefix + key, value, 'EX', ttlSeconds) : this.client.set(this.prefix + key, value)));
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.client.set(this.prefix + key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+    return (await this.reach(() => this.client.set(this.prefix + key, value, 'EX', ttlSeconds, 'NX'))) === 'OK';
   }
   async del(key: string): Promise<void> {
-    await this.client.del(this.prefix + key);
+    await this.reach(() => this.client.del(this.prefix + key));
   }
   /**
    * Publishes once this store's own subscriber listens again after a lost connection
@@ -78,7 +91,7 @@ export class RedisStore implements KeyValueStore {
    */
   async publish(channel: string, message: string): Promise<void> {
     await waitAtMost(this.resubscribed, this.resubscribeWaitMs);
-    await this.client.publish(this.prefix + channel, message);
+    await this.reach(() => this.client.publish(this.prefix + channel, message));
   }
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
     const subscriber = this.subscriber ?? this.openSubscriber();
