@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@frontrow/kit';
 import { eventually } from '@frontrow/kit/testing';
@@ -179,6 +179,87 @@ export class PostgresServer {
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * A RabbitMQ node of the test's own: a node name, an AMQP port and a distribution port
+ * of its own, its database and logs in a temporary folder, no plugins; it runs as the
+ * `rabbitmq` user, whose Erlang cookie `rabbitmqctl` needs. The shared node (and its
+ * epmd) is never touched.
+ */
+export class RabbitServer {
+  private readonly child: Child;
+  private readonly env: string[];
+
+  private constructor(
+    readonly port: number,
+    private readonly node: string,
+    private readonly dir: string,
+    distPort: number,
+  ) {
+    this.env = [
+      'HOME=/var/lib/rabbitmq',
+      `RABBITMQ_NODENAME=${node}`,
+      'RABBITMQ_NODE_IP_ADDRESS=127.0.0.1',
+      `RABBITMQ_NODE_PORT=${port}`,
+      `RABBITMQ_DIST_PORT=${distPort}`,
+      `RABBITMQ_MNESIA_BASE=${join(dir, 'mnesia')}`,
+      `RABBITMQ_LOG_BASE=${join(dir, 'log')}`,
+      `RABBITMQ_ENABLED_PLUGINS_FILE=${join(dir, 'enabled_plugins')}`,
+      `RABBITMQ_PID_FILE=${join(dir, 'pid')}`,
+      `RABBITMQ_CONFIG_FILE=${join(dir, 'none')}`,
+      `RABBITMQ_ADVANCED_CONFIG_FILE=${join(dir, 'none-advanced.config')}`,
+    ];
+    this.child = new Child('rabbitmq-server', 'runuser', ['-u', 'rabbitmq', '--', 'env', ...this.env, rabbitmqBin('rabbitmq-server')]);
+  }
+
+  static async start(): Promise<RabbitServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'frontrow-rabbitmq-'));
+    writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'rabbitmq']), run('id', ['-g', 'rabbitmq'])]);
+    for (const path of [dir, join(dir, 'enabled_plugins')]) chownSync(path, Number(uid.stdout.trim()), Number(gid.stdout.trim()));
+    const server = new RabbitServer(await freePort(), `${basename(dir).replace(/[^a-zA-Z0-9]/g, '')}@localhost`, dir, await freePort());
+    await server.start();
+    return server;
+  }
+
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  private ctl(...args: string[]): Promise<unknown> {
+    return run('runuser', ['-u', 'rabbitmq', '--', 'env', ...this.env, rabbitmqBin('rabbitmqctl'), '-n', this.node, ...args], { timeout: 60_000 });
+  }
+
+  /** Starts the node (again, on the same ports and data) and waits until it has booted. */
+  async start(): Promise<void> {
+    await this.child.start(async () => {
+      await this.ctl('-q', 'await_startup', '-t', '2');
+      return true;
+    }, 60_000);
+  }
+
+  /** Stops the node (every connection dropped) and waits until it is gone. */
+  async stop(): Promise<void> {
+    if (!this.child.running) return;
+    await this.ctl('-q', 'stop').catch(() => undefined);
+    await this.child.stop();
+  }
+
+  async destroy(): Promise<void> {
+    try {
+      await this.stop();
+    } finally {
+      await this.child.stop('SIGKILL');
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** RabbitMQ's own scripts: the ones on PATH switch to the rabbitmq user and drop the environment. */
+function rabbitmqBin(name: string): string {
+  const own = join('/usr/lib/rabbitmq/bin', name);
+  return existsSync(own) ? own : name;
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
