@@ -22,7 +22,7 @@ const QUERY_TIMEOUT_MS = 2000;
  * the pool's acquire timeout and the driver's wait for an answer (the query timeout and
  * 500 ms, kit db.ts), and a margin for the gateway and a busy machine.
  */
-const ANSWERED_WITHIN_MS = Math.max(ACQUIRE_TIMEOUT_MS, QUERY_TIMEOUT_MS + 500) + 1500;
+const ANSWERED_WITHIN_MS = Math.max(ACQUIRE_TIMEOUT_MS, QUERY_TIMEOUT_MS + 500) + 3000;
 /** How soon after the database is back requests must succeed again. */
 const RECOVERED_WITHIN_MS = 10_000;
 

@@ -69,7 +69,7 @@ export class RedisServer {
 
   static async start(): Promise<RedisServer> {
     const server = new RedisServer(await freePort());
-    await server.start();
+    await startOrClean(server);
     return server;
   }
 
@@ -133,7 +133,7 @@ export class PostgresServer {
     chownSync(dir, uid, gid);
     await run('runuser', ['-u', 'postgres', '--', 'initdb', '-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync'], { timeout: 60_000 });
     const server = new PostgresServer(await freePort(), dir);
-    await server.start();
+    await startOrClean(server);
     return server;
   }
 
@@ -219,7 +219,7 @@ export class RabbitServer {
     const [uid, gid] = await Promise.all([run('id', ['-u', 'rabbitmq']), run('id', ['-g', 'rabbitmq'])]);
     for (const path of [dir, join(dir, 'enabled_plugins')]) chownSync(path, Number(uid.stdout.trim()), Number(gid.stdout.trim()));
     const server = new RabbitServer(await freePort(), `${basename(dir).replace(/[^a-zA-Z0-9]/g, '')}@localhost`, dir, await freePort());
-    await server.start();
+    await startOrClean(server);
     return server;
   }
 
@@ -260,6 +260,16 @@ export class RabbitServer {
 function rabbitmqBin(name: string): string {
   const own = join('/usr/lib/rabbitmq/bin', name);
   return existsSync(own) ? own : name;
+}
+
+/** Starts a new server; one that does not come up is stopped and its files removed. */
+async function startOrClean(server: { start(): Promise<void>; destroy(): Promise<void> }): Promise<void> {
+  try {
+    await server.start();
+  } catch (e) {
+    await server.destroy().catch(() => undefined);
+    throw e;
+  }
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
