@@ -86,8 +86,10 @@ export class RedisStore implements KeyValueStore {
    * Publishes once this store's own subscriber listens again after a lost connection
    * (waiting at most `resubscribeWaitMs`): Redis delivers a message only to those
    * subscribed when it arrives, and the two connections reconnect independently, so an
-   * event published just after a Redis restart was otherwise lost to this instance's
-   * own subscribers about half the time (platform/test/faults-redis.test.ts).
+   * event published just after a Redis restart could otherwise reach Redis before the
+   * subscriber was back and be lost to this instance's own subscribers (one in a run of
+   * 30 restarts, platform/test/faults-redis.test.ts). While Redis is down this waits,
+   * then fails with the command.
    */
   async publish(channel: string, message: string): Promise<void> {
     await waitAtMost(this.resubscribed, this.resubscribeWaitMs);
