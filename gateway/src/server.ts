@@ -11,7 +11,9 @@ import {
   hitRateLimit,
   inputGuard,
   isDomainError,
+  MemoryStore,
   requestIdOf,
+  ServiceUnavailableError,
   startGraphQLServer,
   type KeyValueStore,
   type Logger,
@@ -108,7 +110,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   if (!identityUrl) logger.warn('the supergraph has no identity subgraph and IDENTITY_URL is not set: bearer tokens and API keys cannot be verified and are refused');
   const kv = opts.kv ?? createKeyValueStore(opts.redisUrl, logger);
   const auth = new Authenticator(identityUrl, opts.principalSecret, kv, opts.apiKeyCacheMs);
-  const rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
+  const rates: Rates = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits, local: new MemoryStore() };
   const limits = { ...DEFAULT_OPERATION_LIMITS, ...opts.limits };
 
   // One data source per subgraph, for queries and for the entity fetches of subscription events.
@@ -292,13 +294,25 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   return { ...handle, wsUrl: handle.url.replace(/^http/, 'ws'), subscriptions };
 }
 
-async function rateLimit(kv: KeyValueStore, rates: RateLimits, principal: Principal | null, ip: string): Promise<void> {
+/** The limits, and where this gateway counts alone while Redis cannot be reached. */
+type Rates = RateLimits & { local: KeyValueStore };
+
+/**
+ * Counts the caller's request against their limit, in Redis, shared by every gateway.
+ * While Redis cannot be reached, each gateway counts in its own memory instead: the
+ * API stays up and limited (per gateway) rather than refusing every request
+ * (platform/test/faults-redis.test.ts, decision 0027).
+ */
+async function rateLimit(kv: KeyValueStore, rates: Rates, principal: Principal | null, ip: string): Promise<void> {
   const key = principal ? `gw:${principal.apiKeyId ? `key:${principal.apiKeyId}` : `user:${principal.userId}`}` : `gw:ip:${ip}`;
   const max = principal ? rates.perPrincipalPerMinute : rates.anonymousPerMinute;
   try {
-    await hitRateLimit(kv, key, max, 60);
+    await hitRateLimit(kv, key, max, 60).catch((e: unknown) => {
+      if (e instanceof ServiceUnavailableError) return hitRateLimit(rates.local, key, max, 60);
+      throw e;
+    });
   } catch (e) {
-    if (isDomainError(e)) {
+    if (isDomainError(e) && e.code === 'RATE_LIMITED') {
       throw new GraphQLError(e.message, {
         extensions: { code: 'RATE_LIMITED', ...(e as { details?: object }).details, http: { status: 429 } },
       });

@@ -32,22 +32,29 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** How long a query waits for a free connection before failing (default: DATABASE_ACQUIRE_TIMEOUT_MS). */
   acquireTimeoutMs?: number;
+  /** How long one statement may run or wait for the server's answer (default: DATABASE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
 }
 
 /**
  * The pool's settings. Requests beyond the pool's size queue for a connection (no
  * connection storm on the server) and give up after the acquire timeout with an
- * error the client sees as SERVICE_UNAVAILABLE (errors.ts), instead of hanging.
+ * error the client sees as SERVICE_UNAVAILABLE (errors.ts), instead of hanging. The
+ * acquire timeout also bounds opening a connection to a server that does not answer.
+ * The query timeout bounds one statement: the server cancels it (statement_timeout),
+ * and the driver gives up on a server that has stopped answering altogether (frozen,
+ * or cut off by the network), which no pool timeout would notice.
  */
-export function poolSettings(env: Record<string, string | undefined> = process.env): { poolSize: number; acquireTimeoutMs: number } {
+export function poolSettings(env: Record<string, string | undefined> = process.env): { poolSize: number; acquireTimeoutMs: number; queryTimeoutMs: number } {
   const config = loadConfig(
     {
       DATABASE_POOL_SIZE: setting.int({ default: 10, min: 1, max: 500 }),
       DATABASE_ACQUIRE_TIMEOUT_MS: setting.int({ default: 5000, min: 50, max: 120_000 }),
+      DATABASE_QUERY_TIMEOUT_MS: setting.int({ default: 30_000, min: 100, max: 3_600_000 }),
     },
     env,
   );
-  return { poolSize: config.DATABASE_POOL_SIZE, acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS };
+  return { poolSize: config.DATABASE_POOL_SIZE, acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS, queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS };
 }
 
 export interface Database {
@@ -71,6 +78,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const settings = poolSettings();
   const poolSize = opts.poolSize ?? settings.poolSize;
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? settings.acquireTimeoutMs;
+  const queryTimeoutMs = opts.queryTimeoutMs ?? settings.queryTimeoutMs;
   let url = opts.url;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
@@ -92,6 +100,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       entities: opts.entities,
       extensions: [Migrator],
       discovery: { warnWhenNoEntities: false },
+      // Handed to each pg connection: the server cancels a statement after the query
+      // timeout; the driver stops waiting for an answer a little later (a frozen or
+      // unreachable server), and for a new connection after the acquire timeout.
+      driverOptions: {
+        connection: { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + 500, connectionTimeoutMillis: acquireTimeoutMs },
+      },
       pool: {
         min: 0,
         max: poolSize,

@@ -94,6 +94,7 @@ const UNAVAILABLE_CODES = new Set([
   'EAI_AGAIN',
   'EPIPE',
   '53300', // too_many_connections
+  '57014', // query_canceled: the statement ran past DATABASE_QUERY_TIMEOUT_MS (db.ts)
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -102,7 +103,10 @@ const UNAVAILABLE_CODES = new Set([
   '08003', // connection_does_not_exist
   '08006', // connection_failure
 ]);
-const UNAVAILABLE_MESSAGES = /^(Knex: Timeout acquiring a connection|Connection terminated|Client has encountered a connection error)/;
+// "Query read timeout": the driver gave up waiting for the server's answer (db.ts's query_timeout).
+// Knex puts the statement before the driver's message ("select ... - Query read timeout"),
+// and MikroORM keeps only that text, so the message may come after " - ".
+const UNAVAILABLE_MESSAGES = /(^| - )(Knex: Timeout acquiring a connection|Connection terminated|Client has encountered a connection error|Query read timeout)/;
 
 /**
  * Whether an error means the database could not give a connection in time (the pool's

@@ -1,10 +1,13 @@
-import Redis from 'ioredis';
+import Redis, { ReplyError } from 'ioredis';
+import { ServiceUnavailableError } from './errors';
 import type { Logger } from './logger';
 
 /**
  * What the services need from Redis: counters with an expiry (rate limits), short-
  * lived values, and pub/sub. Redis in production; an in-process stand-in for the
- * embedded quick start, behind the same interface.
+ * embedded quick start, behind the same interface. When Redis cannot be reached, a
+ * command fails after two reconnection attempts (a fraction of a second) with
+ * `ServiceUnavailableError`, which clients see as SERVICE_UNAVAILABLE.
  */
 export interface KeyValueStore {
   readonly kind: 'redis' | 'memory';
@@ -33,51 +36,73 @@ export class RedisStore implements KeyValueStore {
   private readonly client: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  /** Settled while the subscriber listens; pending from a lost connection until it has subscribed again. */
+  private resubscribed: Promise<void> = Promise.resolve();
+  private closing = false;
 
-  constructor(private readonly url: string, private readonly logger: Logger, private readonly prefix: string) {
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+    private readonly prefix: string,
+    private readonly resubscribeWaitMs = 5000,
+  ) {
     this.client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
     this.client.on('error', (err) => logger.warn({ err }, 'Redis error'));
   }
 
+  /** Runs a command; a failure to reach Redis (anything but Redis's own reply) becomes ServiceUnavailableError. */
+  private async reach<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (err instanceof ReplyError) throw err;
+      this.logger.warn({ err }, 'Redis unreachable: answered SERVICE_UNAVAILABLE');
+      throw new ServiceUnavailableError();
+    }
+  }
+
   async incr(key: string, ttlSeconds: number): Promise<number> {
     const k = this.prefix + key;
-    const [[, n]] = (await this.client.multi().incr(k).expire(k, ttlSeconds, 'NX').exec()) as [[Error | null, number]];
+    const [[, n]] = (await this.reach(() => this.client.multi().incr(k).expire(k, ttlSeconds, 'NX').exec())) as [[Error | null, number]];
     return n;
   }
   async ttl(key: string): Promise<number> {
-    const t = await this.client.ttl(this.prefix + key);
+    const t = await this.reach(() => this.client.ttl(this.prefix + key));
     return t < 0 ? -1 : t;
   }
   async get(key: string): Promise<string | null> {
-    return this.client.get(this.prefix + key);
+    return this.reach(() => this.client.get(this.prefix + key));
   }
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
-    if (ttlSeconds) await this.client.set(this.prefix + key, value, 'EX', ttlSeconds);
-    else await this.client.set(this.prefix + key, value);
+    await this.reach(() => (ttlSeconds ? this.client.set(this.prefix + key, value, 'EX', ttlSeconds) : this.client.set(this.prefix + key, value)));
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.client.set(this.prefix + key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+    return (await this.reach(() => this.client.set(this.prefix + key, value, 'EX', ttlSeconds, 'NX'))) === 'OK';
   }
   async del(key: string): Promise<void> {
-    await this.client.del(this.prefix + key);
+    await this.reach(() => this.client.del(this.prefix + key));
   }
+  /**
+   * Publishes once this store's own subscriber listens again after a lost connection
+   * (waiting at most `resubscribeWaitMs`): Redis delivers a message only to those
+   * subscribed when it arrives, and the two connections reconnect independently, so an
+   * event published just after a Redis restart could otherwise reach Redis before the
+   * subscriber was back and be lost to this instance's own subscribers (one in a run of
+   * 30 restarts, platform/test/faults-redis.test.ts). While Redis is down this waits,
+   * then fails with the command.
+   */
   async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.prefix + channel, message);
+    await waitAtMost(this.resubscribed, this.resubscribeWaitMs);
+    await this.reach(() => this.client.publish(this.prefix + channel, message));
   }
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
-    if (!this.subscriber) {
-      this.subscriber = new Redis(this.url, { maxRetriesPerRequest: null });
-      this.subscriber.on('error', (err) => this.logger.warn({ err }, 'Redis subscriber error'));
-      this.subscriber.on('message', (ch: string, msg: string) => {
-        for (const h of this.handlers.get(ch) ?? []) h(msg);
-      });
-    }
+    const subscriber = this.subscriber ?? this.openSubscriber();
     const ch = this.prefix + channel;
     let set = this.handlers.get(ch);
     if (!set) {
       set = new Set();
       this.handlers.set(ch, set);
-      await this.subscriber.subscribe(ch);
+      await subscriber.subscribe(ch);
     }
     set.add(handler);
     return async () => {
@@ -89,10 +114,52 @@ export class RedisStore implements KeyValueStore {
       }
     };
   }
+
+  /**
+   * The connection that listens. When it drops (Redis restarted, the network cut), it
+   * reconnects on its own, and it subscribes again here, to every channel that still
+   * has a handler. Until that is done, `publish()` waits (see `resubscribed`).
+   */
+  private openSubscriber(): Redis {
+    // autoResubscribe is ioredis's own re-subscription; it gives no way to know when it is done.
+    const subscriber = new Redis(this.url, { maxRetriesPerRequest: null, autoResubscribe: false });
+    this.subscriber = subscriber;
+    subscriber.on('error', (err) => this.logger.warn({ err }, 'Redis subscriber error'));
+    subscriber.on('message', (ch: string, msg: string) => {
+      for (const h of this.handlers.get(ch) ?? []) h(msg);
+    });
+    let lost = false;
+    let done: (() => void) | undefined;
+    subscriber.on('close', () => {
+      if (lost || this.closing) return;
+      lost = true;
+      this.resubscribed = new Promise<void>((resolve) => (done = resolve));
+    });
+    subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      const channels = [...this.handlers.keys()];
+      const again = channels.length ? subscriber.subscribe(...channels).then(() => undefined) : Promise.resolve();
+      again
+        .then(() => this.logger.info({ channels: channels.length }, 'Redis subscriber reconnected and subscribed again'))
+        .catch((err) => this.logger.warn({ err }, 'Redis subscriber could not subscribe again'))
+        .finally(() => done?.());
+    });
+    return subscriber;
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     await this.subscriber?.quit();
     await this.client.quit();
   }
+}
+
+/** Waits for `promise`, or `ms`, whichever comes first. */
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** The in-process stand-in: one process only, nothing persisted. */

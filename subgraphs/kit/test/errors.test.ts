@@ -226,6 +226,17 @@ describe('the database unavailable', () => {
     expect(new ServiceUnavailableError(7).message).toBe('The service is busy or briefly unavailable; retry in 7s.');
   });
 
+  it('turns a statement past the query timeout, or a server that stopped answering, into SERVICE_UNAVAILABLE', () => {
+    // As knex words them (the statement first) and MikroORM wraps them (db.ts sets both timeouts).
+    const unanswered = new DriverException(new Error('select "v0".* from "events"."venue" as "v0" - Query read timeout'));
+    const cancelled = new DriverException(Object.assign(new Error('select pg_sleep(10) - canceling statement due to statement timeout'), { code: '57014' }));
+    for (const e of [unanswered, cancelled]) {
+      const out = asClientSees(e);
+      expect(out.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: expect.any(Number) });
+      expect(out.message).not.toMatch(/select|venue|timeout|statement/i);
+    }
+  });
+
   it('leaves other failures internal: a refused connection that is not the database\'s, an SQL error', () => {
     const elsewhere = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' });
     const sql = new DriverException(Object.assign(new Error('syntax error at or near "selec"'), { code: '42601' }));
