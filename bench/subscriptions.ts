@@ -62,6 +62,20 @@ async function heapMb(metricsUrl: string): Promise<number> {
   return m ? Number(m[1]) / 2 ** 20 : NaN;
 }
 
+/** The process's resident set now (after a collection here), and its peak until `stop()`, sampled every 100 ms. */
+function sampleRss(pid: number): { stop(): { withSubscribers: number; peak: number } } {
+  global.gc?.();
+  const withSubscribers = rssMb(pid);
+  let peak = withSubscribers;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
+  return {
+    stop() {
+      clearInterval(sampler);
+      return { withSubscribers, peak };
+    },
+  };
+}
+
 async function gatewayGauge(metricsUrl: string, name: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
@@ -204,10 +218,7 @@ async function main(): Promise<void> {
           socket.once('error', reject);
         });
       });
-      global.gc?.();
-      const withSubscribers = rssMb(pid);
-      let peak = withSubscribers;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
+      const memory = sampleRss(pid);
       const latencies: number[] = [];
       const perEvent: string[] = [];
       let missing = 0;
@@ -223,7 +234,7 @@ async function main(): Promise<void> {
         perEvent.push(`${(Math.min(...times) - t0).toFixed(0)}–${(Math.max(...times) - t0).toFixed(0)}`);
         waiting = undefined;
       }
-      clearInterval(sampler);
+      const { withSubscribers, peak } = memory.stop();
       for (const socket of sockets) socket.terminate();
       latencies.sort((a, b) => a - b);
       const row: Row = {
@@ -324,11 +335,7 @@ async function main(): Promise<void> {
       if (Date.now() > deadline) throw new Error(`only ${row.n} of ${n} streams opened (${failed} failed)`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    global.gc?.();
-    const withSubscribers = rssMb(pid);
-    let peak = withSubscribers;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
-
+    const memory = sampleRss(pid);
     const latencies: number[] = [];
     const perEvent: string[] = [];
     let missing = 0;
@@ -353,7 +360,7 @@ async function main(): Promise<void> {
       perEvent.push(`${(Math.min(...times) - t0).toFixed(0)}–${last.toFixed(0)}`);
       waiting = undefined;
     }
-    clearInterval(sampler);
+    const { withSubscribers, peak } = memory.stop();
     const heap = await heapMb(`http://127.0.0.1:${gatewayPort}/metrics`);
     for (const stop of stops) stop();
     await Promise.all(clients.map((c) => c.dispose()));
