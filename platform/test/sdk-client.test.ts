@@ -16,6 +16,7 @@ import {
 } from '@frontrow/sdk';
 import { demoEventIds } from '@frontrow/events/src/seed';
 import { eventually, uniqueName } from '@frontrow/kit/testing';
+import { parse } from 'graphql';
 import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
@@ -115,9 +116,14 @@ describe('the SDK client', () => {
     const first = await sdk.apollo.query({ query: ScheduleDocument, variables: { first: 3 }, fetchPolicy: 'network-only' });
     const second = await sdk.apollo.query({ query: ScheduleDocument, variables: { first: 3 }, fetchPolicy: 'network-only' });
     expect(second.data).toEqual(first.data);
-    const schedule = seen.filter((s) => s.operation === 'Schedule');
-    // The first time: hash only, PERSISTED_QUERY_NOT_FOUND, then hash and query; after that the hash alone.
-    expect(schedule.map((s) => s.hashOnly)).toEqual([true, false, true]);
+    // The SDK's operations are listed (gateway/persisted-operations.json, decision 0028): the gateway knows their hashes from the start.
+    expect(seen.filter((s) => s.operation === 'Schedule').map((s) => s.hashOnly)).toEqual([true, true]);
+    // An operation of the caller's own: hash only, PERSISTED_QUERY_NOT_FOUND, then hash and query; after that the hash alone.
+    const own = parse('query OwnSchedule { events(first: 1) { edges { node { id } } } }');
+    const mine = await sdk.apollo.query({ query: own, fetchPolicy: 'network-only' });
+    await sdk.apollo.query({ query: own, fetchPolicy: 'network-only' });
+    expect(mine.data).toBeTruthy();
+    expect(seen.filter((s) => s.operation === 'OwnSchedule').map((s) => s.hashOnly)).toEqual([true, false, true]);
   });
 
   it('subscribes with the token in connection_init, and reconnects with a refreshed one when it is refused', async () => {
