@@ -253,6 +253,7 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
       logger.info({ step: 'seed', ms: since() }, 'seeding the demo catalog');
       const products = await seedDemoCatalog(commerce.em, demoEventIds());
       if (products) logger.info({ step: 'seed', products, ms: since() }, 'seeded the demo catalog');
+      await untilMediaKnowsFeeds(events, media, logger);
     }
     const gateway = track('gateway')(
       await startGateway({
@@ -314,6 +315,29 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
  * The demo sponsor (owned by the demo admin, whose id the graph tells) with two approved
  * generated images on the demo games' jumbotrons and boards.
  */
+/**
+ * The demo's feeds reach media as bus events from events' outbox. A fan may press Watch
+ * the moment the platform is ready, so it is ready once media knows every feed (media
+ * answers an unknown feed with "This feed does not exist"). Bounded: a bus that does not
+ * deliver is logged, not waited on for ever.
+ */
+async function untilMediaKnowsFeeds(events: EventsHandle, media: MediaHandle, logger: Logger): Promise<void> {
+  const count = async (service: EventsHandle | MediaHandle, table: string): Promise<number> => {
+    const rows = await service.em.fork().getConnection().execute<Array<{ n: string | number }>>(`select count(*) as n from ${table}`);
+    return Number(rows[0]?.n ?? 0);
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [feeds, known] = await Promise.all([count(events, 'feed'), count(media, 'feed_info')]);
+    if (known >= feeds) return;
+    if (Date.now() > deadline) {
+      logger.warn({ feeds, known }, 'media does not know every demo feed after 30 s; starting without waiting longer');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function seedDemoCreative(
   gatewayUrl: string,
   creative: CreativeHandle,
