@@ -107,6 +107,11 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     this.flush();
   }
 
+  /** The admission is being asked for again (its connection was lost): events wait until it is answered. */
+  hold(): void {
+    if (!this.done) this.held = true;
+  }
+
   /** The subgraph admitted the caller: what was held goes out. */
   admit(): void {
     if (!this.held) return;
@@ -292,6 +297,8 @@ class SharedStream {
             return;
           }
           // The subgraph went away: ask again (with jitter: every subscriber of the stream asks at once).
+          // Until it answers, events wait: a member removed meanwhile must not hear them.
+          s.hold();
           const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
           const retry = setTimeout(() => {
             if (this.subscribers.has(s)) this.admit(s, attempt + 1);
