@@ -123,6 +123,70 @@ export function createCache(): InMemoryCache {
   });
 }
 
+export interface FrontRowSocketOptions {
+  /** The gateway's graphql-ws URL, ws(s)://…/graphql. */
+  url: string;
+  session: SessionManager;
+  /** A WebSocket implementation where there is no global one (Node 20: the `ws` package). */
+  webSocketImpl?: unknown;
+}
+
+/** How many times the socket reconnects after it was lost, with graphql-ws's randomised exponential back-off between tries. */
+export const SOCKET_RETRY_ATTEMPTS = 20;
+
+/**
+ * The graphql-ws client every FrontRow client subscribes through (the Apollo link of
+ * `createFrontRowClient` uses it; a client without Apollo can use it alone). It connects
+ * when first used, sends the session's access token on every (re)connection, and after a
+ * lost connection (a gateway restarted or gone) tries again up to
+ * `SOCKET_RETRY_ATTEMPTS` times, 1.3 to 4 s first, then twice as long each time,
+ * subscribing again to what was open. A refused token is refreshed once; a
+ * connection refused without a session to refresh is not retried.
+ */
+export function createFrontRowSocket(opts: FrontRowSocketOptions): WsClient {
+  const { session } = opts;
+  let sent: string | null = null;
+  let refused = false;
+  return createClient({
+    url: opts.url,
+    lazy: true,
+    webSocketImpl: opts.webSocketImpl,
+    // Read on every (re)connection: a reconnect carries a fresh token.
+    connectionParams: async () => {
+      sent = await session.accessToken();
+      return sent ? { authorization: `Bearer ${sent}` } : {};
+    },
+    retryAttempts: SOCKET_RETRY_ATTEMPTS,
+    shouldRetry: () => !refused,
+    on: {
+      closed: (event) => {
+        const code = (event as { code?: number } | undefined)?.code;
+        if ((code === TOKEN_EXPIRED || code === FORBIDDEN) && sent && session.current?.refreshToken) {
+          // Refreshed before the retry's connectionParams reads the token; no session: stop.
+          session.refresh(sent).catch(() => (refused = true));
+        } else if (code === FORBIDDEN) {
+          refused = true;
+        }
+      },
+      connected: () => {
+        refused = false;
+      },
+    },
+  });
+}
+
+/**
+ * Calls `f` each time the socket connects again after it was lost (a gateway restarted
+ * or went away), not on its first connection. graphql-ws subscribes again by itself,
+ * but what happened while it was away is not replayed: a party room reads the party
+ * again then. Returns what stops it.
+ */
+export function onReconnected(ws: WsClient, f: () => void): () => void {
+  return ws.on('connected', (_socket, _payload, wasRetry) => {
+    if (wasRetry) f();
+  });
+}
+
 /** The Apollo Client every FrontRow client uses: auth with silent refresh, APQ, graphql-ws, the cache. */
 export function createFrontRowClient(opts: FrontRowClientOptions): FrontRowClient {
   const session = new SessionManager({ url: opts.url, storage: opts.storage, key: opts.storageKey, fetch: opts.fetch });
@@ -132,34 +196,7 @@ export function createFrontRowClient(opts: FrontRowClientOptions): FrontRowClien
   let link: ApolloLink = ApolloLink.from([authLink(session), persisted]);
   let ws: WsClient | undefined;
   if (opts.subscriptions !== false) {
-    let sent: string | null = null;
-    let refused = false;
-    ws = createClient({
-      url: opts.wsUrl ?? opts.url.replace(/^http/, 'ws'),
-      lazy: true,
-      webSocketImpl: opts.webSocketImpl,
-      // Read on every (re)connection: a reconnect carries a fresh token.
-      connectionParams: async () => {
-        sent = await session.accessToken();
-        return sent ? { authorization: `Bearer ${sent}` } : {};
-      },
-      retryAttempts: 20,
-      shouldRetry: () => !refused,
-      on: {
-        closed: (event) => {
-          const code = (event as { code?: number } | undefined)?.code;
-          if ((code === TOKEN_EXPIRED || code === FORBIDDEN) && sent && session.current?.refreshToken) {
-            // Refreshed before the retry's connectionParams reads the token; no session: stop.
-            session.refresh(sent).catch(() => (refused = true));
-          } else if (code === FORBIDDEN) {
-            refused = true;
-          }
-        },
-        connected: () => {
-          refused = false;
-        },
-      },
-    });
+    ws = createFrontRowSocket({ url: opts.wsUrl ?? opts.url.replace(/^http/, 'ws'), session, webSocketImpl: opts.webSocketImpl });
     const wsLink = new GraphQLWsLink(ws);
     link = ApolloLink.split(
       ({ query }) => query.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === OperationTypeNode.SUBSCRIPTION),

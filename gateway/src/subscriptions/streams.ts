@@ -185,6 +185,8 @@ class SharedStream {
   private ended = false;
   private readonly recent: string[] = [];
   private readonly request: UpstreamRequest;
+  /** Lost once already: the next open asks the subgraph to begin with what was missed. */
+  private lost = false;
   admissions = 0;
 
   constructor(
@@ -226,9 +228,15 @@ class SharedStream {
   open(): void {
     if (this.ended) return;
     const caller = this.owner ? { principal: this.owner.principal, clientIp: this.owner.clientIp } : { principal: null };
+    // Refused for now (the subgraph is up but cannot serve yet, e.g. its database is busy): open it again later.
+    let unavailable = false;
     this.deps.upstream
       .subscribe(this.prepared.primary.serviceName, this.request, caller, {
         next: (result) => {
+          if (!result.data && isUnavailable(result.errors) && result.extensions?.[EVENT_ID_EXTENSION] === undefined) {
+            unavailable = true;
+            return;
+          }
           this.attempts = 0;
           this.chain = this.chain
             .then(() => this.deliver(result))
@@ -242,10 +250,11 @@ class SharedStream {
         },
         error: (err) => this.upstreamFailed(err),
         complete: () => {
+          if (unavailable) return this.reopenLater();
           // The subgraph ended it (a kicked member, a deleted party): so do the clients, after what is on its way.
           this.chain = this.chain.then(() => this.end());
         },
-      }, this.owner ? undefined : 'shared')
+      }, this.owner ? undefined : 'shared', this.lost)
       .then(
         (stop) => {
           if (this.ended) stop();
@@ -275,13 +284,26 @@ class SharedStream {
     s.stopAdmission = () => {
       if (closed()) stop?.();
     };
+    // Asks again later, with jitter: every subscriber of the stream asks at once after a restart.
+    // Until it is answered, events wait: a member removed meanwhile must not hear them.
+    const again = () => {
+      s.hold();
+      const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
+      const retry = setTimeout(() => {
+        if (this.subscribers.has(s)) this.admit(s, attempt + 1);
+      }, delay);
+      s.stopAdmission = () => clearTimeout(retry);
+    };
     this.deps.upstream
       .subscribe(this.prepared.primary.serviceName, this.request, caller, {
         next: (result) => {
           const notice = result.extensions?.[DELIVERY_EXTENSION] as DeliveryNotice | undefined;
           if (!notice && result.errors?.length) {
             // Refused where it subscribes (not a member, not signed in): graphql-ws sends that as a result, then completes.
-            if (closed()) s.fail(...result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
+            // Unavailable (the subgraph is back but busy, e.g. every admission after a restart at once): not a refusal.
+            if (!closed()) return;
+            if (isUnavailable(result.errors)) again();
+            else s.fail(...result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
             return;
           }
           if (notice?.admitted) s.admit();
@@ -292,18 +314,12 @@ class SharedStream {
         },
         error: (err) => {
           if (!closed()) return;
-          if (Array.isArray(err)) {
+          if (Array.isArray(err) && !isUnavailable(err)) {
             s.fail(...err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions })));
             return;
           }
-          // The subgraph went away: ask again (with jitter: every subscriber of the stream asks at once).
-          // Until it answers, events wait: a member removed meanwhile must not hear them.
-          s.hold();
-          const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
-          const retry = setTimeout(() => {
-            if (this.subscribers.has(s)) this.admit(s, attempt + 1);
-          }, delay);
-          s.stopAdmission = () => clearTimeout(retry);
+          // The subgraph went away: ask again.
+          again();
         },
         complete: () => {
           if (!closed()) return;
@@ -366,13 +382,20 @@ class SharedStream {
 
   private upstreamFailed(err: unknown): void {
     if (this.ended) return;
-    if (Array.isArray(err)) {
+    if (Array.isArray(err) && !isUnavailable(err)) {
       // The subgraph refused the operation itself: tell the clients and stop.
       this.failAll(...err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions })));
       return;
     }
     // The connection went away (a subgraph restart): open the stream again, backing off.
+    this.reopenLater();
+  }
+
+  /** Opens the stream again after a back-off; the subscribers stay subscribed, and the subgraph is told it was lost. */
+  private reopenLater(): void {
+    if (this.ended) return;
     this.stopUpstream = undefined;
+    this.lost = true;
     const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** this.attempts++);
     this.deps.logger.warn({ operationName: this.prepared.operationName, delay }, 'upstream subscription lost; re-opening');
     this.retry = setTimeout(() => this.open(), delay);
@@ -392,6 +415,11 @@ class SharedStream {
     for (const s of [...this.subscribers]) s.finish();
     this.subscribers.clear();
   }
+}
+
+/** Errors that say "not now" (SERVICE_UNAVAILABLE: the subgraph or what it needs is overloaded or away), not "no". */
+function isUnavailable(errors: ReadonlyArray<{ extensions?: Record<string, unknown> }> | undefined): boolean {
+  return !!errors?.length && errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE');
 }
 
 function principalKey(p: Principal | null): string {

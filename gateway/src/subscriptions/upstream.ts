@@ -1,4 +1,4 @@
-import { DELIVERY_EXTENSION, PRINCIPAL_HEADER, signCaller, type Caller, type DeliveryMode } from '@frontrow/kit';
+import { DELIVERY_EXTENSION, PRINCIPAL_HEADER, RESUME_EXTENSION, signCaller, type Caller, type DeliveryMode } from '@frontrow/kit';
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Client, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -30,7 +30,8 @@ export class UpstreamPool {
    * Starts a subscription on the subgraph for the caller; resolves to what stops it.
    * A lost connection is an `error` that is not an array: the caller re-opens. An
    * array is the subgraph's refusal of the operation itself. `delivery` asks for a
-   * shared stream or an admission stream (kit delivery.ts).
+   * shared stream or an admission stream (kit delivery.ts); `resumed` marks a stream
+   * re-opened after it was lost, so that the subgraph begins it with what was missed.
    */
   async subscribe(
     serviceName: string,
@@ -38,11 +39,13 @@ export class UpstreamPool {
     caller: Caller,
     sink: Sink<FormattedExecutionResult<Record<string, unknown>>>,
     delivery?: DeliveryMode,
+    resumed = false,
   ): Promise<() => void> {
     const client = this.client(serviceName);
     const signed = await signCaller(caller, this.principalSecret);
     const extensions: Record<string, unknown> = { [PRINCIPAL_HEADER]: signed };
     if (delivery) extensions[DELIVERY_EXTENSION] = delivery;
+    if (resumed) extensions[RESUME_EXTENSION] = true;
     return client.subscribe<Record<string, unknown>>({ ...request, extensions }, sink);
   }
 

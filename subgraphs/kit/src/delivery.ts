@@ -18,7 +18,11 @@ import type { FederatedSchemaSettings } from './schema';
  *     subscription and then sends no events, only notices (`extensions.frontrowDelivery`):
  *     `{ admitted: true }` once the caller may listen, and `{ endsAfter: <event id> }`
  *     when the caller's stream ends after that event (a member who is kicked sees the
- *     kick, then the stream ends), followed by `complete`.
+ *     kick, then the stream ends), followed by `complete`;
+ *   - re-opens a shared stream it lost (the subgraph restarted) with
+ *     `extensions.frontrowResume: true`: what was published while it was away reached
+ *     nobody, so the subgraph begins the re-opened stream with what a subscriber needs
+ *     to catch up (presence: the party's playback state, as a PlaybackChanged).
  */
 export const CALLER_INDEPENDENT = 'callerIndependent';
 export const DELIVERY_SPEC_URL = 'https://specs.frontrow.dev/delivery/v1.0';
@@ -40,6 +44,8 @@ export const CALLER_INDEPENDENT_SCHEMA = {
 
 /** The subscribe message's extension that asks for a delivery mode, and the notices' key. */
 export const DELIVERY_EXTENSION = 'frontrowDelivery';
+/** The subscribe message's extension that marks a shared stream re-opened after it was lost. */
+export const RESUME_EXTENSION = 'frontrowResume';
 /** The extension that carries an event's id on a shared stream. */
 export const EVENT_ID_EXTENSION = 'eventId';
 
@@ -50,6 +56,11 @@ export interface DeliveryNotice {
   admitted?: true;
   /** The caller's stream ends once the event with this id has reached them. */
   endsAfter?: string;
+}
+
+/** Whether the gateway re-opens a stream it lost (events published meanwhile were not delivered). */
+export function isResumed(extensions: Record<string, unknown> | null | undefined): boolean {
+  return extensions?.[RESUME_EXTENSION] === true;
 }
 
 export function deliveryModeOf(extensions: Record<string, unknown> | null | undefined): DeliveryMode | undefined {

@@ -27,6 +27,8 @@ export interface RequestBase {
   log: Logger;
   /** A subscription's delivery mode, when the gateway asked for one (delivery.ts). */
   delivery?: DeliveryMode;
+  /** A subscription the gateway re-opens after losing it: begin with what a subscriber needs to catch up (delivery.ts). */
+  resumed?: boolean;
 }
 
 /**

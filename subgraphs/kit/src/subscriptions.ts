@@ -10,7 +10,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { WebSocketServer } from 'ws';
-import { deliveryModeOf } from './delivery';
+import { deliveryModeOf, isResumed } from './delivery';
 import { formatError } from './errors';
 import { useServer } from './graphql-ws';
 import type { Logger } from './logger';
@@ -106,6 +106,7 @@ export function attachSubgraphWebSocket(server: Server, opts: SubgraphWebSocketO
           requestId,
           log: opts.logger.child({ requestId, userId: principal?.userId }),
           delivery: deliveryModeOf(payload.extensions),
+          resumed: isResumed(payload.extensions),
         }) as object;
       },
       subscribe: (args) => (opts.subscribe ? opts.subscribe(args) : graphqlSubscribe(args)),

@@ -9,6 +9,7 @@ import { decodeEvent, encodeEvent, memberData, partyChannel, type PartyEventPayl
 /** What a stream yields: an event, or (on an admission stream) a notice about the caller's own stream. */
 export type StreamItem = PartyEventPayload | DeliveryNoticeEvent;
 import { activeMember, ensureHost } from './membership';
+import { playbackState } from './playback';
 
 /**
  * One subscriber's events: a queue that the GraphQL subscription reads. `finish()`
@@ -256,8 +257,14 @@ export class PartyHub {
    * A party's events for the gateway to deliver to the members it admitted (kit
    * delivery.ts): every event, once, for as long as the party exists. No member is
    * checked here and no session is opened: each member's admission stream does that.
+   *
+   * `resumed`: the gateway lost this stream (this instance or the last one went away)
+   * and opens it again. What was published meanwhile reached nobody, so the stream
+   * begins with the playback state as it is now, as a PlaybackChanged by whoever made
+   * the last change. It may repeat a version the members have; they apply only newer
+   * ones. Chat and member events of that time are not replayed: `party(id)` has them.
    */
-  async openSharedStream(partyId: string): Promise<AsyncIterableIterator<StreamItem>> {
+  async openSharedStream(partyId: string, resumed = false): Promise<AsyncIterableIterator<StreamItem>> {
     if (this.stopped) throw new Error('presence is shutting down');
     const stream: EventStream = new EventStream(() => {
       this.streams.delete(stream);
@@ -269,8 +276,10 @@ export class PartyHub {
     });
     try {
       await unsubscribe;
+      // Read after listening: an event published in between is queued before the state, which is as new or newer.
       const party = await this.em.fork().findOne(Party, { id: partyId });
       if (!party) throw new NotFoundError('Party');
+      if (resumed) stream.push({ __typename: 'PlaybackChanged', state: playbackState(party), by: { id: party.playbackUpdatedBy ?? party.hostId } });
     } catch (err) {
       await stream.return();
       throw err;

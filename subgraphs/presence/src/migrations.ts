@@ -69,4 +69,15 @@ class InitialPresence extends Migration {
   }
 }
 
-export const migrations = [...KIT_MIGRATIONS, { name: '0001_presence_initial', class: InitialPresence }];
+/** Who made the last playback change: a stream re-opened after a restart begins with the state and its author (hub.ts). */
+class PlaybackAuthor extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`alter table party add column playback_updated_by uuid null`);
+  }
+}
+
+export const migrations = [
+  ...KIT_MIGRATIONS,
+  { name: '0001_presence_initial', class: InitialPresence },
+  { name: '0002_presence_playback_author', class: PlaybackAuthor },
+];

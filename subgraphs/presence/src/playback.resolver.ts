@@ -36,7 +36,7 @@ export class PlaybackResolver {
     const updated = await ctx.em.nativeUpdate(
       Party,
       { id: party.id, version: expectedVersion },
-      { ...next, version, updatedAt: new Date(nowMs) },
+      { ...next, version, playbackUpdatedBy: user.userId, updatedAt: new Date(nowMs) },
     );
     if (updated === 0) {
       const current = await ctx.em.fork().findOneOrFail(Party, { id: party.id });

@@ -19,7 +19,7 @@ export class SubscriptionResolver {
       const partyId = requireId(args.partyId, 'Party');
       // Only the gateway can open a subscription here (its signature); a shared stream
       // is the gateway's own, for the members it admitted through their admission streams.
-      if (ctx.delivery === 'shared') return ctx.services.hub.openSharedStream(partyId);
+      if (ctx.delivery === 'shared') return ctx.services.hub.openSharedStream(partyId, ctx.resumed === true);
       enforceAccess(PARTY_EVENTS_ACCESS, ctx.principal);
       const user = requireUser(ctx.principal);
       return ctx.services.hub.openStream(partyId, user.userId, ctx.delivery === 'admission');

@@ -346,3 +346,24 @@ describe('two presence instances', () => {
     expect(onB.events.at(-1)?.__typename).toBe('MemberKicked');
   });
 });
+
+describe('shared delivery (the gateway\'s streams, kit delivery.ts)', () => {
+  it('begins a shared stream the gateway re-opens after losing it with the playback state and who changed it', async () => {
+    const host = actor(secret);
+    const member = actor(secret);
+    const { id } = await party(a, host, member);
+    ok(await gql(a.url, `mutation($p: ID!) { setPartyControlMode(partyId: $p, mode: EVERYONE) { controlMode } }`, { p: id }, host));
+    const played = ok(await control(a, member, id, { action: 'PLAY' }, 1)).controlPlayback;
+    const pool = wsClient(b.wsUrl, async () => ({ [PRINCIPAL_HEADER]: await signCaller({ principal: null }, secret) }));
+    clients.push(pool);
+    // Events published while the gateway's stream was away reached nobody: the re-opened stream starts with the state.
+    const resumed = follow(pool, id, { [PRINCIPAL_HEADER]: await signCaller({ principal: null }, secret), frontrowDelivery: 'shared', frontrowResume: true });
+    const first = await resumed.next(() => true);
+    expect(first).toEqual({ __typename: 'PlaybackChanged', state: played, by: { id: member.id } });
+    // Then the events as they come.
+    const paused = ok(await control(a, host, id, { action: 'PAUSE' }, 2)).controlPlayback;
+    expect(await resumed.next((e) => e.__typename === 'PlaybackChanged' && e.state.version === 3)).toEqual({ __typename: 'PlaybackChanged', state: paused, by: { id: host.id } });
+    expect(resumed.errors).toEqual([]);
+    resumed.stop();
+  });
+});

@@ -14,6 +14,7 @@ import {
   kicksMe,
   membersAfter,
   messagesAfter,
+  onReconnected,
   withMessage,
   sharedPosition,
   type ChatFieldsFragment,
@@ -24,7 +25,7 @@ import {
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { useSession } from '../app/context';
+import { useSdk, useSession } from '../app/context';
 import { ErrorMessage, Loading, useTitle } from '../app/ui';
 import { Player360 } from '../watch/player-view';
 import { TimelinePlayer } from '@frontrow/sdk/src/player/timeline';
@@ -53,8 +54,11 @@ export function PartyPage(): ReactNode {
   const me = session?.user?.id;
   const navigate = useNavigate();
   const apollo = useApolloClient();
-  const { data, loading, error } = useQuery(PartyDocument, { variables: { id }, fetchPolicy: 'network-only' });
+  const { data, loading, error, refetch } = useQuery(PartyDocument, { variables: { id }, fetchPolicy: 'network-only' });
   const party = data?.party;
+  const { sdk } = useSdk();
+  // The socket came back (a gateway restarted): read the party again, for what its events missed meanwhile.
+  useEffect(() => (sdk.ws ? onReconnected(sdk.ws, () => void refetch().catch(() => null)) : undefined), [sdk, refetch]);
   useTitle(party ? `Party: ${party.event.title}` : 'Party');
 
   const [members, setMembers] = useState<MemberFieldsFragment[]>([]);

@@ -58,6 +58,10 @@ export class Party extends BaseEntity<'controlMode' | 'playing' | 'positionMs' |
   @Property({ type: 'timestamptz' })
   playbackUpdatedAt: Date = new Date();
 
+  /** Who made the last playback change; null until the first (the party's state is then the host's). */
+  @Property({ type: 'uuid', nullable: true })
+  playbackUpdatedBy?: string | null;
+
   /** Bumped by every playback change; commands compare-and-set on it. */
   @Property({ type: 'int' })
   version: number = 1;
