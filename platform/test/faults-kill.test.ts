@@ -1,7 +1,6 @@
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { freePort } from '@frontrow/kit';
 import { eventually, need, needs, testEnv, testKv, testSecret, testTransport, uniqueName, type Loose } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { SessionManager, createFrontRowSocket, onReconnected } from '@frontrow/sdk';
@@ -9,7 +8,7 @@ import type { Client } from 'graphql-ws';
 import { Client as Pg } from 'pg';
 import WebSocket from 'ws';
 import { connect, gql, signUpFan, type Fan } from './party-harness';
-import { ServiceProcess } from './processes';
+import { gatewayProcess, presenceProcess, type ServiceProcess } from './processes';
 
 /**
  * A process killed (SIGKILL) with 1,000 subscribers of one party on it.
@@ -162,21 +161,12 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
       kv,
       transport,
     });
-    const port = await freePort();
-    presence = new ServiceProcess(
-      'presence',
-      'subgraphs/presence/src/index.ts',
-      {
-        PRESENCE_PORT: String(port),
-        PRINCIPAL_SECRET: secret,
-        DATABASE_URL: testEnv.databaseUrl!,
-        DATABASE_SCHEMA: schema,
-        REDIS_URL: testEnv.redisUrl!,
-        PARTY_MAX_MEMBERS: String(MEMBERS + 1),
-        ...(testEnv.amqpUrl ? { AMQP_URL: testEnv.amqpUrl } : {}),
-      },
-      port,
-    );
+    presence = await presenceProcess('presence', {
+      secret,
+      databaseUrl: testEnv.databaseUrl!,
+      schema,
+      env: { REDIS_URL: testEnv.redisUrl!, PARTY_MAX_MEMBERS: String(MEMBERS + 1), ...(testEnv.amqpUrl ? { AMQP_URL: testEnv.amqpUrl } : {}) },
+    });
     await presence.start();
     db = new Pg({ connectionString: testEnv.databaseUrl });
     await db.connect();
@@ -194,22 +184,13 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
   });
 
   async function gateway(name: string): Promise<ServiceProcess> {
-    const port = await freePort();
-    const g = new ServiceProcess(
-      name,
-      'gateway/src/index.ts',
-      {
-        PORT: String(port),
-        PRINCIPAL_SECRET: secret,
-        REDIS_URL: testEnv.redisUrl!,
-        IDENTITY_URL: new URL(identity.url).origin,
-        SUBGRAPH_URL_IDENTITY: identity.url,
-        SUBGRAPH_URL_PRESENCE: presence.url,
-        // 1,000 members subscribe from one address within seconds; this is not about rate limits.
-        RATE_LIMIT_PER_MINUTE: '100000',
-      },
-      port,
-    );
+    const g = await gatewayProcess(name, {
+      secret,
+      identityUrl: identity.url,
+      subgraphs: { identity: identity.url, presence: presence.url },
+      // 1,000 members subscribe from one address within seconds; this is not about rate limits.
+      env: { REDIS_URL: testEnv.redisUrl!, RATE_LIMIT_PER_MINUTE: '100000' },
+    });
     gateways.push(g);
     return g.start();
   }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort } from '@frontrow/kit';
 import { eventually } from '@frontrow/kit/testing';
 import { ROOT } from '../src/launch';
 
@@ -60,4 +61,32 @@ export class ServiceProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * A gateway process in front of the given subgraphs (name → GraphQL URL), verifying
+ * tokens with identity at `identityUrl`; `env` adds or overrides settings. Not started.
+ */
+export async function gatewayProcess(
+  name: string,
+  opts: { secret: string; identityUrl: string; subgraphs: Record<string, string>; env?: Record<string, string> },
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = { PORT: String(port), PRINCIPAL_SECRET: opts.secret, IDENTITY_URL: new URL(opts.identityUrl).origin };
+  for (const [subgraph, url] of Object.entries(opts.subgraphs)) env[`SUBGRAPH_URL_${subgraph.toUpperCase()}`] = url;
+  return new ServiceProcess(name, 'gateway/src/index.ts', { ...env, ...opts.env }, port);
+}
+
+/** A presence process on its own schema of `databaseUrl`; `env` adds settings (REDIS_URL, AMQP_URL...). Not started. */
+export async function presenceProcess(
+  name: string,
+  opts: { secret: string; databaseUrl: string; schema: string; env?: Record<string, string> },
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  return new ServiceProcess(
+    name,
+    'subgraphs/presence/src/index.ts',
+    { PRESENCE_PORT: String(port), PRINCIPAL_SECRET: opts.secret, DATABASE_URL: opts.databaseUrl, DATABASE_SCHEMA: opts.schema, ...opts.env },
+    port,
+  );
 }

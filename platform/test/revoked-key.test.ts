@@ -1,9 +1,9 @@
-import { createLogger, freePort, RedisStore } from '@frontrow/kit';
+import { createLogger, RedisStore } from '@frontrow/kit';
 import { codeOf, eventually, gql, need, needs, signUp, testEnv, testSecret, testTransport, uniqueName, type Account } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ServiceProcess } from './processes';
+import { gatewayProcess, type ServiceProcess } from './processes';
 
 /**
  * A revoked API key on open WebSockets, across two gateway processes: identity announces
@@ -47,20 +47,12 @@ needs(need.env('REDIS_URL')).describe('a revoked API key on open WebSockets, two
       transport,
     });
     for (const name of ['gateway-a', 'gateway-b']) {
-      const port = await freePort();
-      const g = new ServiceProcess(
-        name,
-        'gateway/src/index.ts',
-        {
-          PORT: String(port),
-          PRINCIPAL_SECRET: secret,
-          REDIS_URL: testEnv.redisUrl!,
-          IDENTITY_URL: new URL(identity.url).origin,
-          SUBGRAPH_URL_IDENTITY: identity.url,
-          RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
-        },
-        port,
-      );
+      const g = await gatewayProcess(name, {
+        secret,
+        identityUrl: identity.url,
+        subgraphs: { identity: identity.url },
+        env: { REDIS_URL: testEnv.redisUrl!, RATE_LIMIT_PER_MINUTE: String(PER_MINUTE) },
+      });
       gateways.push(await g.start());
     }
   }, 180_000);

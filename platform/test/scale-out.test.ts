@@ -1,10 +1,9 @@
-import { freePort } from '@frontrow/kit';
 import { need, needs, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
-import { ServiceProcess } from './processes';
+import { ServiceProcess, gatewayProcess, presenceProcess } from './processes';
 
 /**
  * Two gateway processes and two presence processes against one Redis and one
@@ -34,40 +33,19 @@ needs(need.env('REDIS_URL')).describe('scaled out', () => {
       kv,
       transport,
     });
+    const redisAndBus = { REDIS_URL: testEnv.redisUrl!, ...(testEnv.amqpUrl ? { AMQP_URL: testEnv.amqpUrl } : {}) };
     for (const name of ['presence-a', 'presence-b']) {
-      const port = await freePort();
-      const p = new ServiceProcess(
-        name,
-        'subgraphs/presence/src/index.ts',
-        {
-          PRESENCE_PORT: String(port),
-          PRINCIPAL_SECRET: secret,
-          DATABASE_URL: testEnv.databaseUrl!,
-          DATABASE_SCHEMA: schema,
-          REDIS_URL: testEnv.redisUrl!,
-          ...(testEnv.amqpUrl ? { AMQP_URL: testEnv.amqpUrl } : {}),
-        },
-        port,
-      );
-      presence.push(p);
+      presence.push(await presenceProcess(name, { secret, databaseUrl: testEnv.databaseUrl!, schema, env: redisAndBus }));
     }
     // One after the other: the first one runs the migrations.
     for (const p of presence) await p.start();
     for (const [i, name] of ['gateway-a', 'gateway-b'].entries()) {
-      const port = await freePort();
-      const g = new ServiceProcess(
-        name,
-        'gateway/src/index.ts',
-        {
-          PORT: String(port),
-          PRINCIPAL_SECRET: secret,
-          REDIS_URL: testEnv.redisUrl!,
-          IDENTITY_URL: new URL(identity.url).origin,
-          SUBGRAPH_URL_IDENTITY: identity.url,
-          SUBGRAPH_URL_PRESENCE: presence[i].url,
-        },
-        port,
-      );
+      const g = await gatewayProcess(name, {
+        secret,
+        identityUrl: identity.url,
+        subgraphs: { identity: identity.url, presence: presence[i].url },
+        env: { REDIS_URL: testEnv.redisUrl! },
+      });
       gateways.push(await g.start());
     }
   }, 180_000);
