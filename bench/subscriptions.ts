@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createKeyValueStore, createLogger, createTransport, freePort, startEmbeddedPostgres } from '@frontrow/kit';
 import { start as startIdentity } from '@frontrow/identity/src/server';
-import { ServiceProcess } from '@frontrow/platform/test/processes';
+import { ServiceProcess, gatewayProcess, presenceProcess } from '@frontrow/platform/test/processes';
 import { connect, gql } from '@frontrow/platform/test/party-harness';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
@@ -116,22 +116,17 @@ async function main(): Promise<void> {
   });
   const maxSize = Math.max(...SIZES);
   const presenceSchema = `bench_presence_${tag}`;
-  const presencePort = await freePort();
-  const presence = new ServiceProcess(
-    'presence',
-    'subgraphs/presence/src/index.ts',
-    {
-      PRESENCE_PORT: String(presencePort),
-      PRINCIPAL_SECRET: secret,
-      DATABASE_URL: databaseUrl ?? embedded!.url,
-      DATABASE_SCHEMA: presenceSchema,
+  const presence = await presenceProcess('presence', {
+    secret,
+    databaseUrl: databaseUrl ?? embedded!.url,
+    schema: presenceSchema,
+    env: {
       PARTY_MAX_MEMBERS: String(maxSize + 1),
       DATABASE_ACQUIRE_TIMEOUT_MS: String(acquireTimeoutMs),
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
       ...(process.env.AMQP_URL ? { AMQP_URL: process.env.AMQP_URL } : {}),
     },
-    presencePort,
-  );
+  });
   await presence.start();
   // The bench's own connection to presence's tables: members go in in bulk, sessions are counted.
   const db = new pg.Client({ connectionString: databaseUrl ?? embedded!.url });
@@ -142,21 +137,13 @@ async function main(): Promise<void> {
   let gatewayPort = 0;
   const freshGateway = async (): Promise<void> => {
     await gateway?.stop();
-    gatewayPort = await freePort();
-    gateway = new ServiceProcess(
-      'gateway',
-      'gateway/src/index.ts',
-      {
-        PORT: String(gatewayPort),
-        PRINCIPAL_SECRET: secret,
-        IDENTITY_URL: new URL(identity.url).origin,
-        SUBGRAPH_URL_IDENTITY: identity.url,
-        SUBGRAPH_URL_PRESENCE: presence.url,
-        RATE_LIMIT_PER_MINUTE: '100000',
-        ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-      },
-      gatewayPort,
-    );
+    gateway = await gatewayProcess('gateway', {
+      secret,
+      identityUrl: identity.url,
+      subgraphs: { identity: identity.url, presence: presence.url },
+      env: { RATE_LIMIT_PER_MINUTE: '100000', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    });
+    gatewayPort = gateway.port;
     await gateway.start();
   };
   const rows: Row[] = [];
