@@ -1,6 +1,6 @@
 import { freePort } from '@frontrow/kit';
 import { eventually, gql, need, needs, signIn, testSecret, uniqueName, type GqlReply } from '@frontrow/kit/testing';
-import { ServiceProcess } from './processes';
+import { ServiceProcess, gatewayProcess } from './processes';
 import { PostgresServer } from './servers';
 
 /**
@@ -58,22 +58,13 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
         new ServiceProcess('events', 'subgraphs/events/src/index.ts', { ...common, EVENTS_PORT: String(eventsPort) }, eventsPort),
       );
       await Promise.all(services.map((s) => s.start()));
-      const port = await freePort();
-      gateway = new ServiceProcess(
-        'gateway',
-        'gateway/src/index.ts',
-        {
-          PORT: String(port),
-          PRINCIPAL_SECRET: secret,
-          REDIS_URL: '',
-          // Refusals come fast, so four clients send far more than a fan's 600 a minute: this is not about rate limits.
-          RATE_LIMIT_PER_MINUTE: '1000000',
-          IDENTITY_URL: new URL(services[0].url).origin,
-          SUBGRAPH_URL_IDENTITY: services[0].url,
-          SUBGRAPH_URL_EVENTS: services[1].url,
-        },
-        port,
-      );
+      gateway = await gatewayProcess('gateway', {
+        secret,
+        identityUrl: services[0].url,
+        subgraphs: { identity: services[0].url, events: services[1].url },
+        // Refusals come fast, so four clients send far more than a fan's 600 a minute: this is not about rate limits.
+        env: { REDIS_URL: '', RATE_LIMIT_PER_MINUTE: '1000000' },
+      });
       await gateway.start();
       token = (await signIn(gateway.url, admin.email, admin.password)).accessToken;
     }, 120_000);
@@ -90,6 +81,24 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
       const at = Date.now();
       const reply = await gql(gateway.url, `{ me { id email } venues { id name } }`, {}, token);
       return { at, ms: Date.now() - at, reply };
+    }
+
+    /** Four clients, each sending its next request as soon as the last is answered, until stopped. */
+    function load(): { samples: Sample[]; stop(): Promise<void> } {
+      const samples: Sample[] = [];
+      let running = true;
+      const clients = Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (running) samples.push(await sample());
+        }),
+      );
+      return {
+        samples,
+        async stop() {
+          running = false;
+          await clients;
+        },
+      };
     }
 
     const ok = (s: Sample) => !s.reply.errors?.length && s.reply.data?.me && Array.isArray(s.reply.data?.venues);
@@ -114,14 +123,7 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
       const venueId: string = created.data!.createVenue.id;
       const pids = services.map((s) => s.pid);
 
-      // Four clients, each sending its next request as soon as the last is answered.
-      const samples: Sample[] = [];
-      let running = true;
-      const load = Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (running) samples.push(await sample());
-        }),
-      );
+      const { samples, stop } = load();
       try {
         await eventually(() => samples.filter(ok).length >= 20, 20_000);
         const down = Date.now();
@@ -133,8 +135,7 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
         const recovered = await eventually(() => samples.find((s) => s.at >= back && ok(s)), RECOVERED_WITHIN_MS + 5000).catch((e) => { console.log(JSON.stringify(samples.slice(-3))); throw e; });
         // A few more after the first success: the pools are whole again, not one lucky connection.
         await eventually(() => samples.filter((s) => s.at >= recovered.at && ok(s)).length >= 20, 20_000);
-        running = false;
-        await load;
+        await stop();
 
         const during = samples.filter((s) => s.at > down && s.at < back);
         const failed = during.filter((s) => !ok(s));
@@ -151,8 +152,7 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
         expect(after.filter((s) => !ok(s))).toEqual([]);
         expect(services.map((s) => s.pid)).toEqual(pids);
       } finally {
-        running = false;
-        await load;
+        await stop();
       }
 
       // What was written before is there, and writing works again.
@@ -164,13 +164,7 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
 
     it('answers within the configured time while it is frozen (connections open, nothing answering), and serves again once it thaws', async () => {
       const pids = services.map((s) => s.pid);
-      const samples: Sample[] = [];
-      let running = true;
-      const load = Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (running) samples.push(await sample());
-        }),
-      );
+      const { samples, stop } = load();
       try {
         await eventually(() => samples.filter(ok).length >= 20, 20_000);
         const frozen = Date.now();
@@ -185,8 +179,7 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
         }
         const recovered = await eventually(() => samples.find((s) => s.at >= thawed && ok(s)), RECOVERED_WITHIN_MS + 5000);
         await eventually(() => samples.filter((s) => s.at >= recovered.at && ok(s)).length >= 20, 20_000);
-        running = false;
-        await load;
+        await stop();
 
         const during = samples.filter((s) => s.at > frozen && s.at < thawed);
         const after = samples.filter((s) => s.at >= recovered.at + 1);
@@ -200,8 +193,7 @@ needs(need.command('initdb'), need.command('postgres'), need.command('pg_ctl'), 
         expect(after.filter((s) => !ok(s))).toEqual([]);
         expect(services.map((s) => s.pid)).toEqual(pids);
       } finally {
-        running = false;
-        await load;
+        await stop();
       }
     }, 120_000);
   },

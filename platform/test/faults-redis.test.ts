@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { Client as Pg } from 'pg';
 import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
-import { ServiceProcess } from './processes';
+import { ServiceProcess, gatewayProcess } from './processes';
 import { RedisServer } from './servers';
 
 /**
@@ -49,20 +49,12 @@ needs(need.command('redis-server'), need.command('redis-cli')).describe('Redis r
     );
     services.push(identity, presence);
     await Promise.all(services.map((s) => s.start()));
-    const port = await freePort();
-    gateway = new ServiceProcess(
-      'gateway',
-      'gateway/src/index.ts',
-      {
-        PORT: String(port),
-        PRINCIPAL_SECRET: secret,
-        REDIS_URL: redis.url,
-        IDENTITY_URL: new URL(identity.url).origin,
-        SUBGRAPH_URL_IDENTITY: identity.url,
-        SUBGRAPH_URL_PRESENCE: presence.url,
-      },
-      port,
-    );
+    gateway = await gatewayProcess('gateway', {
+      secret,
+      identityUrl: identity.url,
+      subgraphs: { identity: identity.url, presence: presence.url },
+      env: { REDIS_URL: redis.url },
+    });
     await gateway.start();
   }, 120_000);
 
