@@ -3,8 +3,8 @@
  * subgraph alone, side by side in one run. Prints p50 and p99 of each, then rewrites the
  * "## Ads: nextAd" section of docs/benchmarks.md, keeping the row of the other backing mode.
  *
- *   node -r @swc-node/register bench/ads.ts                       # embedded stand-ins
- *   DATABASE_URL=... REDIS_URL=... AMQP_URL=... node -r @swc-node/register bench/ads.ts
+ *   node -r @frontrow/register bench/ads.ts                       # embedded stand-ins
+ *   DATABASE_URL=... REDIS_URL=... AMQP_URL=... node -r @frontrow/register bench/ads.ts
  *
  * BENCH_FANS (200) and BENCH_ROUNDS (10 calls per fan per target) change the shape.
  */
@@ -165,7 +165,7 @@ function writeAdsSection(key: 'embedded' | 'real', backing: string, gateway: Run
   writeSection(
     HEADING,
     [
-      '`node -r @swc-node/register bench/ads.ts` from the repository root (or `npm run bench -- ads`): the',
+      '`node -r @frontrow/register bench/ads.ts` from the repository root (or `npm run bench -- ads`): the',
       'whole platform in one process, one event with three placements on its jumbotron (weights 1, 2',
       'and 3, one capped at 5 an hour), and 200 fans who each ask `nextAd` again as soon as they have',
       'their answer, first through the gateway (a Bearer token each: verification, limits, query',

@@ -4,8 +4,8 @@
  * then rewrites the "## Checkout under contention" section of docs/benchmarks.md,
  * keeping the row of the other backing mode.
  *
- *   node -r @swc-node/register bench/checkout.ts                       # embedded stand-ins
- *   DATABASE_URL=... REDIS_URL=... AMQP_URL=... node -r @swc-node/register bench/checkout.ts
+ *   node -r @frontrow/register bench/checkout.ts                       # embedded stand-ins
+ *   DATABASE_URL=... REDIS_URL=... AMQP_URL=... node -r @frontrow/register bench/checkout.ts
  *
  * BENCH_BUYERS, BENCH_IN_FLIGHT and BENCH_UNITS change the shape of the run.
  */
@@ -170,7 +170,7 @@ function writeCheckoutSection(
     `| ${r.backing.key} | ${r.backing.label} | ${r.buyers} / ${r.inFlight} / ${r.units} | ${r.sold} | ${refused} | ${r.p50} ms | ${r.p99} ms | ${r.throughput}/s | ${machine} | ${r.date} |`,
   );
   const body = [
-    '`node -r @swc-node/register bench/checkout.ts` from the repository root: one commerce subgraph',
+    '`node -r @frontrow/register bench/checkout.ts` from the repository root: one commerce subgraph',
     '(the built-in test payment provider settling by webhook), one product with limited units, and',
     'buyers that each call `checkout` once with their own signed caller header, a bounded number in',
     'flight. Latency is one checkout request end to end (order, atomic reservation, payment start);',

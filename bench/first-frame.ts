@@ -4,7 +4,7 @@
  * test: a network namespace, the whole platform, ffmpeg sending the test pattern).
  * Needs root, janus, ffmpeg and chromium. Prints the figures and rewrites the
  * "## Live 360: time to first frame" section of docs/benchmarks.md.
- *   node -r @swc-node/register bench/first-frame.ts [runs]
+ *   node -r @frontrow/register bench/first-frame.ts [runs]
  */
 import 'reflect-metadata';
 import { eventually } from '@frontrow/kit/testing';

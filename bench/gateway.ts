@@ -78,7 +78,7 @@ function started(child: Child): Child {
 }
 
 /**
- * Run as production runs it (`node -r @swc-node/register`, which installs source-map-support
+ * Run as production runs it (`node -r @frontrow/register`, which installs source-map-support
  * unless told otherwise); `env` adds to its environment.
  */
 async function frontRowGateway(
@@ -477,7 +477,7 @@ that differ much mean the machine had other work too (see the load below); CPU p
 steadier figure.
 
 Gateways, all with \`NODE_ENV=production\`: FrontRow's (\`startGateway\`, per-caller rate limits raised,
-counters in ${REDIS_URL ? 'Redis' : 'memory'}), run as production runs it, \`node -r @swc-node/register\`, with its
+counters in ${REDIS_URL ? 'Redis' : 'memory'}), run as production runs it, \`node -r @frontrow/register\`, with its
 inbound in-flight deduplication (identical queries of one caller, or of anonymous callers, in flight at
 once share one execution; its default) and without it (\`INFLIGHT_DEDUPLICATION=false\`); for the
 Guild-shaped query, whose cost in FrontRow's model (107,812) is over the gateway's default limit

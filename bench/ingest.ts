@@ -9,8 +9,8 @@
  * `qosSummary(eventId, "24h")` over a day of rollups for 1,000 viewers. Rewrites the
  * "## Telemetry ingest" section of docs/benchmarks.md.
  *
- *   node -r @swc-node/register bench/ingest.ts                       # embedded PostgreSQL
- *   DATABASE_URL=... node -r @swc-node/register bench/ingest.ts      # a real server
+ *   node -r @frontrow/register bench/ingest.ts                       # embedded PostgreSQL
+ *   DATABASE_URL=... node -r @frontrow/register bench/ingest.ts      # a real server
  *
  * The gateway's per-caller rate limit is raised for the run (each sender is one fan
  * sending far more than a player would).

@@ -14,7 +14,7 @@ export interface PlatformUrls {
  * VR client. Stopped by closing its stdin.
  */
 export async function startPlatform(): Promise<{ urls: PlatformUrls; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '..', 'platform', 'browser', 'platform-process.ts')], {
+  const child = spawn(process.execPath, ['-r', '@frontrow/register', join(__dirname, '..', 'platform', 'browser', 'platform-process.ts')], {
     cwd: join(__dirname, '..', 'platform'),
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, LOG_LEVEL: 'warn' },

@@ -21,7 +21,7 @@ function main(): number {
   let failed = 0;
   for (const name of chosen) {
     console.log(`\n=== bench/${name}.ts`);
-    const r = spawnSync(process.execPath, ['--expose-gc', '-r', '@swc-node/register', join(__dirname, `${name}.ts`)], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '-r', '@frontrow/register', join(__dirname, `${name}.ts`)], { stdio: 'inherit' });
     if (r.status !== 0) {
       console.error(`bench/${name}.ts failed (exit ${r.status ?? r.signal})`);
       failed++;

@@ -82,7 +82,7 @@ async function signUps(gatewayUrl: string, n: number): Promise<{ ms: number; ok:
 
 async function startOnce(root: string, env: NodeJS.ProcessEnv): Promise<Start> {
   const began = Date.now();
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['-r', '@frontrow/register', 'scripts/start.ts'], {
     cwd: root,
     env: { ...env, PORT: '0', WEB_PORT: '0', IDENTITY_PORT: '0', EVENTS_PORT: '0', MEDIA_PORT: '0', COMMERCE_PORT: '0', PRESENCE_PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

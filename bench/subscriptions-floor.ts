@@ -4,7 +4,7 @@
  * GraphQL, no protocol, no authentication: what any Node WebSocket server pays to
  * reach N sockets on this machine, to set FrontRow's gateway beside.
  *
- *   PORT=… node -r @swc-node/register bench/subscriptions-floor.ts
+ *   PORT=… node -r @frontrow/register bench/subscriptions-floor.ts
  */
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';

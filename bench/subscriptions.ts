@@ -432,7 +432,7 @@ What the profiles showed (\`SERVICE_NODE_ARGS=--cpu-prof\`, heap snapshots with
   process reads 10,000 messages on the same 2 cores. The floor's p99 shows how near the
   goal the machine itself is.
 - Memory: the gateway idles at about 250 MB. TypeScript's compiler, which
-  \`@swc-node/register\` loads into every service, is about 49 MB of it, \`@swc/core\` 21
+  \`@frontrow/register\` loads into every service, is about 49 MB of it, \`@swc/core\` 21
   MB, and the supergraph is held twice (Apollo's executor and the subscription planner).
   Each subscriber then costs about 20 kB: the socket and ws's reader and writer,
   graphql-ws's per-connection and per-subscription closures, promises and three timers,

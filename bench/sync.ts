@@ -7,7 +7,7 @@
  * (max - min of the players' positions) and rewrites the "## Party sync" section of
  * docs/benchmarks.md.
  *
- *   node -r @swc-node/register bench/sync.ts [--seeds 100]
+ *   node -r @frontrow/register bench/sync.ts [--seeds 100]
  */
 import { percentile, simulateParty, type LatencyModel } from '../clients/sdk/src';
 import { machine, writeSection } from './report';
@@ -78,7 +78,7 @@ function main(): void {
     )
     .join('\n');
   const section = `How far apart the players of one party are: the spread, max − min of the players'
-positions, sampled every 50 ms. Measured by \`bench/sync.ts\` (\`node -r @swc-node/register
+positions, sampled every 50 ms. Measured by \`bench/sync.ts\` (\`node -r @frontrow/register
 bench/sync.ts\`) on the SDK's simulated party (\`clients/sdk/src/sync/simulation.ts\`):
 5 clients with the SDK's \`ClockSync\` and \`SyncEngine\` (default options), clocks off by up
 to ±5 s and ±100 ppm, players whose media clocks drift up to ±0.5% and that take

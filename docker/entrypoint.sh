@@ -35,4 +35,4 @@ cd "$dir"
 if [ "$#" -gt 0 ]; then
   exec "$@"
 fi
-exec node -r @swc-node/register src/index.ts
+exec node -r @frontrow/register src/index.ts

@@ -18,7 +18,7 @@
 // SIGTERM or SIGINT is passed on to it, and this process exits when Janus does, with
 // its status (so `restart: unless-stopped` brings a crashed Janus back).
 //
-// Run with `node -r @swc-node/register` from /app/media, so that the TypeScript of
+// Run with `node -r @frontrow/register` from /app/media, so that the TypeScript of
 // media/src loads. Settings (the same names as media/src/cli.ts where it has them):
 //   JANUS_ADMIN_SECRET, JANUS_STREAMING_ADMIN_KEY   required; given to the media subgraph too
 //   JANUS_HTTP_PORT (8088), JANUS_ADMIN_PORT (7088), JANUS_WS_PORT (8188)

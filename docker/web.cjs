@@ -3,7 +3,7 @@
 // served by the portal's own startWeb (clients/web/src/serve.ts) as `npm start` serves
 // it, from the bundle built into the image (so nothing is built, or written, at start).
 //
-// Run with `node -r @swc-node/register` from /app/clients/web, so that the TypeScript
+// Run with `node -r @frontrow/register` from /app/clients/web, so that the TypeScript
 // of clients/web/src loads. Settings:
 //   WEB_GATEWAY_URL   required: the gateway's /graphql as browsers reach it (the page
 //                     carries it; http(s), e.g. http://localhost:4000/graphql)

@@ -159,5 +159,5 @@ export async function answers(url: string, query: string, headers: Record<string
 
 /** Node arguments that run a TypeScript file of bench/gateway with the project's loader. */
 export function tsEntry(file: string, nodeFlags: string[] = []): string[] {
-  return [...nodeFlags, '-r', '@swc-node/register', join(__dirname, file)];
+  return [...nodeFlags, '-r', '@frontrow/register', join(__dirname, file)];
 }

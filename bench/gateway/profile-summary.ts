@@ -5,7 +5,7 @@
  * as shares of the time the process was not idle. The first `skipMs` of the profile (the
  * process's start-up) can be left out.
  *
- *   node -r @swc-node/register bench/gateway/profile-summary.ts <file.cpuprofile> [top] [skipMs]
+ *   node -r @frontrow/register bench/gateway/profile-summary.ts <file.cpuprofile> [top] [skipMs]
  */
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -123,7 +123,7 @@ describe('the explorer', () => {
 describe('start-up configuration', () => {
   it('stops with a message naming a missing setting', () => {
     const env = { ...process.env, PRINCIPAL_SECRET: '', PORT: '0', LOG_LEVEL: 'info' };
-    const run = spawnSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, '..', 'src', 'index.ts')], {
+    const run = spawnSync(process.execPath, ['-r', '@frontrow/register', join(__dirname, '..', 'src', 'index.ts')], {
       env,
       cwd: join(__dirname, '..'),
       encoding: 'utf8',
@@ -131,7 +131,7 @@ describe('start-up configuration', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stdout + run.stderr).toMatch(/PRINCIPAL_SECRET is required/);
-    const bad = spawnSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, '..', 'src', 'index.ts')], {
+    const bad = spawnSync(process.execPath, ['-r', '@frontrow/register', join(__dirname, '..', 'src', 'index.ts')], {
       env: { ...env, PRINCIPAL_SECRET: 'x'.repeat(40), PORT: 'eighty' },
       cwd: join(__dirname, '..'),
       encoding: 'utf8',

@@ -26,7 +26,7 @@ export function usePlatform(opts: { syntheticViewers?: number } = {}): () => Url
   let urls: Urls | undefined;
   base.beforeAll(async () => {
     base.setTimeout(180_000);
-    child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'platform-process.ts')], {
+    child = spawn(process.execPath, ['-r', '@frontrow/register', join(__dirname, 'platform-process.ts')], {
       cwd: join(__dirname, '..'),
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, LOG_LEVEL: 'warn', SYNTHETIC_VIEWERS: String(opts.syntheticViewers ?? 0) },

@@ -37,7 +37,7 @@ needs(need.command('janus'), need.command('ffmpeg')).describe('npm run demo:feed
 
   /** Runs the script until it prints the viewer's address, then stops it as Ctrl-C would. */
   function demoFeed(): Promise<{ url: URL; output: string }> {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'scripts', 'demo-feed.ts')], {
+    const child = spawn(process.execPath, ['-r', '@frontrow/register', join(ROOT, 'scripts', 'demo-feed.ts')], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -29,7 +29,7 @@ export class ServiceProcess {
     this.output = '';
     // SERVICE_NODE_ARGS adds Node flags to every service process (e.g. --cpu-prof to profile one).
     const extra = process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const child = spawn(process.execPath, [...extra, '-r', '@swc-node/register', join(ROOT, this.entry)], {
+    const child = spawn(process.execPath, [...extra, '-r', '@frontrow/register', join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -40,7 +40,7 @@ it('starts with progress in the log, serves, and stops everything on SIGINT', as
   // Apollo Server leaves signals alone).
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'JANUS_URL', 'PRINCIPAL_SECRET', 'PAYMENTS_WEBHOOK_SECRET', 'NODE_ENV']) delete env[name];
   for (const name of ['IDENTITY', 'EVENTS', 'MEDIA', 'COMMERCE', 'CREATIVE', 'PRESENCE']) env[`${name}_PORT`] = '0';
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', '@frontrow/register', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const SDK = join(__dirname, '..');
 // The generator runs as `npm run codegen` does, in its own process (its CLI is ESM-only inside).
-const check = () => run(process.execPath, ['-r', '@swc-node/register', 'codegen/generate.ts', '--check'], { cwd: SDK });
+const check = () => run(process.execPath, ['-r', '@frontrow/register', 'codegen/generate.ts', '--check'], { cwd: SDK });
 
 describe('the generated operations', () => {
   it('match what `npm run codegen` writes from supergraph.graphql and src/operations (the gateway\'s persisted operations too)', async () => {

@@ -133,7 +133,7 @@ describe('the embedded server', () => {
 
   it('stops when the process that started it is killed outright', async () => {
     const script = `require('./src/embedded-postgres').startEmbeddedPostgres().then((pg) => process.stdout.write(JSON.stringify({ port: pg.port, pid: pg.pid }) + '\\n'))`;
-    const parent = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['-r', '@frontrow/register', '-e', script], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
     const started = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
       let out = '';
       parent.stdout.on('data', (chunk: Buffer) => {
