@@ -63,7 +63,8 @@ export async function startConsumers(
         const current = await media.ingestOf(em, f.feedId);
         if (m.type === 'events.event.live') {
           if (current.status !== 'LIVE') await media.startIngest(em, f.feedId, media.defaultPresetFor(), null);
-        } else if (current.status === 'LIVE') {
+        } else if (current.status === 'LIVE' || current.status === 'FAILED') {
+          // A FAILED one too: one that failed because Janus is away would come back LIVE.
           await media.stopIngest(em, f.feedId, null);
         }
       }

@@ -98,12 +98,15 @@ export class MediaService {
         videoPort: mp.videoPort,
         audioPort: mp.audioPort,
         error: null,
+        janusDownSince: null,
         startedAt: new Date(),
         stoppedAt: null,
       });
     } catch (e) {
       rec.status = IngestStatus.FAILED;
       rec.error = e instanceof Error ? e.message : String(e);
+      // Failed because Janus is still away: it comes back LIVE by itself once Janus answers.
+      if (!isUnreachable(e)) rec.janusDownSince = null;
       await em.flush();
       throw e;
     }
@@ -143,22 +146,62 @@ export class MediaService {
   }
 
   /**
+   * Janus stopped answering (the reconciler's probe found it down): every LIVE ingest is
+   * marked FAILED, as nobody can watch it now, with the time, so that reconciliation
+   * makes it LIVE again by itself once Janus answers. Returns how many were marked.
+   */
+  async markJanusDown(em: EntityManager): Promise<number> {
+    const live = await em.find(IngestRecord, { status: IngestStatus.LIVE }, { fields: ['feedId', 'mountpointId'] });
+    if (!live.length) return 0;
+    const marked = await em.nativeUpdate(
+      IngestRecord,
+      { status: IngestStatus.LIVE, feedId: { $in: live.map((r) => r.feedId) } },
+      { status: IngestStatus.FAILED, error: 'Janus is unreachable', janusDownSince: new Date() },
+    );
+    if (marked) {
+      this.logger.error(
+        { feeds: live.map((r) => ({ feedId: r.feedId, mountpointId: r.mountpointId })) },
+        'ingest FAILED: Janus is unreachable; new grants answer MEDIA_UNAVAILABLE, and these ingests are LIVE again once Janus answers and has their mountpoints',
+      );
+    }
+    return marked;
+  }
+
+  /**
    * Brings Janus in line with what media recorded, after Janus restarted or lost state:
-   * every LIVE ingest whose mountpoint Janus lacks is recreated (same id, the same RTP
-   * ports when Janus can bind them), or marked FAILED when Janus refuses; every unexpired
+   * every LIVE ingest (and every one FAILED only because Janus was unreachable) whose
+   * mountpoint Janus lacks is recreated (same id, the same RTP ports when Janus can bind
+   * them) and is LIVE, or is marked FAILED for good when Janus refuses; every unexpired
    * playback token Janus lacks is added again, so grants given before keep working.
    * Janus being unreachable throws MediaUnavailableError and changes nothing.
    */
   async reconcile(em: EntityManager): Promise<ReconcileReport> {
     const janus = this.requireJanus();
-    const report: ReconcileReport = { recreated: 0, moved: 0, failed: 0, tokensRestored: 0 };
+    const report: ReconcileReport = { recreated: 0, moved: 0, failed: 0, resumed: 0, tokensRestored: 0 };
     const present = await janus.listMountpoints();
-    const live = await em.find(IngestRecord, { status: IngestStatus.LIVE }, { orderBy: { mountpointId: 'asc' } });
+    const live = await em.find(
+      IngestRecord,
+      { $or: [{ status: IngestStatus.LIVE }, { status: IngestStatus.FAILED, janusDownSince: { $ne: null } }] },
+      { orderBy: { mountpointId: 'asc' } },
+    );
     for (const rec of live) {
-      if (present.has(rec.mountpointId)) continue;
+      // Still what it was when read: LIVE, or FAILED while Janus was away.
+      const where = {
+        feedId: rec.feedId,
+        mountpointId: rec.mountpointId,
+        $or: [{ status: IngestStatus.LIVE }, { status: IngestStatus.FAILED, janusDownSince: { $ne: null } }],
+      };
+      const resumed = rec.status === IngestStatus.FAILED;
+      if (present.has(rec.mountpointId)) {
+        // Janus was out of reach but kept the mountpoint: nothing to recreate.
+        if (resumed && (await em.nativeUpdate(IngestRecord, where, { status: IngestStatus.LIVE, error: null, janusDownSince: null }))) {
+          report.resumed++;
+          this.logger.info({ feedId: rec.feedId, mountpointId: rec.mountpointId }, 'ingest LIVE again: Janus answers and still has its mountpoint');
+        }
+        continue;
+      }
       const preset = rec.presetId ? await em.findOne(EncoderPreset, { id: rec.presetId }) : null;
       const feed = await em.findOne(FeedInfo, { feedId: rec.feedId });
-      const where = { feedId: rec.feedId, status: IngestStatus.LIVE, mountpointId: rec.mountpointId };
       let mp: Mountpoint;
       try {
         if (!preset) throw new Error(`its encoder preset "${rec.presetId ?? ''}" is unknown`);
@@ -167,7 +210,12 @@ export class MediaService {
         // Janus down again: nothing is decided, the next run tries again.
         if (e instanceof MediaUnavailableError) throw e;
         const reason = e instanceof Error ? e.message : String(e);
-        const marked = await em.nativeUpdate(IngestRecord, where, { status: IngestStatus.FAILED, error: `Janus lost the mountpoint and refused to recreate it: ${reason}`, stoppedAt: new Date() });
+        const marked = await em.nativeUpdate(IngestRecord, where, {
+          status: IngestStatus.FAILED,
+          error: `Janus lost the mountpoint and refused to recreate it: ${reason}`,
+          janusDownSince: null,
+          stoppedAt: new Date(),
+        });
         if (marked) {
           report.failed++;
           this.logger.error(
@@ -178,7 +226,13 @@ export class MediaService {
         continue;
       }
       const moved = mp.videoPort !== rec.videoPort || mp.audioPort !== rec.audioPort;
-      const updated = await em.nativeUpdate(IngestRecord, where, { videoPort: mp.videoPort, audioPort: mp.audioPort, error: null });
+      const updated = await em.nativeUpdate(IngestRecord, where, {
+        status: IngestStatus.LIVE,
+        videoPort: mp.videoPort,
+        audioPort: mp.audioPort,
+        error: null,
+        janusDownSince: null,
+      });
       if (!updated) {
         // Stopped while we were at it: the mountpoint must not outlive the ingest.
         await janus.destroyMountpoint(rec.mountpointId);
@@ -186,8 +240,9 @@ export class MediaService {
       }
       report.recreated++;
       if (moved) report.moved++;
+      if (resumed) report.resumed++;
       this.logger.info(
-        { feedId: rec.feedId, mountpointId: rec.mountpointId, videoPort: mp.videoPort, audioPort: mp.audioPort, moved },
+        { feedId: rec.feedId, mountpointId: rec.mountpointId, videoPort: mp.videoPort, audioPort: mp.audioPort, moved, resumed },
         moved ? 'recreated the mountpoint of a LIVE ingest on new RTP ports' : 'recreated the mountpoint of a LIVE ingest on its RTP ports',
       );
     }
@@ -209,9 +264,17 @@ export class MediaService {
 
   async stopIngest(em: EntityManager, feedId: string, actor: Principal | null): Promise<Ingest> {
     const rec = await em.findOne(IngestRecord, { feedId });
-    if (!rec || rec.status !== IngestStatus.LIVE) return this.ingestOf(em, feedId);
-    await this.requireJanus().destroyMountpoint(rec.mountpointId);
-    Object.assign(rec, { status: IngestStatus.STOPPED, stoppedAt: new Date(), videoPort: null, audioPort: null });
+    const janusDown = rec?.status === IngestStatus.FAILED && Boolean(rec.janusDownSince);
+    if (!rec || (rec.status !== IngestStatus.LIVE && !janusDown)) return this.ingestOf(em, feedId);
+    try {
+      await this.requireJanus().destroyMountpoint(rec.mountpointId);
+    } catch (e) {
+      // An ingest FAILED while Janus is away is stopped in media's records all the same:
+      // reconciliation will not bring it back, and a Janus that kept its mountpoint hands
+      // that mountpoint to the next startIngest of the feed (same id).
+      if (!(janusDown && isUnreachable(e))) throw e;
+    }
+    Object.assign(rec, { status: IngestStatus.STOPPED, stoppedAt: new Date(), videoPort: null, audioPort: null, janusDownSince: null });
     if (actor) {
       emitAudit(em, 'media', {
         actorId: actor.userId,
@@ -242,7 +305,9 @@ export class MediaService {
       viewer.roles.includes('ADMIN') || feed.preview || (await this.isEntitled(em, viewer.userId, feed.eventId));
     if (!allowed) throw new ForbiddenError('You need a pass for this event to watch it.');
     const rec = await em.findOne(IngestRecord, { feedId });
-    if (!rec || rec.status !== IngestStatus.LIVE) return null;
+    // FAILED because Janus is away is not "not live": the feed is live again once Janus answers.
+    const janusDown = rec?.status === IngestStatus.FAILED && Boolean(rec.janusDownSince);
+    if (!rec || (rec.status !== IngestStatus.LIVE && !janusDown)) return null;
     const janus = this.requireJanus();
     const now = Date.now();
     const expiresAt = new Date(now + this.settings.grantTtlSeconds * 1000);
@@ -261,6 +326,7 @@ export class MediaService {
         this.logger.debug({ err: String(err.cause ?? err.message) }, 'renewed a grant while Janus is unreachable');
       });
     } else {
+      if (janusDown) throw new MediaUnavailableError('Janus is unreachable');
       token = em.create(PlaybackToken, {
         token: randomBytes(24).toString('base64url'),
         userId: viewer.userId,
@@ -323,6 +389,13 @@ export interface ReconcileReport {
   moved: number;
   /** LIVE ingests marked FAILED because Janus refused to recreate their mountpoint. */
   failed: number;
+  /** Ingests FAILED while Janus was unreachable that are LIVE again. */
+  resumed: number;
   /** Unexpired playback tokens added to Janus again. */
   tokensRestored: number;
+}
+
+/** Janus did not answer at all (as opposed to answering with an error). */
+export function isUnreachable(e: unknown): boolean {
+  return e instanceof MediaUnavailableError && e.janusCode === undefined;
 }

@@ -61,4 +61,15 @@ class InitialMedia extends Migration {
   }
 }
 
-export const migrations = [...KIT_MIGRATIONS, { name: '0001_media_initial', class: InitialMedia }];
+/** When Janus stops answering, its LIVE ingests are FAILED until it answers again (decision 0011). */
+class IngestJanusDown extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`alter table ingest add column janus_down_since timestamptz null`);
+  }
+}
+
+export const migrations = [
+  ...KIT_MIGRATIONS,
+  { name: '0001_media_initial', class: InitialMedia },
+  { name: '0002_media_ingest_janus_down', class: IngestJanusDown },
+];

@@ -8,8 +8,8 @@ export interface ReconcileSettings {
   /** How often Janus is reconciled with media's records even when nothing seems wrong. */
   intervalMs: number;
   /**
-   * How often Janus is probed (a keepalive on the control session): an outage ending or
-   * a restart is noticed within this time and reconciled at once. Below Janus'
+   * How often Janus is probed (a keepalive on the control session): an outage (its LIVE
+   * ingests FAILED), its end or a restart is noticed within this time, and reconciled at once. Below Janus'
    * session_timeout, which the keepalive also serves.
    */
   probeIntervalMs: number;
@@ -51,10 +51,12 @@ export class JanusReconciler {
     const probe = await this.janus.probe();
     if (probe === 'down') {
       if (!this.unreachable) {
-        this.logger.warn('Janus is unreachable: ingest and new grants answer MEDIA_UNAVAILABLE; media reconciles with it once it answers');
+        this.logger.warn('Janus is unreachable: its LIVE ingests are FAILED and new grants answer MEDIA_UNAVAILABLE; media reconciles with it once it answers');
       }
       this.unreachable = true;
       this.owed = true;
+      // Every probe that finds Janus down, so that a failed write is tried again.
+      await this.media.markJanusDown(this.em.fork());
       return;
     }
     if (this.unreachable) this.logger.info('Janus answers again: reconciling its mountpoints and tokens');
@@ -69,7 +71,7 @@ export class JanusReconciler {
       const report = await this.media.reconcile(this.em.fork());
       this.owed = false;
       this.lastRun = Date.now();
-      if (report.recreated || report.failed || report.tokensRestored) this.logger.info({ ...report }, 'reconciled Janus');
+      if (report.recreated || report.failed || report.resumed || report.tokensRestored) this.logger.info({ ...report }, 'reconciled Janus');
     } catch (err) {
       this.owed = true;
       if (err instanceof MediaUnavailableError && err.janusCode === undefined) {

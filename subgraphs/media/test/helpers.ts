@@ -102,6 +102,15 @@ export class RestartableJanus {
     return { videoPort: info.media.find((m) => m.type === 'video')!.port, audioPort: info.media.find((m) => m.type === 'audio')!.port };
   }
 
+  /**
+   * The streaming plugin's `info` of a mountpoint, as its admin sees it (with the time
+   * since each stream last received RTP), or null when Janus has none.
+   */
+  async mountpointInfo(id: number): Promise<Record<string, unknown> | null> {
+    const data = await this.streaming({ request: 'info', id, admin_key: this.keys.streamingAdminKey });
+    return (data.info as Record<string, unknown> | undefined) ?? null;
+  }
+
   /** Destroys a mountpoint behind media's back (an operator, a Janus admin tool). */
   async destroyMountpoint(id: number): Promise<void> {
     const data = await this.streaming({ request: 'destroy', id, admin_key: this.keys.streamingAdminKey });

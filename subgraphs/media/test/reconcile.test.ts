@@ -11,6 +11,7 @@ import {
   FEED,
   PLAYBACK,
   START,
+  STOP,
   adminPrincipal,
   deleteQueues,
   fanPrincipal,
@@ -121,13 +122,15 @@ withJanus.describe('media reconciling with Janus', () => {
     expect(await janus.mountpoint(feed.mountpointId)).toEqual({ videoPort: feed.ingest.videoPort, audioPort: feed.ingest.audioPort });
 
     await janus.kill();
-    // Janus down: media's records still say LIVE, and a new grant cannot be given.
-    expect((await ingestOf(m, feed.feedId)).status).toBe('LIVE');
+    // Janus down: the probe marks the ingest FAILED, and a new grant cannot be given.
+    await eventually(async () => (await ingestOf(m, feed.feedId)).status === 'FAILED');
     const refused = await eventually(async () => {
       const r = await playback(m, feed.feedId, late);
       return r.errors?.[0].extensions?.code === 'FORBIDDEN' ? undefined : r;
     });
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', reason: 'MEDIA_UNAVAILABLE' });
+    // The viewer who holds a grant renews it all the same (in media's records).
+    expect((await playback(m, feed.feedId, fan)).data).toMatchObject({ token: grant.token });
 
     await janus.start();
     // Janus comes back empty; media puts the mountpoint back with the same id and ports.
@@ -140,6 +143,22 @@ withJanus.describe('media reconciling with Janus', () => {
     const fresh = await playback(m, feed.feedId, late);
     expect(fresh.errors).toBeUndefined();
     expect(await tokenWorks(janus.current.url, fresh.data!.token)).toBe(true);
+  });
+
+  it('stops an ingest FAILED while Janus is away for good: Janus answering again does not bring it back', async () => {
+    const m = await media({ reconcile: { intervalMs: 3_600_000, probeIntervalMs: 100 } });
+    const stopping = await liveFeed(m);
+    const other = await liveFeed(m);
+    await janus.kill();
+    await eventually(async () => (await ingestOf(m, stopping.feedId)).status === 'FAILED' && (await ingestOf(m, other.feedId)).status === 'FAILED');
+    const stopped = await gql(m, secret, STOP, { f: stopping.feedId }, admin);
+    expect(stopped.data?.stopIngest).toEqual({ status: 'STOPPED', videoPort: null });
+    await janus.start();
+    // The other feed LIVE again means the reconciliation that would have brought the stopped one back has run.
+    await eventually(async () => (await ingestOf(m, other.feedId)).status === 'LIVE');
+    expect(await janus.mountpoint(other.mountpointId)).not.toBeNull();
+    expect(await janus.mountpoint(stopping.mountpointId)).toBeNull();
+    expect((await ingestOf(m, stopping.feedId)).status).toBe('STOPPED');
   });
 
   it('recreates at start-up what Janus lost while media was stopped', async () => {

@@ -35,6 +35,14 @@ export class IngestRecord {
   @Property({ type: 'text', nullable: true })
   error?: string;
 
+  /**
+   * Set while the ingest is FAILED because Janus stopped answering (not because it
+   * refused): reconciliation makes such an ingest LIVE again by itself once Janus
+   * answers (docs/decisions/0011).
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  janusDownSince?: Date | null;
+
   @Property({ type: 'timestamptz', nullable: true })
   startedAt?: Date;
 
