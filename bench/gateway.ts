@@ -17,6 +17,7 @@
  *   DATABASE_URL=… REDIS_URL=… AMQP_URL=… BENCH_SECONDS=20 BENCH_ROUNDS=2 npm run bench -- gateway
  *   BENCH_WORKLOADS=guild BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_ROUNDS=1   (a smoke run; writes no doc)
  *   BENCH_PROFILE=1   (after the guild rounds, FrontRow's gateway once more under --cpu-prof)
+ *   BENCH_PROFILE=event-page   (the same after the event page's rounds, anonymous; printed only)
  *
  * Writes the "## Gateway throughput" section of docs/benchmarks.md after a run of both workloads.
  */
@@ -43,7 +44,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'guild,event-page').split(',').map((w) => w.trim());
-const PROFILE = process.env.BENCH_PROFILE === '1';
+const PROFILES = (process.env.BENCH_PROFILE ?? '').split(',').map((p) => (p.trim() === '1' ? 'guild' : p.trim()));
 const HEADING = '## Gateway throughput';
 const PROFILE_HEADING = '### Where the time goes';
 const HIVE_PACKAGE = join(__dirname, 'gateway', 'hive', 'node_modules', '@graphql-hive', 'gateway');
@@ -78,8 +79,8 @@ function started(child: Child): Child {
 }
 
 /**
- * Run as production runs it (`node -r @frontrow/register`, which installs source-map-support
- * unless told otherwise); `env` adds to its environment.
+ * Run as production runs it (`node -r @frontrow/register` with NODE_ENV=production: no
+ * source maps); `env` adds to its environment.
  */
 async function frontRowGateway(
   supergraphPath: string,
@@ -109,8 +110,8 @@ async function frontRowGateway(
 }
 
 /**
- * Its few lines are TypeScript, compiled as it loads, but it runs as a JavaScript file
- * would: no source-map-support (SWC_NODE_SOURCE_MAP_MODE=inline).
+ * Its few lines are TypeScript, compiled once into @frontrow/register's cache; it runs as
+ * a JavaScript file would (NODE_ENV=production: no source maps, no compiler loaded).
  */
 async function vanillaGateway(supergraphPath: string, forwardHeader?: string): Promise<{ child: Child; url: string }> {
   const port = await freePort();
@@ -121,7 +122,6 @@ async function vanillaGateway(supergraphPath: string, forwardHeader?: string): P
       args: tsEntry('vanilla-gateway.ts'),
       env: {
         NODE_ENV: 'production',
-        SWC_NODE_SOURCE_MAP_MODE: 'inline',
         PORT: String(port),
         SUPERGRAPH_PATH: supergraphPath,
         ...(forwardHeader ? { FORWARD_HEADER: forwardHeader } : {}),
@@ -271,20 +271,9 @@ async function guildWorkload(): Promise<{ workload: Workload; profile?: ProfileS
   const rows = await measureAll('guild', targets, subgraphs);
   for (const t of targets) if (t.process !== subgraphs) await t.process.stop();
 
-  let profile: ProfileSummary | undefined;
-  if (PROFILE) {
-    const dir = join(os.tmpdir(), `frontrow-gateway-profile-${tag}`);
-    const profiled = await frontRowGateway(supergraphPath, {}, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: guildCost });
-    const target: Target = { label: 'FrontRow gateway (profiled)', url: profiled.url, body, headers: noHeaders, ok, process: profiled.child };
-    console.log(`  guild: FrontRow gateway under --cpu-prof, ${WARMUP + SECONDS} s`);
-    await drive(target, WARMUP + SECONDS, subgraphs);
-    await profiled.child.stop();
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-    // The start-up (loading and compiling modules, planning nothing yet) is left out.
-    profile = summarizeProfile(join(dir, file), 10, profiled.child.readyMs);
-    console.log(`  profile: ${join(dir, file)}\n${formatSummary(profile).replace(/^/gm, '    ')}`);
-  }
+  const profile = PROFILES.includes('guild')
+    ? await profiledRun('guild', () => frontRowGateway(supergraphPath, {}, { nodeFlags: profileFlags('guild'), env: guildCost }), { body, headers: noHeaders, ok }, subgraphs)
+    : undefined;
   await subgraphs.stop();
   return {
     workload: {
@@ -295,6 +284,31 @@ async function guildWorkload(): Promise<{ workload: Workload; profile?: ProfileS
     },
     profile,
   };
+}
+
+function profileFlags(name: string): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${join(os.tmpdir(), `frontrow-gateway-profile-${tag}-${name}`)}`];
+}
+
+/** FrontRow's gateway, started by `start` with profileFlags(name), loaded for WARMUP + SECONDS, its profile summarized. */
+async function profiledRun(
+  name: string,
+  start: () => Promise<{ child: Child; url: string }>,
+  load: Pick<Target, 'body' | 'headers' | 'ok'>,
+  subgraphs: Child,
+): Promise<ProfileSummary> {
+  const profiled = await start();
+  const target: Target = { label: 'FrontRow gateway (profiled)', url: profiled.url, ...load, process: profiled.child };
+  console.log(`  ${name}: FrontRow gateway under --cpu-prof, ${WARMUP + SECONDS} s`);
+  await drive(target, WARMUP + SECONDS, subgraphs);
+  await profiled.child.stop();
+  const dir = join(os.tmpdir(), `frontrow-gateway-profile-${tag}-${name}`);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile in ${dir}`);
+  // The start-up (loading and compiling modules, planning nothing yet) is left out.
+  const profile = summarizeProfile(join(dir, file), 10, profiled.child.readyMs);
+  console.log(`  profile: ${join(dir, file)}\n${formatSummary(profile).replace(/^/gm, '    ')}`);
+  return profile;
 }
 
 async function eventPageWorkload(): Promise<Workload> {
@@ -357,6 +371,9 @@ async function eventPageWorkload(): Promise<Workload> {
   await sameAnswers(targets.filter(signedIn));
   const rows = await measureAll('event page', targets, subgraphs);
   for (const t of targets) await t.process.stop();
+  if (PROFILES.includes('event-page')) {
+    await profiledRun('event-page', () => frontRowGateway(supergraphPath, subgraphUrls, { nodeFlags: profileFlags('event-page') }), { body, headers: anonymous, ok }, subgraphs);
+  }
   await subgraphs.stop();
   return {
     title: "FrontRow's event page: the web portal's EventPage query, FrontRow's seven subgraphs",
@@ -483,7 +500,7 @@ once share one execution; its default) and without it (\`INFLIGHT_DEDUPLICATION=
 Guild-shaped query, whose cost in FrontRow's model (107,812) is over the gateway's default limit
 (20,000), with \`MAX_OPERATION_COST\` raised.
 \`@apollo/gateway\` with \`@apollo/server\`'s standalone server and default settings
-(bench/gateway/vanilla-gateway.ts, without source-map-support, as a JavaScript file runs). Hive Gateway
+(bench/gateway/vanilla-gateway.ts, run as a JavaScript file runs: no source maps, no compiler loaded). Hive Gateway
 \`@graphql-hive/gateway\` ${HIVE_VERSION} from npm (bench/gateway/hive; its CLI's \`supergraph\` command on the
 same file), plain (its defaults, which deduplicate identical in-flight requests to subgraphs) and with
 \`inboundInflightRequestDeduplication: true\` (identical in-flight client requests share one execution).

@@ -83,6 +83,18 @@ for (const flavour of flavours) needs(...flavour.needs).describe(flavour.name, (
       await kv.incr('window', 3600);
       expect(await kv.ttl('window')).toBeLessThanOrEqual(30);
     });
+
+    it('gives a counter left without an expiry one', async () => {
+      await kv.set('orphan', '5');
+      expect(await kv.incr('orphan', 60)).toBe(6);
+      expect(await kv.ttl('orphan')).toBeGreaterThan(0);
+    });
+
+    it('counts every one of many increments sent at once (they share writes to Redis)', async () => {
+      const counts = await Promise.all(Array.from({ length: 500 }, () => kv.incr('burst-count', 60)));
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+      expect(await kv.get('burst-count')).toBe('500');
+    });
   });
 
   describe('ttl', () => {
