@@ -25,13 +25,16 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly secret: string,
     timeoutMs: number,
     subgraph: string,
+    /**
+     * How the request goes out: the gateway's undici requests (subgraph-fetcher.ts), not
+     * Apollo's default make-fetch-happen, whose agent builds a stack trace for every
+     * request: a third of the gateway's time under load (docs/benchmarks.md).
+     */
+    httpFetcher: Fetcher,
     /** Identical query fetches in flight at once share one (dedup.ts); none when absent. */
     shared?: SharedFetches,
   ) {
-    // Node's own fetch (undici: keep-alive, a pool per subgraph), not Apollo's default
-    // make-fetch-happen, whose agent builds a stack trace for every request: a third of
-    // the gateway's time under load (docs/benchmarks.md, "Gateway throughput").
-    super({ url, fetcher: globalThis.fetch as unknown as Fetcher });
+    super({ url, fetcher: httpFetcher });
     const fetcher = this.fetcher;
     const tracer = tracerFor('gateway');
     // The timeout covers the whole exchange, the body's reading included; its timer is

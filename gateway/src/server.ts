@@ -28,6 +28,7 @@ import { Authenticator } from './auth';
 import { listenForRevocations } from './revocations';
 import { DEFAULT_COST_SETTINGS, costLimit, type CostSettings } from './cost';
 import { SignedDataSource, type GatewayContext } from './datasource';
+import { createSubgraphFetcher } from './subgraph-fetcher';
 import { InflightDeduplication, SharedFetches } from './dedup';
 import { mountExplorer } from './explorer';
 import { mountSignedDownloads } from './files';
@@ -116,11 +117,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   // One data source per subgraph, for queries and for the entity fetches of subscription events.
   const timeoutMs = opts.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const shared = opts.subgraphDeduplication === false ? undefined : new SharedFetches();
-  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, new SignedDataSource(url, opts.principalSecret, timeoutMs, name, shared)]));
+  const http = createSubgraphFetcher();
+  const source = (name: string, url: string) => new SignedDataSource(url, opts.principalSecret, timeoutMs, name, http.fetcher, shared);
+  const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, source(name, url)]));
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     logger: apolloLogger(logger),
-    buildService: ({ name, url }) => dataSources[name] ?? new SignedDataSource(url ?? '', opts.principalSecret, timeoutMs, name, shared),
+    buildService: ({ name, url }) => dataSources[name] ?? source(name, url ?? ''),
   });
 
   const persisted = opts.persistedOperations ?? PersistedOperations.fromFile();
@@ -233,6 +236,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     },
     async onStop() {
       await revocations.stop();
+      await http.close();
       if (!opts.kv) await kv.close();
     },
   });
