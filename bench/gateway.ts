@@ -311,6 +311,45 @@ async function profiledRun(
   return profile;
 }
 
+/**
+ * The gateways without deduplication once more, each started afresh and loaded at the
+ * same rate: 80% of what vanilla @apollo/gateway answered as fast as it could, so that
+ * every one keeps up. A process's memory at full speed grows with its speed (more
+ * requests in flight when the young generation is collected, so more garbage promoted
+ * to the old one) and is not given back after; at one rate it is what each gateway
+ * needs for the same work.
+ */
+async function atSameRate(
+  vanillaRps: number,
+  gateways: Array<{ label: string; start: () => Promise<{ child: Child; url: string }>; headers: Target['headers'] }>,
+  load: Pick<Target, 'body' | 'ok'>,
+  subgraphs: Child,
+): Promise<string> {
+  const rate = Math.max(10, Math.floor((vanillaRps * 0.8) / 10) * 10);
+  const lines: string[] = [];
+  const measured: Array<{ label: string; phase: Phase }> = [];
+  for (const g of gateways) {
+    const started = await g.start();
+    const target: Target = { label: g.label, url: started.url, headers: g.headers, ...load, process: started.child };
+    await drive(target, WARMUP, subgraphs, rate);
+    const phase = await drive(target, SECONDS, subgraphs, rate);
+    await started.child.stop();
+    measured.push({ label: g.label, phase });
+    const sorted = [...phase.latencies].sort((a, b) => a - b);
+    const cpu = ((phase.cpuSeconds / phase.good) * 1000).toFixed(2);
+    console.log(`  event page at ${rate} req/s: ${g.label.padEnd(44)} p99 ${percentile(sorted, 99).toFixed(0)} ms  RSS peak ${phase.rssPeakMb.toFixed(0)} MB  CPU ${cpu} s / 1,000`);
+    lines.push(`| ${g.label} | ${n0(phase.good / phase.seconds)} | ${percentile(sorted, 50).toFixed(0)} | ${percentile(sorted, 99).toFixed(0)} | ${cpu} | ${n0(phase.rssPeakMb)} | ${n0(phase.rssEndMb)} |`);
+  }
+  const [ours, theirs] = measured;
+  const perRequest = (m: { phase: Phase }) => m.phase.cpuSeconds / m.phase.good;
+  return (
+    `At the same rate: the gateways without deduplication, each started afresh and loaded at ${rate} requests a second in all (80% of vanilla's req/s above), ${WARMUP} s of warm-up, then ${SECONDS} s measured.\n\n` +
+    '| gateway | req/s | p50 ms | p99 ms | gateway CPU s / 1,000 req | RSS peak MB | RSS end MB |\n| --- | --- | --- | --- | --- | --- | --- |\n' +
+    lines.join('\n') +
+    `\n\nFrontRow / vanilla at ${rate} req/s: RSS peak **${(ours.phase.rssPeakMb / theirs.phase.rssPeakMb).toFixed(2)}×**, CPU per request ${(perRequest(ours) / perRequest(theirs)).toFixed(2)}×.`
+  );
+}
+
 async function eventPageWorkload(): Promise<Workload> {
   const subgraphs = new Child({ name: 'FrontRow subgraphs', args: tsEntry('frontrow-subgraphs.ts'), env: { PRINCIPAL_SECRET: secret, KV_PREFIX: `${KV_PREFIX}subgraphs:` } });
   stops.push(async () => {
@@ -371,6 +410,17 @@ async function eventPageWorkload(): Promise<Workload> {
   await sameAnswers(targets.filter(signedIn));
   const rows = await measureAll('event page', targets, subgraphs);
   for (const t of targets) await t.process.stop();
+  const vanillaRow = rows.find((r) => r.target.process === vanilla.child)!;
+  const sameRate = await atSameRate(
+    totals(vanillaRow).rps,
+    [
+      { label: 'FrontRow gateway, no inbound dedup, anonymous', start: () => frontRowGateway(supergraphPath, subgraphUrls, { env: { INFLIGHT_DEDUPLICATION: 'false' } }), headers: anonymous },
+      { label: '@apollo/gateway + @apollo/server, anonymous', start: () => vanillaGateway(supergraphPath, PRINCIPAL_HEADER), headers: presigned },
+      ...(existsSync(HIVE_BIN) ? [{ label: 'Hive Gateway, anonymous', start: () => hiveGateway(supergraphPath, { dedup: false, forwardHeader: PRINCIPAL_HEADER }), headers: presigned }] : []),
+    ],
+    { body, ok },
+    subgraphs,
+  );
   if (PROFILES.includes('event-page')) {
     await profiledRun('event-page', () => frontRowGateway(supergraphPath, subgraphUrls, { nodeFlags: profileFlags('event-page') }), { body, headers: anonymous, ok }, subgraphs);
   }
@@ -379,7 +429,7 @@ async function eventPageWorkload(): Promise<Workload> {
     title: "FrontRow's event page: the web portal's EventPage query, FrontRow's seven subgraphs",
     rows,
     missing,
-    notes: [],
+    notes: [sameRate],
   };
 }
 
@@ -441,7 +491,8 @@ function table(w: Workload): string {
   const missing = w.missing.length ? `\n\nNot measured: ${w.missing.map((m) => `${m}.`).join(' ')}` : '';
   const size = answerBytes.get(w.rows[0]?.target.label ?? '');
   const answer = size ? ` The answer is ${(size / 1024).toFixed(1)} kB of JSON.` : '';
-  return `### ${w.title}\n\n${head}\n${lines.join('\n')}${ratios}${answer}${missing}`;
+  const notes = w.notes.map((n) => `\n\n${n}`).join('');
+  return `### ${w.title}\n\n${head}\n${lines.join('\n')}${ratios}${answer}${missing}${notes}`;
 }
 
 function profileText(p: ProfileSummary): string {

@@ -37,7 +37,8 @@ export interface Phase {
   rssEndMb: number;
 }
 
-export async function drive(target: Target, seconds: number, subgraphs: Child): Promise<Phase> {
+/** Loads `target` for `seconds`: as fast as it answers, or at `rate` requests a second in all when given. */
+export async function drive(target: Target, seconds: number, subgraphs: Child, rate?: number): Promise<Phase> {
   let headers = { 'content-type': 'application/json', ...(await target.headers()) };
   const clients: autocannon.Client[] = [];
   const latencies: number[] = [];
@@ -63,6 +64,7 @@ export async function drive(target: Target, seconds: number, subgraphs: Child): 
           connections: CONNECTIONS,
           duration: seconds,
           timeout: 30,
+          ...(rate ? { overallRate: rate } : {}),
           verifyBody: (body) => {
             const ok = target.ok(String(body));
             if (ok) good++;
