@@ -121,6 +121,8 @@ async function main(): Promise<void> {
     databaseUrl: databaseUrl ?? embedded!.url,
     schema: presenceSchema,
     env: {
+      // As production runs it: @frontrow/register keeps no source maps (decision 0030).
+      NODE_ENV: 'production',
       PARTY_MAX_MEMBERS: String(maxSize + 1),
       DATABASE_ACQUIRE_TIMEOUT_MS: String(acquireTimeoutMs),
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       secret,
       identityUrl: identity.url,
       subgraphs: { identity: identity.url, presence: presence.url },
-      env: { RATE_LIMIT_PER_MINUTE: '100000', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+      env: { NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '100000', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
     });
     gatewayPort = gateway.port;
     await gateway.start();
