@@ -112,8 +112,8 @@ export class RedisStore implements KeyValueStore {
    * subscribes to a channel while its SUBSCRIBE is on its way waits for that same
    * SUBSCRIBE: before, the first waited for it and the others returned at once, so a
    * message they published straight away could reach Redis first and be lost to every
-   * handler of the channel (a party member's own "online" event, published by an
-   * admission that had become quick, platform/test/party.test.ts). The handler is
+   * handler of the channel (likely how platform/test/party.test.ts once missed a party
+   * member's own "online" event, published by an admission that had become quick). The handler is
    * registered before waiting, so a message that arrives with the SUBSCRIBE's answer
    * reaches it too.
    */
