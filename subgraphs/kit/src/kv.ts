@@ -43,6 +43,8 @@ export class RedisStore implements KeyValueStore {
   private readonly client: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  /** Each channel's SUBSCRIBE, settled once Redis delivers its messages. */
+  private readonly listening = new Map<string, Promise<void>>();
   /** Settled while the subscriber listens; pending from a lost connection until it has subscribed again. */
   private resubscribed: Promise<void> = Promise.resolve();
   private closing = false;
@@ -105,6 +107,16 @@ export class RedisStore implements KeyValueStore {
     await waitAtMost(this.resubscribed, this.resubscribeWaitMs);
     await this.reach(() => this.client.publish(this.prefix + channel, message));
   }
+  /**
+   * Resolves once Redis delivers the channel's messages to `handler`. Everyone who
+   * subscribes to a channel while its SUBSCRIBE is on its way waits for that same
+   * SUBSCRIBE: before, the first waited for it and the others returned at once, so a
+   * message they published straight away could reach Redis first and be lost to every
+   * handler of the channel (likely how platform/test/party.test.ts once missed a party
+   * member's own "online" event, published by an admission that had become quick). The handler is
+   * registered before waiting, so a message that arrives with the SUBSCRIBE's answer
+   * reaches it too.
+   */
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
     const subscriber = this.subscriber ?? this.openSubscriber();
     const ch = this.prefix + channel;
@@ -112,14 +124,26 @@ export class RedisStore implements KeyValueStore {
     if (!set) {
       set = new Set();
       this.handlers.set(ch, set);
-      await subscriber.subscribe(ch);
+      this.listening.set(ch, subscriber.subscribe(ch).then(() => undefined));
     }
     set.add(handler);
+    try {
+      await this.listening.get(ch);
+    } catch (err) {
+      // Not listening: forget the channel, so that the next subscriber asks Redis again.
+      set.delete(handler);
+      if (this.handlers.get(ch) === set) {
+        this.handlers.delete(ch);
+        this.listening.delete(ch);
+      }
+      throw err;
+    }
     return async () => {
       const s = this.handlers.get(ch);
       s?.delete(handler);
       if (s && s.size === 0) {
         this.handlers.delete(ch);
+        this.listening.delete(ch);
         await this.subscriber?.unsubscribe(ch);
       }
     };

@@ -207,6 +207,23 @@ for (const flavour of flavours) needs(...flavour.needs).describe(flavour.name, (
       await offSentinel();
     });
 
+    it('has every subscriber of a new channel listening once its subscribe resolves, when several subscribe at once', async () => {
+      // A fresh store: its listening connection is not even open yet.
+      const fresh = open();
+      const first = inbox();
+      const second = inbox();
+      const subscribing = fresh.subscribe('kickoff', first.handler);
+      const offSecond = await fresh.subscribe('kickoff', second.handler);
+      // The second subscribe resolved: what is published now reaches both handlers.
+      await fresh.publish('kickoff', 'go');
+      const offFirst = await subscribing;
+      await eventually(() => first.got.length === 1 && second.got.length === 1, 5000);
+      expect(first.got).toEqual(['go']);
+      expect(second.got).toEqual(['go']);
+      await offFirst();
+      await offSecond();
+    });
+
     it('does not cross prefixes', async () => {
       const other = open();
       const mine = inbox();

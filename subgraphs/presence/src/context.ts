@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { ChatMessage } from './entities/chat-message.entity';
 import { Party } from './entities/party.entity';
-import { MemberStatus, PartyMember } from './entities/party-member.entity';
+import type { MemberData } from './events';
 import type { PartyHub } from './hub';
 
 export interface PresenceSettings {
@@ -31,8 +31,10 @@ export interface PresenceServices {
 
 export interface PresenceLoaders {
   party: DataLoader<string, Party | null>;
-  /** Active members of a party, oldest first. */
-  members: DataLoader<string, PartyMember[]>;
+  /** Active members of a party, oldest first, with whether each is online (plain data, one query). */
+  members: DataLoader<string, MemberData[]>;
+  /** Whether the caller is an active member of a party (one row, never the member list). */
+  isMember: DataLoader<string, boolean>;
   /** The users of a party with a live event stream. */
   online: DataLoader<string, Set<string>>;
   message: DataLoader<string, ChatMessage | null>;
@@ -44,16 +46,16 @@ export interface PresenceContext extends RequestBase {
   loaders: PresenceLoaders;
 }
 
-export function createLoaders(em: EntityManager, hub: PartyHub): PresenceLoaders {
+export function createLoaders(em: EntityManager, hub: PartyHub, userId: string | undefined): PresenceLoaders {
   return {
     party: loaderById(em, Party),
     members: new DataLoader(async (partyIds) => {
-      const rows = await em.find(
-        PartyMember,
-        { partyId: { $in: [...partyIds] }, status: MemberStatus.ACTIVE },
-        { orderBy: { joinedAt: 'asc', id: 'asc' } },
-      );
-      return partyIds.map((id) => rows.filter((m) => m.partyId === id));
+      const byParty = await hub.activeMembers(em, partyIds);
+      return partyIds.map((id) => byParty.get(id) ?? []);
+    }),
+    isMember: new DataLoader(async (partyIds) => {
+      const of = userId ? await hub.memberOf(em, userId, partyIds) : new Set<string>();
+      return partyIds.map((id) => of.has(id));
     }),
     online: new DataLoader(async (partyIds) => {
       const byParty = await hub.onlineUsers(em, [...partyIds]);

@@ -4,11 +4,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PresenceSettings } from './context';
 import { Party } from './entities/party.entity';
 import { PartyRole, type PartyMember } from './entities/party-member.entity';
-import { decodeEvent, encodeEvent, memberData, partyChannel, type PartyEventPayload } from './events';
+import { decodeEvent, encodeEvent, memberData, partyChannel, type MemberData, type PartyEventPayload } from './events';
 
 /** What a stream yields: an event, or (on an admission stream) a notice about the caller's own stream. */
 export type StreamItem = PartyEventPayload | DeliveryNoticeEvent;
-import { activeMember, ensureHost } from './membership';
+import { ensureHost } from './membership';
 import { playbackState } from './playback';
 
 /**
@@ -225,25 +225,13 @@ export class PartyHub {
       if (ends) stream.finish();
     });
     try {
-      const em = this.em.fork();
-      const party = await em.findOne(Party, { id: partyId });
-      if (!party) throw new NotFoundError('Party');
-      const member = await activeMember(em, partyId, userId);
-      if (!member) throw new ForbiddenError('Only members of this party may follow its events.');
       const now = new Date();
-      const others = await this.liveSessions(em, partyId, userId, now.getTime());
-      await em
-        .getConnection()
-        .execute(
-          'insert into presence_session (id, party_id, user_id, instance_id, opened_at, heartbeat_at) values (?, ?, ?, ?, ?, ?)',
-          [session.id, partyId, userId, this.instanceId, now, now],
-          'run',
-        );
-      session.registered = true;
-      await em.getConnection().execute('update party_member set disconnected_at = null where id = ?', [member.id], 'run');
+      const opened = await this.openSession(session, now);
+      if (!opened) throw new NotFoundError('Party');
+      if (!opened.member) throw new ForbiddenError('Only members of this party may follow its events.');
       if (admissionOnly) stream.push(new DeliveryNoticeEvent({ admitted: true }));
-      if (others === 0 && this.announcesPresence(party.maxMembers)) {
-        await this.publish(partyId, { __typename: 'MemberUpdated', member: memberData(member, true) });
+      if (opened.others === 0 && this.announcesPresence(opened.maxMembers)) {
+        await this.publish(partyId, { __typename: 'MemberUpdated', member: memberData(opened.member, true) });
       }
     } catch (err) {
       await stream.return();
@@ -288,6 +276,36 @@ export class PartyHub {
     return stream;
   }
 
+  /**
+   * Checks the member and opens their session in one statement: the party, the active
+   * membership, how many live sessions they already had, the new session and their
+   * return from a disconnection. One round trip, so one connection for one query: when
+   * a gateway goes away and hundreds of members are admitted again at once, each
+   * admission queues for the pool once, not five times. Null when the party does not
+   * exist; `member` null when the caller is not an active member (nothing is written).
+   */
+  private async openSession(session: Session, now: Date): Promise<{ maxMembers: number; others: number; member: MemberData | null } | null> {
+    const rows = await this.em.fork().getConnection().execute<Array<Partial<MemberRow> & { max_members: number; others: string | number }>>(
+      `with p as (select id, max_members from party where id = ?),
+         m as (select id, party_id, user_id, role, muted, joined_at from party_member
+               where party_id = (select id from p) and user_id = ? and status = 'ACTIVE'),
+         others as (select count(*) as n from presence_session where party_id = ? and user_id = ? and heartbeat_at > ?),
+         opened as (insert into presence_session (id, party_id, user_id, instance_id, opened_at, heartbeat_at)
+                    select ?, m.party_id, m.user_id, ?, ?, ? from m returning id),
+         back as (update party_member set disconnected_at = null
+                  where id = (select id from m) and disconnected_at is not null returning id)
+       select p.max_members, m.party_id, m.user_id, m.role, m.muted, m.joined_at, (select n from others) as others
+       from p left join m on true`,
+      [session.partyId, session.userId, session.partyId, session.userId, this.staleBefore(now.getTime()), session.id, this.instanceId, now, now],
+      'all',
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (!row.user_id) return { maxMembers: Number(row.max_members), others: 0, member: null };
+    session.registered = true;
+    return { maxMembers: Number(row.max_members), others: Number(row.others), member: rowMember(row as MemberRow, true) };
+  }
+
   private async closeSession(session: Session): Promise<void> {
     await session.unsubscribe?.();
     if (!session.registered) return;
@@ -329,6 +347,43 @@ export class PartyHub {
       out.set(r.party_id, set);
     }
     return out;
+  }
+
+  /**
+   * The active members of each party, oldest first, each with whether they are online,
+   * in one query: plain rows, not entities, and nothing left to look up per member. A
+   * party of 1,000 read by each of its members as they reconnect (the web party page
+   * does, decision 0029) used to build 1,000 entities and wait on 1,000 `online`
+   * lookups per read, which kept presence's event loop too busy to serve its own
+   * database connections (docs/reliability.md, the gateway kill).
+   */
+  async activeMembers(em: EntityManager, partyIds: readonly string[]): Promise<Map<string, MemberData[]>> {
+    const out = new Map<string, MemberData[]>(partyIds.map((id) => [id, []]));
+    if (partyIds.length === 0) return out;
+    const rows = await em.getConnection().execute<Array<MemberRow & { online: boolean }>>(
+      `select m.party_id, m.user_id, m.role, m.muted, m.joined_at,
+              exists (select 1 from presence_session s
+                      where s.party_id = m.party_id and s.user_id = m.user_id and s.heartbeat_at > ?) as online
+       from party_member m
+       where m.party_id in (${partyIds.map(() => '?').join(', ')}) and m.status = 'ACTIVE'
+       order by m.joined_at, m.id`,
+      [this.staleBefore(), ...partyIds],
+      'all',
+    );
+    for (const r of rows) out.get(r.party_id)?.push(rowMember(r, r.online === true));
+    return out;
+  }
+
+  /** Which of these parties `userId` is an active member of: one indexed row per party, never the member list. */
+  async memberOf(em: EntityManager, userId: string, partyIds: readonly string[]): Promise<Set<string>> {
+    if (partyIds.length === 0) return new Set();
+    const rows = await em.getConnection().execute<Array<{ party_id: string }>>(
+      `select party_id from party_member
+       where user_id = ? and status = 'ACTIVE' and party_id in (${partyIds.map(() => '?').join(', ')})`,
+      [userId, ...partyIds],
+      'all',
+    );
+    return new Set(rows.map((r) => r.party_id));
   }
 
   /** A member with no live stream left is marked disconnected (the grace period starts) and reported offline. */

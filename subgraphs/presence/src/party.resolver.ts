@@ -5,7 +5,7 @@ import type { PresenceContext } from './context';
 import { ChatMessage } from './entities/chat-message.entity';
 import { Party, PartyControlMode } from './entities/party.entity';
 import { MemberStatus, PartyMember, PartyRole } from './entities/party-member.entity';
-import { memberData } from './events';
+import { memberData, type MemberData } from './events';
 import { findParty, isModerator, requireMember } from './membership';
 import { playbackState } from './playback';
 import { EventRef, PlaybackState, ServerTime, UserRef } from './types';
@@ -18,10 +18,7 @@ export class PartyResolver {
   async party(@Arg('id', () => ID) id: string, @Ctx() ctx: PresenceContext): Promise<Party> {
     const user = requireUser(ctx.principal);
     const party = await findParty(ctx.em, id);
-    if (!isModerator(user)) {
-      const members = await ctx.loaders.members.load(party.id);
-      if (!members.some((m) => m.userId === user.userId)) throw new ForbiddenError('Only members of this party may see it.');
-    }
+    if (!isModerator(user) && !(await ctx.loaders.isMember.load(party.id))) throw new ForbiddenError('Only members of this party may see it.');
     return party;
   }
 
@@ -177,7 +174,7 @@ export class PartyResolver {
   }
 
   @FieldResolver(() => [PartyMember], { description: 'Active members, in the order they joined.' })
-  members(@Root() party: Party, @Ctx() ctx: PresenceContext): Promise<PartyMember[]> {
+  members(@Root() party: Party, @Ctx() ctx: PresenceContext): Promise<MemberData[]> {
     return ctx.loaders.members.load(party.id);
   }
 

@@ -9,8 +9,7 @@ export const referenceResolvers = {
       const party = await ctx.loaders.party.load(ref.id);
       if (!party) return null;
       if (isModerator(ctx.principal)) return party;
-      const members = await ctx.loaders.members.load(party.id);
-      return members.some((m) => m.userId === ctx.principal?.userId) ? party : null;
+      return (await ctx.loaders.isMember.load(party.id)) ? party : null;
     },
   },
 };

@@ -46,7 +46,7 @@ export const presence = defineSubgraph<PresenceOptions, PresenceContext, { wsUrl
     const hub = new PartyHub(em, kv, settings, logger, opts.instanceId);
     const services = { kv, relay, hub, settings };
     return {
-      context: (start) => ({ ...start, services, loaders: createLoaders(start.em, hub) }),
+      context: (start) => ({ ...start, services, loaders: createLoaders(start.em, hub, start.principal?.userId) }),
       websocket: (server, { schema, context }) =>
         attachWebSocket(server, { schema, principalSecret: opts.principalSecret, logger, exposeInternals: opts.exposeInternals, context }),
       ready() {

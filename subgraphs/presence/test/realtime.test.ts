@@ -17,9 +17,11 @@ const kv = testKv();
 const transport = testTransport();
 const clients: Client[] = [];
 
+let common: Parameters<typeof start>[0];
+
 beforeAll(async () => {
   secret = testSecret();
-  const common = {
+  common = {
     port: 0,
     principalSecret: secret,
     databaseUrl: testEnv.databaseUrl,
@@ -365,5 +367,56 @@ describe('shared delivery (the gateway\'s streams, kit delivery.ts)', () => {
     expect(await resumed.next((e) => e.__typename === 'PlaybackChanged' && e.state.version === 3)).toEqual({ __typename: 'PlaybackChanged', state: paused, by: { id: host.id } });
     expect(resumed.errors).toEqual([]);
     resumed.stop();
+  });
+});
+
+describe('admissions at once (a gateway gone, its members admitted again through another)', () => {
+  it('admits 100 members at once on a pool of 2 connections, with one statement each', async () => {
+    // Each admission used to take five queries one after the other, each queuing for the
+    // pool again behind every other admission: 500 members back at once kept presence's
+    // pool full and timed out (docs/reliability.md, the gateway kill).
+    const statements: string[] = [];
+    const c = await start({ ...common, instanceId: 'instance-c', poolSize: 2, onQuery: (sql) => statements.push(sql) });
+    try {
+      const host = actor(secret);
+      const { id } = await party(c, host);
+      const members = Array.from({ length: 100 }, () => actor(secret));
+      await c.em.fork().getConnection().execute(
+        `insert into party_member (id, party_id, user_id, role, status, muted, joined_at)
+         select gen_random_uuid(), ?, unnest(?::uuid[]), 'MEMBER', 'ACTIVE', false, now()`,
+        [id, `{${members.map((m) => m.id).join(',')}}`],
+      );
+      const gateway = wsClient(c.wsUrl, async () => ({ [PRINCIPAL_HEADER]: await signCaller({ principal: null }, secret) }));
+      clients.push(gateway);
+      const admitted = new Set<string>();
+      const refused: unknown[] = [];
+      const before = statements.length;
+      for (const m of members) {
+        const extensions = { [PRINCIPAL_HEADER]: await m.header(), frontrowDelivery: 'admission' };
+        gateway.subscribe(
+          { query: `subscription($p: ID!) { partyEvents(partyId: $p) { __typename } }`, variables: { p: id }, extensions },
+          {
+            next: (value) => {
+              if (value.errors?.length) refused.push(...value.errors);
+              if ((value.extensions as { frontrowDelivery?: { admitted?: boolean } } | undefined)?.frontrowDelivery?.admitted) admitted.add(m.id);
+            },
+            error: (err) => refused.push(err),
+            complete: () => undefined,
+          },
+        );
+      }
+      await eventually(() => admitted.size === members.length || refused.length > 0, 20_000, 20);
+      expect(refused).toEqual([]);
+      expect(admitted.size).toBe(members.length);
+      // The party, the membership, the member's other sessions, the new session and their return: one statement.
+      // (The instance's own sweep and heartbeat run meanwhile: they are not admissions.)
+      const sweeps = /heartbeat_at <= |status = 'LEFT'|set heartbeat_at = /;
+      const admissions = statements.slice(before).filter((sql) => /\bparty\b|party_member|presence_session/.test(sql) && !sweeps.test(sql));
+      expect(admissions).toHaveLength(members.length);
+      const online = ok(await gql<{ party: { members: Array<{ user: { id: string }; online: boolean }> } }>(c.url, `query($p: ID!) { party(id: $p) { members { user { id } online } } }`, { p: id }, members[0])).party.members;
+      expect(online.filter((m) => m.online).map((m) => m.user.id).sort()).toEqual(members.map((m) => m.id).sort());
+    } finally {
+      await c.stop();
+    }
   });
 });
