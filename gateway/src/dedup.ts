@@ -4,6 +4,7 @@ import { PRINCIPAL_HEADER, type Principal } from '@frontrow/kit';
 import type { Request, RequestHandler, Response } from 'express';
 import { getOperationAST, parse } from 'graphql';
 import type { GatewayContext } from './datasource';
+import { subgraphResponse } from './subgraph-fetcher';
 
 /** An answer as it went out: what a request that shared it is sent. */
 interface Answer {
@@ -214,10 +215,9 @@ export class SharedFetches {
   }
 }
 
+/** Each its own: json() parses the text again, so no two requests hold the same objects. */
 function responseOf(f: Fetched): FetcherResponse {
-  const response = new Response([204, 205, 304].includes(f.status) ? null : f.body, { status: f.status, headers: f.headers });
-  Object.defineProperty(response, 'url', { value: f.url });
-  return response as unknown as FetcherResponse;
+  return subgraphResponse(f.url, f.status, f.headers, f.body);
 }
 
 /** The operation in a fetch's body is not a mutation (Apollo writes `{"query":"<operation>…`). */

@@ -27,6 +27,11 @@ export function createSubgraphFetcher(opts: { connectionsPerSubgraph?: number } 
   return { fetcher, close: () => agent.close() };
 }
 
+/** An answer made from a text already read (dedup.ts hands one to each request that shared a fetch). */
+export function subgraphResponse(url: string, status: number, headers: Iterable<[string, string]>, body: string): FetcherResponse {
+  return new SubgraphResponse(url, status, Object.fromEntries(headers), body);
+}
+
 class SubgraphHeaders implements FetcherHeaders {
   private readonly map = new Map<string, string>();
 

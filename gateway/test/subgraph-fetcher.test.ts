@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSubgraphFetcher, subgraphResponse } from '../src/subgraph-fetcher';
+
+describe('the subgraph fetcher (undici request)', () => {
+  let server: Server;
+  let url: string;
+  const seen: Array<{ method?: string; headers: Record<string, unknown>; body: string }> = [];
+  const http = createSubgraphFetcher();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method, headers: req.headers, body });
+        if (req.url === '/fail') {
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"message":"down"}]}');
+          return;
+        }
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=5' }).end(`{"data":{"echo":${JSON.stringify(body)}}}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await http.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends the method, headers and body, and gives the answer as Apollo reads it', async () => {
+    const response = await http.fetcher(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'r1' }, body: '{"query":"{a}"}' });
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', body: '{"query":"{a}"}', headers: { 'x-request-id': 'r1', 'content-type': 'application/json' } });
+    expect(response).toMatchObject({ ok: true, status: 200, statusText: 'OK', url: `${url}/graphql` });
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('CACHE-CONTROL')).toBe('max-age=5');
+    expect(response.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(response.headers.has('x-absent')).toBe(false);
+    // Read as often as wanted, each json() its own objects.
+    const first = await response.json();
+    expect(first).toEqual({ data: { echo: '{"query":"{a}"}' } });
+    expect(await response.json()).not.toBe(first);
+    expect(await response.text()).toBe('{"data":{"echo":"{\\"query\\":\\"{a}\\"}"}}');
+  });
+
+  it('gives a failed answer its status and body', async () => {
+    const response = await http.fetcher(`${url}/fail`, { method: 'POST', body: '{}' });
+    expect(response).toMatchObject({ ok: false, status: 503, statusText: 'Service Unavailable' });
+    expect(await response.json()).toEqual({ errors: [{ message: 'down' }] });
+  });
+
+  it('fails with the network error when nothing listens, and stops when its signal aborts', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(http.fetcher(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const controller = new AbortController();
+    const pending = http.fetcher(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`, { method: 'POST', body: '{}', signal: controller.signal });
+    controller.abort(new DOMException('too slow', 'TimeoutError'));
+    // The data source's unreachable() knows it by its name: SERVICE_UNAVAILABLE, not INTERNAL_SERVER_ERROR.
+    const error = (await pending.then(() => undefined, (e: unknown) => e)) as { name?: string };
+    expect(['AbortError', 'TimeoutError']).toContain(error?.name);
+    hanging.closeAllConnections();
+    await new Promise((resolve) => hanging.close(resolve));
+  });
+
+  it('makes an answer from a text already read, for fetches that shared one', async () => {
+    const response = subgraphResponse('http://x/graphql', 200, [['Content-Type', 'application/json']], '{"data":{}}');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect([...response.headers]).toEqual([['content-type', 'application/json']]);
+    expect(await response.clone().json()).toEqual({ data: {} });
+  });
+});
