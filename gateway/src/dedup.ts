@@ -50,8 +50,15 @@ export class InflightDeduplication {
       if (req.method !== 'POST' || !body || typeof body.query !== 'string') return next();
       const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
       if (!this.isQuery(body.query, operationName)) return next();
+      // A caller that goes while it is identified (its rate limit counted in Redis) must
+      // not be made the one whose answer the others wait for: its response has closed
+      // already, so it would never finish, and every identical query after it would wait
+      // for ever.
+      let gone = false;
+      res.once('close', () => (gone = true));
       identify(req).then(
         (principal) => {
+          if (gone) return;
           const key = [principalKey(principal), req.headers.accept ?? '', operationName ?? '', JSON.stringify(body.variables ?? null), JSON.stringify(body.extensions ?? null), body.query].join('\n');
           const running = this.answers.get(key);
           if (running) {

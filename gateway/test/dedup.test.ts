@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MemoryStore, type KeyValueStore } from '@frontrow/kit';
 import { eventually, signUp } from '@frontrow/kit/testing';
 import { startStack, type Stack } from './stack';
 
@@ -190,5 +191,54 @@ describe('with inbound and outbound deduplication off', () => {
     await eventually(() => events.bodies.length === 3 || undefined);
     events.release();
     expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+});
+
+describe('inbound in-flight deduplication, a caller that leaves while it is identified', () => {
+  const events = new HeldSubgraph();
+  /** The store the gateway counts rate limits in, with every count held until released. */
+  const counts: Array<() => void> = [];
+  let holding = true;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    const store = new MemoryStore();
+    const held: KeyValueStore = Object.assign(Object.create(store) as KeyValueStore, {
+      incr: async (key: string, ttl: number) => {
+        if (holding) await new Promise<void>((resolve) => counts.push(resolve));
+        return store.incr(key, ttl);
+      },
+    });
+    stack = await startStack({ gateway: { subgraphUrls: { events: await events.start() }, kv: held } });
+  });
+
+  afterAll(async () => {
+    holding = false;
+    for (const release of counts.splice(0)) release();
+    await stack?.close();
+    await events.stop();
+  });
+
+  it('does not make every identical query after it wait for ever', async () => {
+    const post = (signal?: AbortSignal) =>
+      fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Venues { venues { id } }' }), signal });
+    // The first caller is being identified (its count held) when it goes.
+    const leaving = new AbortController();
+    const left = post(leaving.signal).catch(() => undefined);
+    await eventually(() => counts.length === 1 || undefined);
+    leaving.abort();
+    await left;
+    // A request on a new connection, held the same way, is read after the first one's close.
+    const health = fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    await eventually(() => counts.length === 2 || undefined);
+    holding = false;
+    for (const release of counts.splice(0)) release();
+    expect((await health).status).toBe(200);
+
+    // The same query again, by another anonymous caller: answered.
+    const again = post().then(async (r) => (await r.json()) as { data?: unknown });
+    await eventually(() => events.bodies.length >= 1 || undefined, 5000);
+    events.release();
+    expect((await again).data).toEqual({ venues: [{ id: `v-${events.bodies.length}` }] });
   });
 });
