@@ -236,9 +236,12 @@ describe('inbound in-flight deduplication, a caller that leaves while it is iden
     expect((await health).status).toBe(200);
 
     // The same query again, by another anonymous caller: answered.
-    const again = post().then(async (r) => (await r.json()) as { data?: unknown });
+    let answered: { data?: unknown } | undefined;
+    void post().then(async (r) => (answered = (await r.json()) as { data?: unknown }));
     await eventually(() => events.bodies.length >= 1 || undefined, 5000);
     events.release();
-    expect((await again).data).toEqual({ venues: [{ id: `v-${events.bodies.length}` }] });
+    // With the fault, it waits on the departed caller's answer, which never comes.
+    await eventually(() => answered, 5000);
+    expect(answered?.data).toEqual({ venues: [{ id: `v-${events.bodies.length}` }] });
   });
 });
