@@ -132,7 +132,9 @@ export class AlertEvaluator {
     const fired = await this.em.fork().transactional(async (tx) => {
       const conn = tx.getConnection();
       const ctx = tx.getTransactionContext();
-      const [lock] = await conn.execute<Array<{ ok: boolean }>>(`select pg_try_advisory_xact_lock(hashtext('telemetry_alerts')) as ok`, [], 'all', ctx);
+      // Per schema: the lock is the server's, and another deployment (or test suite) on
+      // the same PostgreSQL must not make this one skip its evaluation.
+      const [lock] = await conn.execute<Array<{ ok: boolean }>>(`select pg_try_advisory_xact_lock(hashtext('telemetry_alerts:' || current_schema())) as ok`, [], 'all', ctx);
       if (!lock.ok) return [];
       const rules = await tx.find(AlertRule, { active: true });
       if (!rules.length) return [];
