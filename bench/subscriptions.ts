@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createKeyValueStore, createLogger, createTransport, freePort, startEmbeddedPostgres } from '@frontrow/kit';
 import { start as startIdentity } from '@frontrow/identity/src/server';
-import { ServiceProcess, gatewayProcess, presenceProcess } from '@frontrow/platform/test/processes';
+import { ServiceProcess, gatewayProcess, inBatches, presenceProcess } from '@frontrow/platform/test/processes';
 import { connect, gql } from '@frontrow/platform/test/party-harness';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
@@ -74,21 +74,6 @@ function sampleRss(pid: number): { stop(): { withSubscribers: number; peak: numb
       return { withSubscribers, peak };
     },
   };
-}
-
-async function gatewayGauge(metricsUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
-async function inBatches<T>(items: T[], size: number, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await f(items[next++]);
-    }),
-  );
 }
 
 async function main(): Promise<void> {
@@ -320,7 +305,7 @@ async function main(): Promise<void> {
         rows: [row],
       } = await db.query<{ n: string }>(`select count(*) as n from ${inPresence('presence_session')} where party_id = $1`, [partyId]);
       // Counted at presence, and admitted at the gateway: no admission still on its way.
-      if (Number(row.n) >= n && (await gatewayGauge(`http://127.0.0.1:${gatewayPort}/metrics`, 'gateway_subscriptions_awaiting_admission')) === 0) break;
+      if (Number(row.n) >= n && (await gateway.metric('gateway_subscriptions_awaiting_admission')) === 0) break;
       if (Date.now() > deadline) throw new Error(`only ${row.n} of ${n} streams opened (${failed} failed)`);
       await new Promise((r) => setTimeout(r, 200));
     }

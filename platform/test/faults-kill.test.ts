@@ -2,13 +2,13 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { eventually, need, needs, testEnv, testKv, testSecret, testTransport, uniqueName, type Loose } from '@frontrow/kit/testing';
-import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
+import type { IdentityHandle } from '@frontrow/identity/src/server';
 import { SessionManager, createFrontRowSocket, onReconnected } from '@frontrow/sdk';
 import type { Client } from 'graphql-ws';
 import { Client as Pg } from 'pg';
 import WebSocket from 'ws';
 import { connect, gql, signUpFan, type Fan } from './party-harness';
-import { gatewayProcess, presenceProcess, type ServiceProcess } from './processes';
+import { gatewayProcess, identityFor, inBatches, presenceProcess, type ServiceProcess } from './processes';
 
 /**
  * A process killed (SIGKILL) with 1,000 subscribers of one party on it.
@@ -124,21 +124,6 @@ function roundRobinProxy(ports: number[]): { server: Server; start(): Promise<nu
   };
 }
 
-async function gauge(gateway: ServiceProcess, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${gateway.port}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
-async function inBatches<T>(items: T[], size: number, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await f(items[next++]);
-    }),
-  );
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', () => {
@@ -153,15 +138,7 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    identity = await startIdentity({
-      port: 0,
-      principalSecret: secret,
-      databaseUrl: testEnv.databaseUrl,
-      databaseSchema: uniqueName('identity_kill'),
-      dropSchemaOnStop: true,
-      kv,
-      transport,
-    });
+    identity = await identityFor('identity_kill', { secret, kv, transport });
     presence = await presenceProcess('presence', {
       secret,
       databaseUrl: testEnv.databaseUrl!,
@@ -258,7 +235,7 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
       f.follow(party.id);
       await new Promise<void>((resolve) => client.on('connected', () => resolve()));
     });
-    await eventually(async () => (await gauge(g, 'gateway_subscriptions')) === MEMBERS && (await gauge(g, 'gateway_subscriptions_awaiting_admission')) === 0, 60_000, 200);
+    await eventually(async () => (await g.metric('gateway_subscriptions')) === MEMBERS && (await g.metric('gateway_subscriptions_awaiting_admission')) === 0, 60_000, 200);
     const admitted = performance.now() - t0;
     expect(await sessionsSince(party.id, new Date(0))).toBe(MEMBERS);
 
@@ -280,7 +257,7 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
     await eventually(async () => (await sessionsSince(party.id, killedAtDate)) === MEMBERS, 30_000, 200);
     const readmitted = performance.now() - backAt;
     expect(followers.filter((f) => f.errors.length || f.completed)).toEqual([]);
-    expect(await gauge(g, 'gateway_subscriptions')).toBe(MEMBERS);
+    expect(await g.metric('gateway_subscriptions')).toBe(MEMBERS);
     const state = await gql(g.url, STATE, { p: party.id }, party.host.token);
     expect(state.errors).toBeUndefined();
     expect(state.data!.party.playback.version).toBe(2);
@@ -338,11 +315,11 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
         await new Promise<void>((resolve) => client.on('connected', () => resolve()));
       });
       await eventually(async () => {
-        const [sa, sb, wa, wb] = await Promise.all([gauge(a, 'gateway_subscriptions'), gauge(b, 'gateway_subscriptions'), gauge(a, 'gateway_subscriptions_awaiting_admission'), gauge(b, 'gateway_subscriptions_awaiting_admission')]);
+        const [sa, sb, wa, wb] = await Promise.all([a.metric('gateway_subscriptions'), b.metric('gateway_subscriptions'), a.metric('gateway_subscriptions_awaiting_admission'), b.metric('gateway_subscriptions_awaiting_admission')]);
         return sa + sb === GATEWAY_MEMBERS && wa + wb === 0;
       }, 60_000, 200);
       const admitted = performance.now() - t0;
-      const onA = await gauge(a, 'gateway_subscriptions');
+      const onA = await a.metric('gateway_subscriptions');
       expect(onA).toBeGreaterThan(0);
 
       await a.stop('SIGKILL');
@@ -352,10 +329,10 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
       // The bound counts from here: the change is applied, and the clients must catch up.
       const missedAt = performance.now();
       expect(missed.version).toBe(2);
-      await eventually(async () => (await gauge(b, 'gateway_subscriptions')) === GATEWAY_MEMBERS && (await gauge(b, 'gateway_subscriptions_awaiting_admission')) === 0, RECOVERY_BOUND_MS, 100).catch(async (e: Error) => {
+      await eventually(async () => (await b.metric('gateway_subscriptions')) === GATEWAY_MEMBERS && (await b.metric('gateway_subscriptions_awaiting_admission')) === 0, RECOVERY_BOUND_MS, 100).catch(async (e: Error) => {
         const ended = followers.filter((f) => f.errors.length || f.completed);
         throw new Error(
-          `${e.message}: on the other gateway ${await gauge(b, 'gateway_subscriptions')} subscribed, ${await gauge(b, 'gateway_subscriptions_awaiting_admission')} awaiting admission; ` +
+          `${e.message}: on the other gateway ${await b.metric('gateway_subscriptions')} subscribed, ${await b.metric('gateway_subscriptions_awaiting_admission')} awaiting admission; ` +
             `${followers.filter((f) => f.connections >= 2).length} reconnected; ${ended.length} ended, the first: ${JSON.stringify(ended[0]?.errors)}`,
         );
       });

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '@frontrow/kit';
-import { eventually } from '@frontrow/kit/testing';
+import { freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
+import { eventually, testEnv, uniqueName } from '@frontrow/kit/testing';
+import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { ROOT } from '../src/launch';
 
 /** A service of FrontRow run as its own Node process, as in production. */
@@ -22,6 +23,13 @@ export class ServiceProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/graphql`;
+  }
+
+  /** The value of one metric of its /metrics (the first series of that name), or NaN. */
+  async metric(name: string): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
   }
 
   /** Starts it and waits until /health answers. */
@@ -88,5 +96,31 @@ export async function presenceProcess(
     'subgraphs/presence/src/index.ts',
     { PRESENCE_PORT: String(port), PRINCIPAL_SECRET: opts.secret, DATABASE_URL: opts.databaseUrl, DATABASE_SCHEMA: opts.schema, ...opts.env },
     port,
+  );
+}
+
+/**
+ * Identity in the test's process, on a schema of its own (named from `schema`, dropped at
+ * stop), for the suites whose other services run as processes.
+ */
+export function identityFor(schema: string, opts: { secret: string; kv: KeyValueStore; transport: BusTransport }): Promise<IdentityHandle> {
+  return startIdentity({
+    port: 0,
+    principalSecret: opts.secret,
+    databaseUrl: testEnv.databaseUrl,
+    databaseSchema: uniqueName(schema),
+    dropSchemaOnStop: true,
+    kv: opts.kv,
+    transport: opts.transport,
+  });
+}
+
+/** Runs `f` on every item, at most `size` at a time. */
+export async function inBatches<T>(items: T[], size: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await f(items[next++]);
+    }),
   );
 }

@@ -1,9 +1,9 @@
 import { createLogger, RedisStore } from '@frontrow/kit';
-import { codeOf, eventually, gql, need, needs, signUp, testEnv, testSecret, testTransport, uniqueName, type Account } from '@frontrow/kit/testing';
-import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
+import { codeOf, eventually, gql, need, needs, signUp, testEnv, testSecret, testTransport, type Account } from '@frontrow/kit/testing';
+import type { IdentityHandle } from '@frontrow/identity/src/server';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { gatewayProcess, type ServiceProcess } from './processes';
+import { gatewayProcess, identityFor, type ServiceProcess } from './processes';
 
 /**
  * A revoked API key on open WebSockets, across two gateway processes: identity announces
@@ -37,15 +37,7 @@ needs(need.env('REDIS_URL')).describe('a revoked API key on open WebSockets, two
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    identity = await startIdentity({
-      port: 0,
-      principalSecret: secret,
-      databaseUrl: testEnv.databaseUrl,
-      databaseSchema: uniqueName('identity_revoke'),
-      dropSchemaOnStop: true,
-      kv,
-      transport,
-    });
+    identity = await identityFor('identity_revoke', { secret, kv, transport });
     for (const name of ['gateway-a', 'gateway-b']) {
       const g = await gatewayProcess(name, {
         secret,

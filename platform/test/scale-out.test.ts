@@ -1,9 +1,9 @@
 import { need, needs, testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
-import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
+import type { IdentityHandle } from '@frontrow/identity/src/server';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
-import { ServiceProcess, gatewayProcess, presenceProcess } from './processes';
+import { ServiceProcess, gatewayProcess, identityFor, presenceProcess } from './processes';
 
 /**
  * Two gateway processes and two presence processes against one Redis and one
@@ -24,15 +24,7 @@ needs(need.env('REDIS_URL')).describe('scaled out', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    identity = await startIdentity({
-      port: 0,
-      principalSecret: secret,
-      databaseUrl: testEnv.databaseUrl,
-      databaseSchema: uniqueName('identity_scale'),
-      dropSchemaOnStop: true,
-      kv,
-      transport,
-    });
+    identity = await identityFor('identity_scale', { secret, kv, transport });
     const redisAndBus = { REDIS_URL: testEnv.redisUrl!, ...(testEnv.amqpUrl ? { AMQP_URL: testEnv.amqpUrl } : {}) };
     for (const name of ['presence-a', 'presence-b']) {
       presence.push(await presenceProcess(name, { secret, databaseUrl: testEnv.databaseUrl!, schema, env: redisAndBus }));
