@@ -98,6 +98,7 @@ describe('the event bus', () => {
           }),
         ),
       deleteQueue: (q) => inner.deleteQueue(q),
+      depth: (q) => inner.depth(q),
       close: () => inner.close(),
     };
     return { transport: wrapper, settled: () => settled };
@@ -232,6 +233,29 @@ describe('the event bus', () => {
     // Each failed attempt rolled back: neither its effect nor its id was kept.
     expect(await rowsOf(`select id from goal where message_id = ?`, [poison.id])).toEqual([]);
     expect(await rowsOf(`select message_id from handled_message where message_id = ?`, [poison.id])).toEqual([]);
+  });
+
+  it('tells how many messages wait in a queue and in its dead-letter queue', async () => {
+    const queue = queueName('backlog');
+    expect(await transport.depth(`${ns}.never-declared`)).toBe(0);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let handled = 0;
+    subscriptions.push(
+      await transport.consume({ queue, bindings: [`${ns}.backlog.*`], concurrency: 1, maxDeliveries: 1 }, async (m) => {
+        await held;
+        handled++;
+        if ((m.payload as { fail?: boolean }).fail) throw new Error('cannot handle this');
+      }),
+    );
+    await transport.publish(message(`${ns}.backlog.item`, { fail: true }));
+    for (let i = 0; i < 5; i++) await transport.publish(message(`${ns}.backlog.item`, { i }));
+    // RabbitMQ counts the messages ready for delivery (not the one being handled); the
+    // stand-in counts every delivery under way.
+    await eventually(async () => ((await transport.depth(queue)) >= 5 ? true : undefined));
+    release();
+    await eventually(async () => (handled === 6 && (await transport.depth(queue)) === 0 ? true : undefined));
+    await eventually(async () => ((await transport.depth(`${queue}.dlq`)) === 1 ? true : undefined));
   });
 
   it('relays on its own once started, and soon after notify()', async () => {

@@ -21,6 +21,8 @@ export class MemoryTransport implements BusTransport {
   readonly kind = 'memory' as const;
   private readonly queues = new Map<string, MemoryQueue>();
   private readonly pending = new Set<Promise<void>>();
+  /** Deliveries under way, by queue. */
+  private readonly waiting = new Map<string, number>();
   /** Messages that failed every delivery, by queue (what `<queue>.dlq` would hold). */
   readonly deadLetters = new Map<string, BusMessage[]>();
 
@@ -31,7 +33,13 @@ export class MemoryTransport implements BusTransport {
       if (q.opts.bindings.some((b) => topicMatches(b, message.type))) {
         const task = this.deliver(name, q, structuredClone(message));
         this.pending.add(task);
-        void task.finally(() => this.pending.delete(task));
+        this.waiting.set(name, (this.waiting.get(name) ?? 0) + 1);
+        void task.finally(() => {
+          this.pending.delete(task);
+          const left = (this.waiting.get(name) ?? 1) - 1;
+          if (left > 0) this.waiting.set(name, left);
+          else this.waiting.delete(name);
+        });
       }
     }
   }
@@ -65,6 +73,11 @@ export class MemoryTransport implements BusTransport {
   async deleteQueue(queue: string): Promise<void> {
     this.queues.delete(queue);
     this.deadLetters.delete(queue);
+  }
+
+  async depth(queue: string): Promise<number> {
+    if (queue.endsWith('.dlq')) return this.deadLetters.get(queue.slice(0, -'.dlq'.length))?.length ?? 0;
+    return this.waiting.get(queue) ?? 0;
   }
 
   /** Waits until every delivery under way has finished. */

@@ -132,6 +132,16 @@ export class RabbitTransport implements BusTransport {
     await this.connection.queueDelete({ queue: `${queue}.dlq` });
   }
 
+  async depth(queue: string): Promise<number> {
+    try {
+      return (await this.connection.queueDeclare({ queue, passive: true })).messageCount;
+    } catch (err) {
+      // A passive declaration of a queue that does not exist is refused with 404.
+      if ((err as { code?: string }).code === 'NOT_FOUND') return 0;
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
     for (const c of [...this.consumers]) await c.close();
     this.consumers.clear();

@@ -41,6 +41,11 @@ export interface BusTransport {
   consume(opts: ConsumeOptions, handler: (message: BusMessage) => Promise<void>): Promise<Subscription>;
   /** Removes a queue and its dead-letter queue (tests and decommissioning). */
   deleteQueue(queue: string): Promise<void>;
+  /**
+   * How many messages wait in a queue, not yet delivered (`<queue>.dlq`: those that failed
+   * every delivery); 0 for a queue nobody declared. For operators and the soak test.
+   */
+  depth(queue: string): Promise<number>;
   close(): Promise<void>;
 }
 
