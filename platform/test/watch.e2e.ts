@@ -59,6 +59,7 @@ needs(...watchNeeds()).describe('watching a live 360 feed', () => {
     await page.evaluate(() => (window as unknown as { frontrow: { look(lon: number, lat: number): void } }).frontrow.look(30, 10));
     const shot = await world.screenshot(page, 'watch-360.png');
     expect(shot).toMatch(/watch-360\.png$/);
+    await page.close();
   });
 
   it('connects again by itself when Janus is killed during viewing and started again, without a reload', async () => {
@@ -89,10 +90,24 @@ needs(...watchNeeds()).describe('watching a live 360 feed', () => {
       new MutationObserver(() => w.statuses.push(`${at()} ${el.textContent ?? ''}`)).observe(el, { childList: true, characterData: true, subtree: true });
     });
 
+    // The grant queries sent from now on: by this tab, and by one that leaves while trying.
+    const asked = { watching: 0, left: 0 };
+    let left = false;
+    const isGrantQuery = (body: string | null) => /"operationName":"Playback"/.test(body ?? '');
+    page.on('request', (r) => void (isGrantQuery(r.postData()) && asked.watching++));
+
     const killedAt = Date.now();
     await world.killJanus();
     await statusSays(page, /Reconnecting to Center court/, 30_000);
     const noticedMs = Date.now() - killedAt;
+    // The fan opens the feed in a second tab while Janus is down: it keeps trying, then the
+    // fan leaves it for the event's page (the app's own link, no reload).
+    const leaving = await world.watch(fan.accessToken);
+    leaving.on('request', (r) => void (isGrantQuery(r.postData()) && left && asked.left++));
+    await statusSays(leaving, /^Center court cannot be reached right now\. Trying again…$/, 30_000);
+    await leaving.getByRole('link', { name: 'Back to the game' }).click();
+    await leaving.waitForURL(/\/events\//);
+    left = true;
     await world.screenshot(page, 'watch-reconnecting.png', { fullPage: true });
     // A try made while Janus is down fails and is followed by another (the back-off), not by a final error.
     await eventually(async () => ((await watchStatus(page))?.attempt ?? 0) >= 2 || undefined, 20_000, 100);
@@ -118,6 +133,9 @@ needs(...watchNeeds()).describe('watching a live 360 feed', () => {
     expect(seen.statuses.slice(reconnecting).some((t) => /^Watching Center court/.test(t))).toBe(true);
     // Nothing final on the way.
     expect(seen.statuses.filter((t) => !/^(Watching|Lost the picture\. Reconnecting to) Center court/.test(t))).toEqual([]);
+    // Meanwhile the tab that stayed asked the graph for its grant at each try; the one that left, never again.
+    expect(asked.watching).toBeGreaterThanOrEqual(2);
+    expect(asked.left).toBe(0);
     console.log(`Janus killed during viewing, in Chromium: "reconnecting" shown ${noticedMs} ms after the kill; the picture back ${resumedMs} ms after Janus answered again`);
   });
 });
