@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, type BusTransport } from '@frontrow/kit';
 import { dataOf, eventually, gql, need, signIn, signUp, testSecret, uniqueName, type GqlReply, type Need } from '@frontrow/kit/testing';
-import { findOnPath, launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
+import { findOnPath, launchJanus, type JanusLaunchOptions, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { startTestSource, type RunningSource } from '@frontrow/media-plane/src/test-source';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT, type Platform } from '../src/launch';
@@ -42,6 +42,7 @@ export class WatchWorld {
   janus!: RunningJanus;
   platform!: Platform;
   private world?: TestPlatform;
+  private janusOptions!: JanusLaunchOptions;
   transport!: BusTransport;
   source?: RunningSource;
   browser?: Browser;
@@ -53,7 +54,7 @@ export class WatchWorld {
   async start(): Promise<void> {
     this.net = createTestNetwork();
     const keys = { adminSecret: testSecret(), streamingAdminKey: testSecret() };
-    this.janus = await launchJanus({
+    this.janusOptions = {
       httpPort: await freePort(),
       adminPort: await freePort(),
       wsPort: await freePort(),
@@ -63,7 +64,8 @@ export class WatchWorld {
       netns: this.net.name,
       debugLevel: 3,
       ...keys,
-    });
+    };
+    this.janus = await launchJanus(this.janusOptions);
     this.world = await startTestPlatform('e2e', {
       webPort: 0,
       vrPort: 0,
@@ -74,6 +76,17 @@ export class WatchWorld {
     this.platform = this.world.platform;
     this.transport = this.world.transport;
     this.adminToken = (await this.signIn(this.admin.email, this.admin.password)).accessToken;
+  }
+
+  /** Janus crashes (SIGKILL): it keeps nothing of its sessions, mountpoints and tokens. */
+  async killJanus(): Promise<void> {
+    this.janus.process.kill('SIGKILL');
+    await this.janus.stop();
+  }
+
+  /** Janus again, empty, on the same address and ports, as its supervisor would start it. */
+  async startJanusAgain(): Promise<void> {
+    this.janus = await launchJanus(this.janusOptions);
   }
 
   /** The shared test client against this world's gateway. */
@@ -93,6 +106,14 @@ export class WatchWorld {
   async signUpFan(): Promise<{ accessToken: string; userId: string }> {
     const account = await signUp(this.platform.gateway.url, 'Fan');
     return { accessToken: account.accessToken, userId: account.user.id };
+  }
+
+  private live?: Promise<unknown>;
+
+  /** goLive once for the world's tests, whichever runs first. */
+  async liveOnce(codec: 'vp8' | 'h264' = 'vp8'): Promise<void> {
+    this.live ??= this.goLive(codec);
+    await this.live;
   }
 
   /** The admin's part: a venue, a live event, a 360 feed, ingest started, the encoder sending. */
@@ -190,10 +211,10 @@ export class WatchWorld {
     return page.evaluate(() => (window as unknown as { frontrow: { stats(): Promise<never> } }).frontrow.stats());
   }
 
-  async screenshot(page: Page, name: string): Promise<string> {
+  async screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, name);
-    await page.screenshot({ path: file });
+    await page.screenshot({ path: file, fullPage: opts.fullPage });
     return file;
   }
 

@@ -1,5 +1,6 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { CreatePartyDocument, MeDocument, PlaybackDocument, VrGameDocument, errorCode, friendlyError, type VrGameQuery } from '@frontrow/sdk';
+import { CreatePartyDocument, MeDocument, PlaybackDocument, VrGameDocument, friendlyError, type VrGameQuery } from '@frontrow/sdk';
+import { FeedWatcher, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
 import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
 import type { Projection } from '@frontrow/sdk/src/player/sphere';
 import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
@@ -33,6 +34,13 @@ declare global {
     frontrowVr?: VrTestHooks;
   }
 }
+
+/** The headset's words for the player's statuses (the rest are the SDK's, shared with the portal). */
+const WORDS: WatchWords = {
+  connecting: (label) => `Taking your seat: ${label}…`,
+  watching: (label) => `Watching from ${label}. Look around, or Enter VR.`,
+  forbidden: 'You need a pass for this game to watch it: passes are sold on the web.',
+};
 
 const reactionName = (emoji: string) => REACTIONS.find((r) => r.emoji === emoji)?.name ?? 'Reaction';
 
@@ -118,7 +126,7 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
         report.record('IMPRESSION', 1, { placementId });
       },
     });
-    const p = new FeedPlayer(video, setStatus);
+    const p = new FeedPlayer(video);
     stage.current = s;
     player.current = p;
     reporter.current = report;
@@ -147,13 +155,11 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
     };
   }, [config.gatewayUrl, game.id, sdk]);
 
-  // The seat: its grant, the stream on the sphere, renewals, QoS.
+  // The seat: its grant, the stream on the sphere, renewals, reconnection, QoS.
   const feedKey = feed ? `${feed.id}\n${feed.label}\n${feed.projection}` : '';
   useEffect(() => {
     if (!feed) return;
     let cancelled = false;
-    let renewal: ReturnType<typeof setTimeout> | undefined;
-    let statsTimer: ReturnType<typeof setInterval> | undefined;
     const video = videoRef.current!;
     const report = reporter.current!;
     report.setFeed(feed.id);
@@ -162,65 +168,49 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
     stage.current!.seats.select(feed.id);
     const onWaiting = () => report.record('REBUFFER', 1);
     video.addEventListener('waiting', onWaiting);
-    const fetchGrant = async (): Promise<Grant | null> => {
-      const r = await apollo.query({ query: PlaybackDocument, variables: { id: feed.id }, fetchPolicy: 'network-only' });
-      if (r.error) throw r.error;
-      return r.data?.feed?.playback ?? null;
-    };
-    const start = async () => {
-      setStatus(`Taking your seat: ${feed.label}…`);
-      timings.current = { grantRequested: performance.now() };
-      const grant = await fetchGrant();
-      if (cancelled) return;
-      if (!grant) {
-        setStatus(`${feed.label} is not live right now.`);
-        return;
-      }
-      const began = timings.current.grantRequested!;
-      video.requestVideoFrameCallback?.(() => {
-        if (cancelled) return;
-        timings.current.firstFrame = performance.now();
-        report.record('STARTUP_TIME', timings.current.firstFrame - began);
-      });
-      await player.current!.play(grant);
-      if (cancelled) return;
-      setStatus(`Watching from ${feed.label}. Look around, or Enter VR.`);
-      let last = { bytes: 0, dropped: 0, at: performance.now() };
-      statsTimer = setInterval(async () => {
-        const st = await player.current?.stats();
-        if (!st || cancelled) return;
-        const now = performance.now();
-        if (last.bytes && st.bytesReceived >= last.bytes) report.record('BITRATE', ((st.bytesReceived - last.bytes) * 8) / (now - last.at));
-        if (st.framesDropped > last.dropped) report.record('FRAME_DROP', st.framesDropped - last.dropped);
-        last = { bytes: st.bytesReceived, dropped: st.framesDropped, at: now };
-      }, 5_000);
-      // Renew at 70% of the grant's life: the same Janus token is extended, no reconnect.
-      const renew = (expiresAt: string) => {
-        const inMs = Math.max(5_000, (Date.parse(expiresAt) - Date.now()) * 0.7);
-        renewal = setTimeout(async () => {
-          const next = await fetchGrant().catch(() => null);
-          if (cancelled) return;
-          if (next) renew(next.expiresAt);
-          else setStatus('Your access to this feed ended.');
-        }, inMs);
-      };
-      renew(grant.expiresAt);
-    };
-    start().catch((err: unknown) => {
-      if (cancelled) return;
-      report.record('ERROR', 1);
-      const code = errorCode(err);
-      setStatus(
-        code === 'FORBIDDEN'
-          ? 'You need a pass for this game to watch it: passes are sold on the web.'
-          : err instanceof Error && /Janus|WebRTC|attach/.test(err.message)
-            ? 'The video server cannot be reached right now. Try again in a moment.'
-            : 'The video could not start. Try again in a moment.',
-      );
+    timings.current = { grantRequested: performance.now() };
+    const began = timings.current.grantRequested!;
+    let firstGrant = false;
+    let previous: WatchStatus['kind'] | undefined;
+    const watcher = new FeedWatcher({
+      player: player.current!,
+      fetchGrant: async (): Promise<Grant | null> => {
+        const r = await apollo.query({ query: PlaybackDocument, variables: { id: feed.id }, fetchPolicy: 'network-only' });
+        if (r.error) throw r.error;
+        const grant = r.data?.feed?.playback ?? null;
+        if (grant && !firstGrant) {
+          // The seat's first grant: its startup time ends at the first frame.
+          firstGrant = true;
+          video.requestVideoFrameCallback?.(() => {
+            if (cancelled) return;
+            timings.current.firstFrame = performance.now();
+            report.record('STARTUP_TIME', timings.current.firstFrame - began);
+          });
+        }
+        return grant;
+      },
+      onStatus: (s) => {
+        setStatus(watchStatusText(s, feed.label, WORDS));
+        // One error per loss or refusal, not one per try.
+        if (s.kind === 'refused' || (s.kind === 'reconnecting' && previous !== 'reconnecting')) report.record('ERROR', 1);
+        previous = s.kind;
+      },
     });
+    watcher.start();
+    let last = { bytes: 0, dropped: 0, at: performance.now() };
+    const statsTimer = setInterval(async () => {
+      const st = await player.current?.stats();
+      if (!st || cancelled) return;
+      const now = performance.now();
+      // A new connection counts from zero: that interval is skipped.
+      const sameConnection = st.bytesReceived >= last.bytes;
+      if (last.bytes && sameConnection) report.record('BITRATE', ((st.bytesReceived - last.bytes) * 8) / (now - last.at));
+      if (sameConnection && st.framesDropped > last.dropped) report.record('FRAME_DROP', st.framesDropped - last.dropped);
+      last = { bytes: st.bytesReceived, dropped: st.framesDropped, at: now };
+    }, 5_000);
     return () => {
       cancelled = true;
-      clearTimeout(renewal);
+      watcher.stop();
       clearInterval(statsTimer);
       video.removeEventListener('waiting', onWaiting);
     };
