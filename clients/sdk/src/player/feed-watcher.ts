@@ -1,4 +1,6 @@
+import type { ApolloClient } from '@apollo/client';
 import { errorCode } from '../errors';
+import { PlaybackDocument } from '../generated/graphql';
 import type { Grant } from './janus-player';
 
 /**
@@ -60,6 +62,13 @@ export function backoffDelay(attempt: number, backoff: Backoff = DEFAULT_BACKOFF
 }
 
 /** What the watcher drives: FeedPlayer, or anything that plays a grant the same way. */
+/** The fan's grant for a feed, asked of the graph afresh (never Apollo's cache): what the clients' fetchGrant calls. */
+export async function fetchPlaybackGrant(apollo: ApolloClient, feedId: string): Promise<Grant | null> {
+  const r = await apollo.query({ query: PlaybackDocument, variables: { id: feedId }, fetchPolicy: 'network-only' });
+  if (r.error) throw r.error;
+  return r.data?.feed?.playback ?? null;
+}
+
 export interface GrantPlayer {
   play(grant: Grant, onLost: (reason: string) => void): Promise<void>;
   stop(): void;

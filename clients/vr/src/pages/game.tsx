@@ -1,6 +1,6 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
-import { CreatePartyDocument, MeDocument, PlaybackDocument, VrGameDocument, friendlyError, type VrGameQuery } from '@frontrow/sdk';
-import { FeedWatcher, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
+import { CreatePartyDocument, MeDocument, VrGameDocument, friendlyError, type VrGameQuery } from '@frontrow/sdk';
+import { FeedWatcher, fetchPlaybackGrant, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
 import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
 import type { Projection } from '@frontrow/sdk/src/player/sphere';
 import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
@@ -175,9 +175,7 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
     const watcher = new FeedWatcher({
       player: player.current!,
       fetchGrant: async (): Promise<Grant | null> => {
-        const r = await apollo.query({ query: PlaybackDocument, variables: { id: feed.id }, fetchPolicy: 'network-only' });
-        if (r.error) throw r.error;
-        const grant = r.data?.feed?.playback ?? null;
+        const grant = await fetchPlaybackGrant(apollo, feed.id);
         if (grant && !firstGrant) {
           // The seat's first grant: its startup time ends at the first frame.
           firstGrant = true;

@@ -1,8 +1,7 @@
 import { useApolloClient } from '@apollo/client/react';
-import { PlaybackDocument } from '@frontrow/sdk';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useSdk } from '../app/context';
-import { FeedWatcher, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
+import { FeedWatcher, fetchPlaybackGrant, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
 import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
 import { SphereView, type Projection } from '@frontrow/sdk/src/player/sphere';
 import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
@@ -101,9 +100,7 @@ export function Player360({ feed, eventId }: { feed: PlayerFeed; eventId: string
     const watcher = new FeedWatcher({
       player: player.current!,
       fetchGrant: async (): Promise<Grant | null> => {
-        const r = await apollo.query({ query: PlaybackDocument, variables: { id: feed.id }, fetchPolicy: 'network-only' });
-        if (r.error) throw r.error;
-        const grant = r.data?.feed?.playback ?? null;
+        const grant = await fetchPlaybackGrant(apollo, feed.id);
         if (grant && !firstGrant) {
           // The first grant of this feed: the sphere takes its projection, the startup time its first frame.
           firstGrant = true;
