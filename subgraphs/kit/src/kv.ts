@@ -54,6 +54,8 @@ export class RedisStore implements KeyValueStore {
     private readonly logger: Logger,
     private readonly prefix: string,
     private readonly resubscribeWaitMs = 5000,
+    /** How long a subscriber waits for Redis to take its SUBSCRIBE before being told SERVICE_UNAVAILABLE. */
+    private readonly subscribeWaitMs = 5000,
   ) {
     // Commands issued in the same tick go out in one write (the gateway counts a rate
     // limit for every request: one write per request was an eighth of its time).
@@ -124,7 +126,17 @@ export class RedisStore implements KeyValueStore {
     if (!set) {
       set = new Set();
       this.handlers.set(ch, set);
-      this.listening.set(ch, subscriber.subscribe(ch).then(() => undefined));
+      const subscribed = subscriber.subscribe(ch).then(() => undefined);
+      // Redis down: the SUBSCRIBE waits in ioredis's queue for as long as Redis is away;
+      // its subscribers wait a bounded time, then hear SERVICE_UNAVAILABLE (and retry).
+      this.listening.set(ch, boundedWait(subscribed, this.subscribeWaitMs, () => this.logger.warn({ channel }, 'Redis took no SUBSCRIBE in time: answered SERVICE_UNAVAILABLE')));
+      // Taken once Redis is back, after its subscribers gave up: nobody listens there any more.
+      subscribed.then(
+        () => {
+          if (!this.handlers.has(ch)) void this.subscriber?.unsubscribe(ch).catch(() => undefined);
+        },
+        () => undefined,
+      );
     }
     set.add(handler);
     try {
@@ -190,6 +202,22 @@ export class RedisStore implements KeyValueStore {
 }
 
 /** Waits for `promise`, or `ms`, whichever comes first. */
+/** `promise`, or ServiceUnavailableError once `ms` have passed without it settling. */
+async function boundedWait(promise: Promise<void>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new ServiceUnavailableError());
+    }, ms);
+  });
+  try {
+    await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);

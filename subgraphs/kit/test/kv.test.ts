@@ -1,7 +1,9 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import { DomainError } from '../src/errors';
 import { MemoryStore, RedisStore, type KeyValueStore } from '../src/kv';
 import { createLogger } from '../src/logger';
+import { freePort } from '../src/net';
 import { hitRateLimit, isOverLimit } from '../src/ratelimit';
 import { eventually, need, needs, testEnv, uniqueName, type Need } from '../src/testing';
 
@@ -258,5 +260,54 @@ for (const flavour of flavours) needs(...flavour.needs).describe(flavour.name, (
       await expect(hitRateLimit(kv, 'sign-in:198.51.100.1', 3, 60)).resolves.toBeUndefined();
       expect(await isOverLimit(kv, 'sign-in:198.51.100.1', 3)).toBe(false);
     });
+  });
+});
+
+/**
+ * Redis away when a subscriber arrives: a port with nothing on it, then a relay to the
+ * test's Redis on that port. The subscriber is told SERVICE_UNAVAILABLE within the
+ * store's bound (it used to wait for as long as Redis was away), and once Redis
+ * answers, subscribing works again.
+ */
+needs(need.env('REDIS_URL')).describe('RedisStore while Redis is away', () => {
+  let relay: Server | undefined;
+  const sockets = new Set<Socket>();
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
+  });
+
+  it('answers a subscriber SERVICE_UNAVAILABLE within its bound, and subscribes once Redis is back', async () => {
+    const port = await freePort();
+    const prefix = `${uniqueName('kvaway')}:`;
+    const store = new RedisStore(`redis://127.0.0.1:${port}`, createLogger('test'), prefix, 5000, 300);
+    try {
+      const started = Date.now();
+      await expect(store.subscribe('room', () => undefined)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect(Date.now() - started).toBeLessThan(5000);
+      // The next subscriber asks again, and is told the same.
+      await expect(store.subscribe('room', () => undefined)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+
+      // Redis comes back on that port.
+      const target = new URL(redisUrl);
+      relay = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve) => relay!.listen(port, '127.0.0.1', () => resolve()));
+      const got = inbox();
+      const off = await eventually(async () => store.subscribe('room', got.handler).catch(() => undefined), 15_000, 200);
+      await store.publish('room', 'back');
+      await eventually(() => got.got.length === 1, 5000);
+      expect(got.got).toEqual(['back']);
+      await off();
+    } finally {
+      await store.close();
+    }
   });
 });
