@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PRINCIPAL_HEADER, consume, createLogger, createTransport, signCaller, type BusMessage, type BusTransport, type Principal, type Subscription } from '@frontrow/kit';
 import { eventually, gql, need, needs, testEnv, testSecret, uniqueName, type Loose } from '@frontrow/kit/testing';
 import { start, type CommerceHandle } from '@frontrow/commerce/src/server';
+import { start as startMedia, type MediaHandle } from '@frontrow/media/src/server';
+import { start as startTelemetry, type TelemetryHandle } from '@frontrow/telemetry/src/server';
 import { RabbitServer } from './servers';
 
 /**
@@ -12,7 +14,10 @@ import { RabbitServer } from './servers';
  * entitlement is granted in the database with its order, and its
  * `commerce.entitlement.granted` waits in the outbox; once the broker is back, a consumer
  * as a service writes one (the kit's consume(), exactly-once effects) handles each
- * order's grant once: none lost, none twice.
+ * order's grant once: none lost, none twice. The platform's own consumers catch up too:
+ * media (a viewer's right to watch, from each grant) and telemetry (the audit log, from
+ * commerce's audit events: an admin creates a product while the broker is down). Creative
+ * consumes nothing of commerce's.
  *
  * Scaled down for CI from the issue's 500 checkouts and 60 s outage: CHECKOUTS checkouts,
  * the broker down for as long as the last two thirds of them take to be bought and paid.
@@ -28,6 +33,8 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
   const queue = `${uniqueName('faults_rabbitmq')}.grants`;
   let rabbit: RabbitServer;
   let commerce: CommerceHandle;
+  let media: MediaHandle;
+  let telemetry: TelemetryHandle;
   let transport: BusTransport;
   let consumer: Subscription | undefined;
   const handled: Array<BusMessage<{ orderId: string }>> = [];
@@ -44,6 +51,9 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
       amqpUrl: rabbit.url,
       logger,
     });
+    const common = { port: 0, principalSecret: secret, databaseUrl: testEnv.databaseUrl, dropSchemaOnStop: true, amqpUrl: rabbit.url, logger };
+    media = await startMedia({ ...common, databaseSchema: uniqueName('media_rabbitfault'), queuePrefix: uniqueName('media_rabbitfault') });
+    telemetry = await startTelemetry({ ...common, databaseSchema: uniqueName('telemetry_rabbitfault'), queuePrefix: uniqueName('telemetry_rabbitfault') });
     // A consumer as another service writes one, on a connection of its own.
     transport = createTransport(rabbit.url, logger, 'faults-consumer');
     consumer = await consume<{ orderId: string }>(commerce.orm, transport, { queue, bindings: ['commerce.entitlement.granted'] }, async (m) => {
@@ -56,6 +66,8 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
       await consumer?.close();
       await transport?.close();
       await commerce?.stop();
+      await media?.stop();
+      await telemetry?.stop();
     } finally {
       await rabbit?.destroy();
     }
@@ -103,6 +115,13 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
     const stoppedAt = Date.now();
     const paidBefore = await paid();
     brokerDown();
+    // An admin's change while the broker is down: its audit event waits in the outbox too.
+    const outageProduct = await call(
+      `mutation($i: ProductInput!) { createProduct(input: $i) { id } }`,
+      { i: { kind: 'EVENT_PASS', name: 'Outage pass', eventId: randomUUID(), amount: 1200, currency: 'EUR', inventory: 10 } },
+      admin,
+    );
+    const outageProductId: string = outageProduct.data.createProduct.id;
     await Promise.all(buyers);
     // Every order is paid without the broker: webhooks need none.
     await eventually(async () => (await paid()) === CHECKOUTS, 30_000 + CHECKOUTS * 100);
@@ -119,6 +138,15 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
     const mine = () => handled.filter((m) => orders.has(m.payload.orderId));
     await eventually(() => new Set(mine().map((m) => m.payload.orderId)).size === CHECKOUTS, 45_000 + CHECKOUTS * 100);
     const caughtUp = Date.now() - back;
+    // The platform's consumers catch up: media knows every pass, telemetry's audit log has the admin's change.
+    const granted = (await commerce.em.fork().getConnection().execute<Array<{ id: string }>>(`select id from entitlement where product_id = ?`, [productId])).map((r) => r.id);
+    const mediaKnows = async () =>
+      Number((await media.em.fork().getConnection().execute<Array<{ n: string }>>(`select count(*) as n from entitlement_info where entitlement_id in (${granted.map(() => '?').join(',')})`, granted))[0].n);
+    await eventually(async () => (await mediaKnows()) === CHECKOUTS, 45_000 + CHECKOUTS * 100);
+    const audited = async () =>
+      Number((await telemetry.em.fork().getConnection().execute<Array<{ n: string }>>(`select count(*) as n from audit_entry where target_id = ? and action = 'commerce.product.created'`, [outageProductId]))[0].n);
+    await eventually(async () => (await audited()) === 1, 30_000);
+    const mediaCaughtUp = Date.now() - back;
     // One more sale after the outage, handled after the others: a second copy of an earlier one would be in by now.
     const late = user(['FAN']);
     await call(`mutation($i: ProductInput!) { createProduct(input: $i) { id } }`, { i: { kind: 'EVENT_PASS', name: 'Late pass', eventId: randomUUID(), amount: 900, currency: 'EUR', inventory: 1 } }, admin).then(async (p) => {
@@ -132,7 +160,7 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
       .execute<Array<{ order_id: string; n: string }>>(`select order_id, count(*) as n from entitlement where product_id = ? group by order_id`, [productId]);
     console.log(
       `RabbitMQ stopped with ${paidBefore} of ${CHECKOUTS} orders paid, down ${back - stoppedAt} ms, ${Number(waiting[0].n)} grants waiting in the outbox when it came back; ` +
-        `every grant handled ${caughtUp} ms after it was back; ${mine().length} handled for ${CHECKOUTS} orders`,
+        `every grant handled ${caughtUp} ms after it was back; ${mine().length} handled for ${CHECKOUTS} orders; media and telemetry caught up ${mediaCaughtUp} ms after it was back`,
     );
     // The broker was down for real while orders were paid: grants waited for it.
     expect(paidBefore).toBeLessThan(CHECKOUTS);
@@ -141,5 +169,8 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
     expect(entitlements.length).toBe(CHECKOUTS);
     expect(entitlements.filter((e) => Number(e.n) !== 1)).toEqual([]);
     expect(mine().map((m) => m.payload.orderId).sort()).toEqual([...orders.keys()].sort());
+    // Media has each viewer's right once (its table is keyed by the entitlement), telemetry the admin's change once.
+    expect(await mediaKnows()).toBe(CHECKOUTS);
+    expect(await audited()).toBe(1);
   }, 150_000 + MIN_DOWN_MS + CHECKOUTS * 300);
 });

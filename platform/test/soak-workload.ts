@@ -466,7 +466,6 @@ export class Workload {
     member.client = undefined;
     member.ready = false;
     member.epoch++;
-    this.records.push({ op: 'churn', at: Date.now(), ms: 0, error: process.env.SOAK_TRACE ? `(trace) ${member.fan.userId}${member === member.party.host ? ' host' : ''}` : undefined });
     await client.dispose();
     await this.op('Party (coming back)', PartyDocument, { id: member.party.id }, member.fan.ip, member.fan.token);
     await this.follow(member);
