@@ -274,6 +274,19 @@ test('the admin kicks a reported member, and the kick is in the audit log', asyn
   expect(members.party.members.map((m) => m.user.id)).toEqual([host.id]);
   await report.getByRole('button', { name: 'Dismiss' }).click();
   await expect(page.getByRole('article').filter({ hasText: 'You all are clowns' })).toHaveCount(0);
+  // The audit log is written from the bus: the dismissal reaches it a moment later (in CI
+  // once after the page had read the log). Wait until it is there, then read the page.
+  const token = await adminToken(urls);
+  const dismissedReported = async () =>
+    (
+      await gql<{ auditLog: { edges: Array<{ node: { targetId: string | null } }> } }>(
+        urls,
+        'query($f: AuditFilter) { auditLog(filter: $f, first: 25) { edges { node { targetId } } } }',
+        { f: { action: 'presence.report.dismissed' } },
+        token,
+      )
+    ).auditLog.edges.length > 0;
+  await expect.poll(dismissedReported, { timeout: 15_000 }).toBe(true);
 
   await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Audit log' }).click();
   await page.getByLabel('Action').fill('presence.member.kicked');

@@ -4,7 +4,7 @@ import { cpus, platform as os, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { testEnv, uniqueName } from '@frontrow/kit/testing';
 import { Client } from 'pg';
-import { Agent, setGlobalDispatcher } from 'undici';
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { ROOT } from '../src/launch';
 import type { SoakSample, SoakStackMessage, SoakStackReady } from './soak-stack';
 import { Workload, type OpRecord, type WorkloadShape } from './soak-workload';
@@ -23,7 +23,7 @@ import { Workload, type OpRecord, type WorkloadShape } from './soak-workload';
  * docs/reliability.md with SOAK_REPORT=1), not asserted: tests assert behaviour.
  */
 
-const MINUTES = Number(process.env.SOAK_MINUTES || (process.env.CI ? 5 : 2));
+const MINUTES = Number(process.env.SOAK_MINUTES || (process.env.CI ? 5 : 1));
 const DURATION_MS = MINUTES * 60_000;
 const SAMPLE_EVERY_MS = Math.max(5_000, DURATION_MS / 40);
 /** The load before the first measurement at rest (caches filled, pools grown). */
@@ -78,8 +78,10 @@ interface StackRun {
 const runs: StackRun[] = [];
 
 // The visitors reach the gateway through a proxy that keeps a pool of connections to it,
-// as a load balancer does: 64 to each stack.
-setGlobalDispatcher(new Agent({ connections: 64 }));
+// as a load balancer does: 64 to each stack (the worker's own dispatcher is put back after).
+const proxyPool = new Agent({ connections: 64 });
+const workerDispatcher = getGlobalDispatcher();
+setGlobalDispatcher(proxyPool);
 
 async function adminQuery(sql: string): Promise<void> {
   const c = new Client({ connectionString: testEnv.databaseUrl });
@@ -220,6 +222,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(runs.map((r) => stopStack(r)));
+  setGlobalDispatcher(workerDispatcher);
+  await proxyPool.close();
 }, 120_000);
 
 function percentile(values: number[], p: number): number {
@@ -281,7 +285,7 @@ function report(run: StackRun): string {
 function describeRun(): string {
   const sh = SHAPE;
   return [
-    `\`npm run test:soak\` runs it for 30 minutes and writes this section; \`npm test\` runs the same test for 5 in CI and 2 elsewhere (SOAK_MINUTES).`,
+    `\`npm run test:soak\` runs it for 30 minutes and writes this section; \`npm test\` runs the same test for 5 in CI and 1 elsewhere (SOAK_MINUTES).`,
     `This run: ${MINUTES} minutes on ${new Date().toISOString().slice(0, 10)}, on ${machine()}.`,
     '',
     'Each stack runs as `npm start` runs it, every service in one process of its own; the load comes from the test\'s process, through',
