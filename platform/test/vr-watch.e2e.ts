@@ -39,12 +39,7 @@ needs(...watchNeeds()).describe('watching a live 360 feed in the VR client', () 
 
   it('plays the test source from Janus on the venue\'s sphere and reports its startup time to telemetry', async () => {
     await world.goLive('vp8');
-    const fan = await world.signUpFan();
-    await world.grantEntitlement(fan.userId);
-    await eventually(async () => {
-      const r = await world.gql<{ feed: { playback: { token: string } | null } }>(`query($id: ID!) { feed(id: $id) { playback { token } } }`, { id: world.feedId }, fan.accessToken);
-      return r.data?.feed?.playback ?? undefined;
-    });
+    const fan = await world.fanWithGrant();
 
     const page = await world.watchInVr(fan.accessToken);
     const sent: Array<{ kind: string; value?: number }> = [];

@@ -108,6 +108,17 @@ export class WatchWorld {
     return { accessToken: account.accessToken, userId: account.user.id };
   }
 
+  /** A new fan with a pass, once media has it: the feed's playback grants them a token. */
+  async fanWithGrant(): Promise<{ accessToken: string; userId: string }> {
+    const fan = await this.signUpFan();
+    await this.grantEntitlement(fan.userId);
+    await eventually(async () => {
+      const r = await this.gql<{ feed: { playback: { token: string } | null } }>(`query($id: ID!) { feed(id: $id) { playback { token } } }`, { id: this.feedId }, fan.accessToken);
+      return r.data?.feed?.playback ?? undefined;
+    });
+    return fan;
+  }
+
   private live?: Promise<unknown>;
 
   /** goLive once for the world's tests, whichever runs first. */

@@ -64,12 +64,7 @@ needs(...watchNeeds()).describe('watching a live 360 feed', () => {
 
   it('connects again by itself when Janus is killed during viewing and started again, without a reload', async () => {
     await world.liveOnce('vp8');
-    const fan = await world.signUpFan();
-    await world.grantEntitlement(fan.userId);
-    await eventually(async () => {
-      const r = await world.gql<{ feed: { playback: { token: string } | null } }>(`query($id: ID!) { feed(id: $id) { playback { token } } }`, { id: world.feedId }, fan.accessToken);
-      return r.data?.feed?.playback ?? undefined;
-    });
+    const fan = await world.fanWithGrant();
     const page = await world.watch(fan.accessToken);
     const pageLog: string[] = [];
     page.on('console', (m) => pageLog.push(`${new Date().toISOString().slice(11, 23)} ${m.type()}: ${m.text()}`));

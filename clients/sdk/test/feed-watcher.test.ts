@@ -59,9 +59,18 @@ function watcherWith(answers: Array<Grant | null | Error>, outcomes: Array<'up' 
   const graph = scriptedGraph(answers);
   const statuses: WatchStatus[] = [];
   // The middle of each jitter range: waits are predictable in the test.
-  const watcher = new FeedWatcher({ player, fetchGrant: () => graph.fetchGrant(), onStatus: (s) => statuses.push(s), random: () => 0.5 });
+  const firstGrants: Grant[] = [];
+  const failures: string[] = [];
+  const watcher = new FeedWatcher({
+    player,
+    fetchGrant: () => graph.fetchGrant(),
+    onStatus: (s) => statuses.push(s),
+    onFirstGrant: (g) => firstGrants.push(g),
+    onFailure: (s) => failures.push(s.kind),
+    random: () => 0.5,
+  });
   const kinds = () => statuses.map((s) => (s.kind === 'reconnecting' ? `reconnecting#${s.attempt}${s.hadPicture ? '' : ' (no picture yet)'}` : s.kind));
-  return { player, graph, statuses, watcher, kinds };
+  return { player, graph, statuses, watcher, kinds, firstGrants, failures };
 }
 
 beforeEach(() => jest.useFakeTimers());
@@ -108,6 +117,21 @@ describe('FeedWatcher', () => {
     expect(kinds()).toEqual(['connecting', 'watching', 'reconnecting#1', 'reconnecting#2', 'watching']);
     expect(graph.calls).toBe(3);
     expect(player.plays).toHaveLength(3);
+    watcher.stop();
+  });
+
+  it('tells the page of its first grant once, and of each loss once, not of every try', async () => {
+    const { watcher, player, kinds, firstGrants, failures } = watcherWith([], ['up', new Error('Janus: no such mountpoint'), 'up']);
+    watcher.start();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(firstGrants).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(60_000);
+    player.lose();
+    await jest.advanceTimersByTimeAsync(750 + 1500);
+    expect(kinds()).toEqual(['connecting', 'watching', 'reconnecting#1', 'reconnecting#2', 'watching']);
+    // Two tries, one loss; three grants, one first.
+    expect(failures).toEqual(['reconnecting']);
+    expect(firstGrants).toHaveLength(1);
     watcher.stop();
   });
 

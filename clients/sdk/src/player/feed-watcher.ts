@@ -81,6 +81,10 @@ export interface FeedWatcherOptions {
   onStatus(status: WatchStatus): void;
   /** Called each time the picture starts, with the grant it plays. */
   onWatching?(grant: Grant): void;
+  /** Called once, with the first grant the graph gives (the page's startup time starts its count there). */
+  onFirstGrant?(grant: Grant): void;
+  /** Called once per loss or refusal, not once per try (the player's telemetry counts errors with it). */
+  onFailure?(status: WatchStatus): void;
   backoff?: Partial<Backoff>;
   random?: () => number;
   /** The share of a grant's remaining life after which it is renewed. */
@@ -104,9 +108,28 @@ export class FeedWatcher {
   private watchingSince = 0;
   /** Bumped for each connection: a late answer of an earlier one changes nothing. */
   private generation = 0;
+  private granted = false;
+  private previous: WatchStatus['kind'] | undefined;
+  private readonly opts: FeedWatcherOptions;
 
-  constructor(private readonly opts: FeedWatcherOptions) {
+  constructor(opts: FeedWatcherOptions) {
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.opts = {
+      ...opts,
+      fetchGrant: async () => {
+        const grant = await opts.fetchGrant();
+        if (grant && !this.granted) {
+          this.granted = true;
+          opts.onFirstGrant?.(grant);
+        }
+        return grant;
+      },
+      onStatus: (status) => {
+        if (status.kind === 'refused' || (status.kind === 'reconnecting' && this.previous !== 'reconnecting')) opts.onFailure?.(status);
+        this.previous = status.kind;
+        opts.onStatus(status);
+      },
+    };
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { CreatePartyDocument, MeDocument, VrGameDocument, friendlyError, type VrGameQuery } from '@frontrow/sdk';
-import { FeedWatcher, fetchPlaybackGrant, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
-import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
+import { FeedWatcher, fetchPlaybackGrant, watchStatusText, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
+import { FeedPlayer, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
 import type { Projection } from '@frontrow/sdk/src/player/sphere';
 import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
@@ -170,29 +170,18 @@ function Venue({ game, partyId }: { game: Game; partyId: string | null }): React
     video.addEventListener('waiting', onWaiting);
     timings.current = { grantRequested: performance.now() };
     const began = timings.current.grantRequested!;
-    let firstGrant = false;
-    let previous: WatchStatus['kind'] | undefined;
     const watcher = new FeedWatcher({
       player: player.current!,
-      fetchGrant: async (): Promise<Grant | null> => {
-        const grant = await fetchPlaybackGrant(apollo, feed.id);
-        if (grant && !firstGrant) {
-          // The seat's first grant: its startup time ends at the first frame.
-          firstGrant = true;
-          video.requestVideoFrameCallback?.(() => {
-            if (cancelled) return;
-            timings.current.firstFrame = performance.now();
-            report.record('STARTUP_TIME', timings.current.firstFrame - began);
-          });
-        }
-        return grant;
-      },
-      onStatus: (s) => {
-        setStatus(watchStatusText(s, feed.label, WORDS));
-        // One error per loss or refusal, not one per try.
-        if (s.kind === 'refused' || (s.kind === 'reconnecting' && previous !== 'reconnecting')) report.record('ERROR', 1);
-        previous = s.kind;
-      },
+      fetchGrant: () => fetchPlaybackGrant(apollo, feed.id),
+      // The seat's first grant: its startup time ends at the first frame.
+      onFirstGrant: () =>
+        video.requestVideoFrameCallback?.(() => {
+          if (cancelled) return;
+          timings.current.firstFrame = performance.now();
+          report.record('STARTUP_TIME', timings.current.firstFrame - began);
+        }),
+      onStatus: (s) => setStatus(watchStatusText(s, feed.label, WORDS)),
+      onFailure: () => report.record('ERROR', 1),
     });
     watcher.start();
     let last = { bytes: 0, dropped: 0, at: performance.now() };

@@ -2,7 +2,7 @@ import { useApolloClient } from '@apollo/client/react';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useSdk } from '../app/context';
 import { FeedWatcher, fetchPlaybackGrant, watchStatusText, type WatchStatus, type WatchWords } from '@frontrow/sdk/src/player/feed-watcher';
-import { FeedPlayer, type Grant, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
+import { FeedPlayer, type VideoStats } from '@frontrow/sdk/src/player/janus-player';
 import { SphereView, type Projection } from '@frontrow/sdk/src/player/sphere';
 import { TelemetryReporter } from '@frontrow/sdk/src/player/telemetry';
 
@@ -91,36 +91,28 @@ export function Player360({ feed, eventId }: { feed: PlayerFeed; eventId: string
     const timings = (player.current as unknown as { timings: Timings }).timings;
     const onWaiting = () => qos.record('REBUFFER', 1);
     video.addEventListener('waiting', onWaiting);
-    let firstGrant = false;
     timings.grantRequested = performance.now();
     timings.firstFrame = undefined;
     timings.phases = {};
 
-    let previous: WatchStatus['kind'] | undefined;
     const watcher = new FeedWatcher({
       player: player.current!,
-      fetchGrant: async (): Promise<Grant | null> => {
-        const grant = await fetchPlaybackGrant(apollo, feed.id);
-        if (grant && !firstGrant) {
-          // The first grant of this feed: the sphere takes its projection, the startup time its first frame.
-          firstGrant = true;
-          timings.phases.grant = performance.now() - timings.grantRequested!;
-          view.current!.show(feed.projection as Projection);
-          whenFirstFrame(video, () => {
-            timings.firstFrame = performance.now();
-            qos.record('STARTUP_TIME', timings.firstFrame - timings.grantRequested!);
-          });
-        }
-        return grant;
+      fetchGrant: () => fetchPlaybackGrant(apollo, feed.id),
+      // The first grant of this feed: the sphere takes its projection, the startup time its first frame.
+      onFirstGrant: () => {
+        timings.phases.grant = performance.now() - timings.grantRequested!;
+        view.current!.show(feed.projection as Projection);
+        whenFirstFrame(video, () => {
+          timings.firstFrame = performance.now();
+          qos.record('STARTUP_TIME', timings.firstFrame - timings.grantRequested!);
+        });
       },
       onStatus: (s) => {
         watchStatus.current = s;
         setStatus(watchStatusText(s, feed.label, WORDS));
         setReconnecting(s.kind === 'reconnecting');
-        // One error per loss or refusal, not one per try.
-        if (s.kind === 'refused' || (s.kind === 'reconnecting' && previous !== 'reconnecting')) qos.record('ERROR', 1);
-        previous = s.kind;
       },
+      onFailure: () => qos.record('ERROR', 1),
     });
     watcher.start();
 
