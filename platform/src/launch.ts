@@ -10,6 +10,7 @@ import { startGateway, type GatewayHandle, type GatewayOptions } from '@frontrow
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import type { IdentitySettings } from '@frontrow/identity/src/context';
 import {
+  busTopology,
   createLogger,
   flushTracing,
   poolSettings,
@@ -36,15 +37,11 @@ export const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative',
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
 /**
- * The durable bus queues the platform's consumers declare, for a schema prefix (the
- * queue names follow it): what a run with a prefix of its own deletes afterwards.
+ * The durable bus queues of a platform whose schema prefix is this (its bus namespace):
+ * what a run with a prefix of its own deletes afterwards.
  */
 export function platformQueues(schemaPrefix: string): string[] {
-  return [
-    ...['feeds', 'event-lifecycle', 'entitlements'].map((q) => `${schemaPrefix}media.${q}`),
-    `${schemaPrefix}identity.sponsors`,
-    ...['audit', 'sponsors'].map((q) => `${schemaPrefix}telemetry.${q}`),
-  ];
+  return busTopology(schemaPrefix).map((q) => q.queue);
 }
 
 export interface PlatformOptions {
@@ -185,6 +182,10 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     databaseUrl: opts.databaseUrl ?? databaseUrls[name],
     databaseSchema: schemaOf(name),
     transport: opts.transport,
+    // Queue names follow the schemas' prefix; every service declares the platform's
+    // queues before it first publishes, as they start together in any order.
+    busNamespace: opts.schemaPrefix ?? '',
+    declareBusTopology: true,
     dropSchemaOnStop: opts.dropSchemasOnStop,
     // Each service logs under its own name (a child logger would repeat the `service` key).
     logger: createLogger(name),
@@ -212,14 +213,12 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
         kv: opts.kv,
         seedAdmin: opts.seedAdmin,
         settings: opts.identitySettings,
-        queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}identity` : undefined,
       }).then(track('identity')),
       startEvents({ ...common('events'), seedDemo: opts.seedDemo }).then(track('events')),
       startMedia({
         ...common('media'),
         janus: opts.janus,
         ...(opts.mediaReconcileIntervalMs ? { reconcile: { intervalMs: opts.mediaReconcileIntervalMs } } : {}),
-        queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}media` : undefined,
         settings: {
           ...(opts.janusPublicUrl ? { publicJanusUrl: opts.janusPublicUrl } : {}),
           ...(opts.rtpHost ? { rtpHost: opts.rtpHost } : {}),
@@ -242,7 +241,6 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
       startPresence({ ...common('presence'), kv: opts.kv, settings: opts.presenceSettings }).then(track('presence')),
       startTelemetry({
         ...common('telemetry'),
-        queuePrefix: opts.schemaPrefix ? `${opts.schemaPrefix}telemetry` : undefined,
         kv: opts.kv,
         settings: opts.telemetrySettings,
         syntheticViewers: opts.seedDemo && opts.syntheticViewers ? { eventId: demoEventIds()[0], viewers: opts.syntheticViewers } : undefined,

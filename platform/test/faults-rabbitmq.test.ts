@@ -51,9 +51,9 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
       amqpUrl: rabbit.url,
       logger,
     });
-    const common = { port: 0, principalSecret: secret, databaseUrl: testEnv.databaseUrl, dropSchemaOnStop: true, amqpUrl: rabbit.url, logger };
-    media = await startMedia({ ...common, databaseSchema: uniqueName('media_rabbitfault'), queuePrefix: uniqueName('media_rabbitfault') });
-    telemetry = await startTelemetry({ ...common, databaseSchema: uniqueName('telemetry_rabbitfault'), queuePrefix: uniqueName('telemetry_rabbitfault') });
+    const common = { port: 0, principalSecret: secret, databaseUrl: testEnv.databaseUrl, dropSchemaOnStop: true, amqpUrl: rabbit.url, logger, busNamespace: `${uniqueName('rabbitfault')}_` };
+    media = await startMedia({ ...common, databaseSchema: uniqueName('media_rabbitfault') });
+    telemetry = await startTelemetry({ ...common, databaseSchema: uniqueName('telemetry_rabbitfault') });
     // A consumer as another service writes one, on a connection of its own.
     transport = createTransport(rabbit.url, logger, 'faults-consumer');
     consumer = await consume<{ orderId: string }>(commerce.orm, transport, { queue, bindings: ['commerce.entitlement.granted'] }, async (m) => {

@@ -1,4 +1,4 @@
-import { consume, emitAudit, parseId, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
+import { busQueue, consume, emitAudit, parseId, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Role, User } from './entities/user.entity';
@@ -16,11 +16,11 @@ interface SponsorCreatedPayload {
  * The role is in the owner's next access token (sign-in or refresh). An owner id that
  * names no user changes nothing.
  */
-export async function startConsumers(orm: MikroORM, transport: BusTransport, logger: Logger, queuePrefix = 'identity'): Promise<Subscription[]> {
+export async function startConsumers(orm: MikroORM, transport: BusTransport, logger: Logger, busNamespace = ''): Promise<Subscription[]> {
   const sponsors = await consume<SponsorCreatedPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.sponsors`, bindings: ['creative.sponsor.created'], service: 'identity' },
+    busQueue('identity.sponsors', busNamespace),
     async (m, tx) => {
       const em = tx as EntityManager;
       const ownerId = parseId(m.payload.ownerId);

@@ -35,8 +35,6 @@ export interface IdentityOptions extends SubgraphOptions {
   seedAdmin?: { email: string; password: string };
   /** Milliseconds since the epoch, as sign-in throttling and headset pairing see them (tests let time pass with it). */
   clock?: () => number;
-  /** Names identity's bus queues (`<prefix>.sponsors`); tests give each run its own. */
-  queuePrefix?: string;
 }
 
 export type IdentityHandle = SubgraphHandle<{ tokens: TokenService }>;
@@ -85,7 +83,7 @@ export const identity = defineSubgraph<IdentityOptions, IdentityContext, { token
       const clock = opts.clock ?? Date.now;
       const throttle = new SignInThrottle(kv, settings, opts.principalSecret, clock);
       const services = { tokens, kv, relay, settings, throttle, clock, verificationUri: pairingLink(settings.publicWebUrl) };
-      subscriptions.push(...(await startConsumers(storage.orm, storage.transport, logger, opts.queuePrefix)));
+      subscriptions.push(...(await startConsumers(storage.orm, storage.transport, logger, opts.busNamespace)));
       return {
         context: (start) => ({ ...start, services, loaders: { user: loaderById(start.em, User) } }),
         routes(app) {

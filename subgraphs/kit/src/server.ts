@@ -50,6 +50,17 @@ export interface SubgraphOptions {
   amqpUrl?: string;
   /** A shared bus transport (the embedded quick start runs every service in one process). */
   transport?: BusTransport;
+  /**
+   * Starts the name of every bus queue of the platform (`busQueue`): none in production;
+   * a test run, or a second platform on one broker, gives its own.
+   */
+  busNamespace?: string;
+  /**
+   * Declare the platform's queues in `busNamespace` before the first publish, so that what
+   * is published before a consumer's first start waits for it (a platform, and each
+   * service run alone, do; a test of one subgraph does not, and leaves no queues).
+   */
+  declareBusTopology?: boolean;
   logger?: Logger;
   exposeInternals?: boolean;
   /** Tests: drop the schema when the service stops. */

@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { createTransport, notifyRelayAfterCommit, OutboxRelay, type BusTransport } from './bus';
+import { busTopology, createTransport, notifyRelayAfterCommit, OutboxRelay, type BusTransport } from './bus';
 import { openDatabase, type DatabaseOptions } from './db';
 import type { Logger } from './logger';
 import type { SubgraphOptions } from './server';
@@ -38,7 +38,10 @@ export async function openSubgraphStorage(
   });
   const em = db.orm.em as EntityManager;
   const transport = opts.transport ?? createTransport(opts.amqpUrl, parts.logger, service);
-  const relay = new OutboxRelay(em, transport, parts.logger, undefined, { service });
+  const relay = new OutboxRelay(em, transport, parts.logger, undefined, {
+    service,
+    topology: opts.declareBusTopology ? busTopology(opts.busNamespace) : undefined,
+  });
   notifyRelayAfterCommit(em, relay);
   return {
     orm: db.orm,

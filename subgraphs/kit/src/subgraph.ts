@@ -170,6 +170,8 @@ export function readSubgraphConfig<S extends ConfigShape>(
       databaseSchema: common.DATABASE_SCHEMA as string | undefined,
       embeddedDataDir: databaseUrl ? undefined : `.data/${name}`,
       amqpUrl: common.AMQP_URL as string | undefined,
+      // Run alone, a service may start before the consumers of what it publishes.
+      declareBusTopology: true,
     },
     config,
   };

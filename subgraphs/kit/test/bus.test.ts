@@ -97,6 +97,7 @@ describe('the event bus', () => {
             settled++;
           }),
         ),
+      declare: (qs) => inner.declare(qs),
       deleteQueue: (q) => inner.deleteQueue(q),
       depth: (q) => inner.depth(q),
       close: () => inner.close(),
@@ -256,6 +257,28 @@ describe('the event bus', () => {
     release();
     await eventually(async () => (handled === 6 && (await transport.depth(queue)) === 0 ? true : undefined));
     await eventually(async () => ((await transport.depth(`${queue}.dlq`)) === 1 ? true : undefined));
+  });
+
+  it('keeps what was published before a consumer first started, when the relay declared the topology', async () => {
+    const queue = queueName('late');
+    const spec = { queue, bindings: [`${ns}.late.*`], maxDeliveries: 3 };
+    const declaring = new OutboxRelay(db.orm.em, transport, logger, 600_000, { topology: [spec] });
+    const em = db.orm.em.fork();
+    const sent = [1, 2, 3].map((n) => emit(em, `${ns}.late.goal`, { n }));
+    await em.flush();
+    await declaring.drain();
+    // Nobody consumes yet: the queue holds them (a plain exchange would have dropped them).
+    await eventually(async () => ((await transport.depth(queue)) === 3 ? true : undefined));
+    // The consumer declares the same queue with the same arguments: the broker agrees.
+    const got: BusMessage[] = [];
+    subscriptions.push(
+      await transport.consume({ ...spec, concurrency: 1 }, async (m) => {
+        got.push(m);
+      }),
+    );
+    await eventually(() => got.length === 3);
+    expect(got.map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
+    expect(await transport.depth(queue)).toBe(0);
   });
 
   it('relays on its own once started, and soon after notify()', async () => {

@@ -1,4 +1,4 @@
-import { consume, type BusMessage, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
+import { busQueue, consume, type BusMessage, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
 import type { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FeedInfo } from './entities/feed-info.entity';
@@ -33,7 +33,7 @@ export async function startConsumers(
   transport: BusTransport,
   media: MediaService,
   logger: Logger,
-  queuePrefix = 'media',
+  busNamespace = '',
 ): Promise<Subscription[]> {
   // One statement (INSERT ... ON CONFLICT): the feeds and the event-lifecycle queues may
   // carry the same feed at the same moment, and a read-then-insert lost that race.
@@ -44,7 +44,7 @@ export async function startConsumers(
   const feeds = await consume<FeedPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.feeds`, bindings: ['events.feed.added', 'events.feed.updated'], service: 'media' },
+    busQueue('media.feeds', busNamespace),
     async (m, em) => upsertFeed(em as EntityManager, m.payload),
     logger,
   );
@@ -52,7 +52,7 @@ export async function startConsumers(
   const lifecycle = await consume<EventStatusPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.event-lifecycle`, bindings: ['events.event.live', 'events.event.ended', 'events.event.cancelled'], service: 'media' },
+    busQueue('media.event-lifecycle', busNamespace),
     async (m: BusMessage<EventStatusPayload>, tx) => {
       const em = tx as EntityManager;
       for (const f of m.payload.feeds ?? []) await upsertFeed(em, { ...f, eventId: m.payload.eventId });
@@ -75,7 +75,7 @@ export async function startConsumers(
   const entitlements = await consume<EntitlementPayload>(
     orm,
     transport,
-    { queue: `${queuePrefix}.entitlements`, bindings: ['commerce.entitlement.granted', 'commerce.entitlement.revoked'], service: 'media' },
+    busQueue('media.entitlements', busNamespace),
     async (m, tx) => {
       const em = tx as EntityManager;
       const p = m.payload;

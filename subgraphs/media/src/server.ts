@@ -17,8 +17,6 @@ export interface MediaOptions extends SubgraphOptions {
   /** Janus; absent means media is unavailable (ingest and playback say so). */
   janus?: JanusSettings;
   settings?: Partial<MediaSettings>;
-  /** Queue names start with this (tests give each suite its own). */
-  queuePrefix?: string;
   sweepIntervalMs?: number;
   /** Reconciliation with Janus (tests shorten it). */
   reconcile?: Partial<ReconcileSettings>;
@@ -54,7 +52,7 @@ export const mediaSubgraph = defineSubgraph<MediaOptions, MediaContext, { media:
       await janus?.close();
     };
     try {
-      subscriptions.push(...(await startConsumers(storage.orm, transport, media, logger, opts.queuePrefix)));
+      subscriptions.push(...(await startConsumers(storage.orm, transport, media, logger, opts.busNamespace)));
     } catch (e) {
       await stopped().catch(() => undefined);
       throw e;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, freePort, signCaller, type BusTransport, type Principal } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, busTopology, freePort, signCaller, type BusTransport, type Principal } from '@frontrow/kit';
 import { gql as post, need, needs, testEnv, type GqlReply } from '@frontrow/kit/testing';
 import { launchJanus, type RunningJanus } from '@frontrow/media-plane/src/janus';
 import { start, type MediaHandle, type MediaOptions } from '../src/server';
@@ -57,7 +57,7 @@ export function startMedia(
     databaseSchema: prefix,
     dropSchemaOnStop: true,
     transport,
-    queuePrefix: prefix,
+    busNamespace: `${prefix}_`,
     janus: janus && keys ? { url: janus.url, adminUrl: janus.adminUrl, ...keys } : undefined,
     sweepIntervalMs: 100,
     ...extra,
@@ -65,7 +65,7 @@ export function startMedia(
 }
 
 export async function deleteQueues(transport: BusTransport, prefix: string): Promise<void> {
-  for (const q of ['feeds', 'event-lifecycle', 'entitlements']) await transport.deleteQueue(`${prefix}.${q}`);
+  for (const { queue } of busTopology(`${prefix}_`)) await transport.deleteQueue(queue);
 }
 
 /**

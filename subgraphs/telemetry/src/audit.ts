@@ -1,9 +1,6 @@
-import { consume, type AuditPayload, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
+import { busQueue, consume, type AuditPayload, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AuditEntry } from './entities/audit-entry.entity';
-
-/** Every subgraph's audit events: `<subgraph>.audit.recorded`. */
-export const AUDIT_BINDING = '*.audit.recorded';
 
 /**
  * The audit log's consumer: one entry per message, through the kit's inbox (a
@@ -11,11 +8,11 @@ export const AUDIT_BINDING = '*.audit.recorded';
  * entry is committed. A message without an action or a target type cannot be an
  * entry: it fails and, after the bounded retries, is dead-lettered, kept for a person.
  */
-export function consumeAudit(orm: MikroORM, transport: BusTransport, logger: Logger, queue: string): Promise<Subscription> {
+export function consumeAudit(orm: MikroORM, transport: BusTransport, logger: Logger, busNamespace = ''): Promise<Subscription> {
   return consume<Partial<AuditPayload>>(
     orm,
     transport,
-    { queue, bindings: [AUDIT_BINDING], service: 'telemetry' },
+    busQueue('telemetry.audit', busNamespace),
     async (message, em) => {
       const p = message.payload ?? {};
       if (typeof p.action !== 'string' || typeof p.targetType !== 'string') {

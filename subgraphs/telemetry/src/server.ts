@@ -18,8 +18,6 @@ import { SyntheticViewers, type SyntheticViewerOptions } from './synthetic';
 
 export interface TelemetryOptions extends SubgraphOptions {
   settings?: Partial<TelemetrySettings>;
-  /** Names the bus queues `<prefix>.audit` and `<prefix>.sponsors` (default `telemetry`; tests give each run its own). */
-  queuePrefix?: string;
   /** Redis carries fired alerts to every instance's subscribers. */
   redisUrl?: string;
   /** A shared stand-in (the embedded quick start runs every service in one process). */
@@ -76,9 +74,8 @@ export const telemetry = defineSubgraph<TelemetryOptions, TelemetryContext, Expo
     };
     try {
       await alertHub.start();
-      const prefix = opts.queuePrefix ?? 'telemetry';
-      consumers.push(await consumeAudit(storage.orm, storage.transport, logger, `${prefix}.audit`));
-      consumers.push(await consumeSponsors(storage.orm, storage.transport, logger, `${prefix}.sponsors`));
+      consumers.push(await consumeAudit(storage.orm, storage.transport, logger, opts.busNamespace));
+      consumers.push(await consumeSponsors(storage.orm, storage.transport, logger, opts.busNamespace));
     } catch (e) {
       await closeOpened().catch(() => undefined);
       throw e;

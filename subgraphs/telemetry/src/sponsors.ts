@@ -1,8 +1,5 @@
-import { consume, parseId, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
+import { busQueue, consume, parseId, type BusTransport, type Logger, type Subscription } from '@frontrow/kit';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-
-/** Creative's announcements telemetry keeps: who owns a sponsor, whose a placement is. */
-export const SPONSOR_BINDINGS = ['creative.sponsor.created', 'creative.placement.created'];
 
 interface SponsorCreated {
   sponsorId?: unknown;
@@ -24,11 +21,11 @@ const idOf = (v: unknown): string | null => (typeof v === 'string' ? parseId(v) 
  * retries, kept for a person. Creative never moves a placement to another sponsor, so
  * the first word on an id is the last.
  */
-export function consumeSponsors(orm: MikroORM, transport: BusTransport, logger: Logger, queue: string): Promise<Subscription> {
+export function consumeSponsors(orm: MikroORM, transport: BusTransport, logger: Logger, busNamespace = ''): Promise<Subscription> {
   return consume<SponsorCreated & PlacementCreated>(
     orm,
     transport,
-    { queue, bindings: SPONSOR_BINDINGS, service: 'telemetry' },
+    busQueue('telemetry.sponsors', busNamespace),
     async (message, em) => {
       const p = message.payload ?? {};
       const conn = em.getConnection();

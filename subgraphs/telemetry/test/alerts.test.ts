@@ -48,13 +48,13 @@ describe('alerts', () => {
   const bus: BusMessage[] = [];
   // Rollups and evaluation run when the test says so.
   beforeAll(async () => {
-    await h.start({ queuePrefix: prefix, settings: { rollupIntervalMs: 3_600_000, rollupSettleMs: 0, alertIntervalMs: 3_600_000 } });
+    await h.start({ busNamespace: `${prefix}_`, settings: { rollupIntervalMs: 3_600_000, rollupSettleMs: 0, alertIntervalMs: 3_600_000 } });
     await h.transport.consume({ queue: `${prefix}.alert-listener`, bindings: ['telemetry.alert.fired'] }, async (m) => {
       bus.push(m);
     });
   });
   afterAll(async () => {
-    for (const q of ['audit', 'alert-listener']) await h.transport.deleteQueue(`${prefix}.${q}`).catch(() => undefined);
+    await h.transport.deleteQueue(`${prefix}.alert-listener`).catch(() => undefined);
     await h.stop();
   });
 

@@ -28,9 +28,8 @@ describe('the audit log', () => {
   const h = new Harness();
   const prefix = uniqueName('tq');
   const admin = user(['FAN', 'ADMIN']);
-  beforeAll(() => h.start({ queuePrefix: prefix }));
+  beforeAll(() => h.start({ busNamespace: `${prefix}_` }));
   afterAll(async () => {
-    await h.transport.deleteQueue(`${prefix}.audit`).catch(() => undefined);
     await h.stop();
   });
 

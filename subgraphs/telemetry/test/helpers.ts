@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PRINCIPAL_HEADER, signCaller, type Principal, type RoleName } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, busTopology, signCaller, type Principal, type RoleName } from '@frontrow/kit';
 import { testEnv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
 import { start, type TelemetryHandle, type TelemetryOptions } from '../src/server';
 
@@ -30,13 +30,13 @@ export class Harness {
   readonly schema = uniqueName('telemetry');
   handle!: TelemetryHandle;
 
-  /** The bus queues are this run's own (`<prefix>.audit`, `<prefix>.sponsors`), deleted by stop(). */
-  private queuePrefix = uniqueName('tqueues');
+  /** The bus queues are this run's own (`<namespace>telemetry.audit`, …), deleted by stop(). */
+  private busNamespace = `${uniqueName('tqueues')}_`;
 
   async start(extra: Partial<TelemetryOptions> = {}): Promise<this> {
-    if (extra.queuePrefix) this.queuePrefix = extra.queuePrefix;
+    if (extra.busNamespace) this.busNamespace = extra.busNamespace;
     this.handle = await start({
-      queuePrefix: this.queuePrefix,
+      busNamespace: this.busNamespace,
       port: 0,
       principalSecret: this.secret,
       databaseUrl: testEnv.databaseUrl,
@@ -50,7 +50,7 @@ export class Harness {
 
   async stop(): Promise<void> {
     await this.handle?.stop();
-    for (const q of ['audit', 'sponsors']) await this.transport.deleteQueue(`${this.queuePrefix}.${q}`).catch(() => undefined);
+    for (const { queue } of busTopology(this.busNamespace)) await this.transport.deleteQueue(queue).catch(() => undefined);
     await this.transport.close();
   }
 

@@ -30,7 +30,7 @@ describe('sponsorReport', () => {
   const range = { from: new Date(hour).toISOString(), to: new Date(hour + 3_600_000).toISOString() };
 
   beforeAll(async () => {
-    await h.start({ queuePrefix: prefix, settings: { rollupIntervalMs: 3_600_000, rollupSettleMs: 0 } });
+    await h.start({ busNamespace: `${prefix}_`, settings: { rollupIntervalMs: 3_600_000, rollupSettleMs: 0 } });
     const messages = [
       message('creative.sponsor.created', { sponsorId, ownerId: owner.userId, name: 'Mine' }),
       message('creative.sponsor.created', { sponsorId: otherSponsor, ownerId: otherOwner.userId, name: 'Theirs' }),
@@ -55,8 +55,6 @@ describe('sponsorReport', () => {
     await h.handle.rollups.runOnce();
   });
   afterAll(async () => {
-    await h.transport.deleteQueue(`${prefix}.sponsors`).catch(() => undefined);
-    await h.transport.deleteQueue(`${prefix}.audit`).catch(() => undefined);
     await h.stop();
   });
 

@@ -6,6 +6,7 @@ import { RabbitTransport } from './rabbit';
 import type { BusMessage, BusTransport, ConsumeOptions, Subscription } from './types';
 
 export * from './types';
+export { BUS_QUEUES, busQueue, busTopology, type BusQueueName } from './topology';
 export { MemoryTransport } from './memory';
 export { RabbitTransport } from './rabbit';
 export { emit, emitAudit, notifyRelayAfterCommit, type AuditPayload, OutboxMessage, HandledMessage, OutboxRelay, KIT_ENTITIES, KIT_MIGRATIONS, KitBusMigration, KitBusTraceMigration } from './outbox';

@@ -3,7 +3,7 @@ import { Entity, PrimaryKey, Property, type EntityManager, type EventSubscriber,
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from '../logger';
 import { SpanKind, contextOf, currentTraceparent, inSpan, tracerFor } from '../tracing';
-import type { BusTransport } from './types';
+import type { BusTransport, QueueSpec } from './types';
 
 /** An event waiting to be published; written in the same transaction as the change. */
 @Entity({ tableName: 'outbox_message' })
@@ -120,13 +120,35 @@ export class OutboxRelay {
     private readonly transport: BusTransport,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
-    options: { batch?: number; service?: string } = {},
+    options: {
+      batch?: number;
+      service?: string;
+      /**
+       * The platform's consumer queues, declared before the first message goes out (and
+       * again after a failed declaration), so that none is published where no queue
+       * would keep it. Absent: nothing is declared (a test of one service).
+       */
+      topology?: QueueSpec[];
+    } = {},
   ) {
     this.batch = options.batch ?? 100;
     this.tracer = tracerFor(options.service ?? 'outbox');
+    this.topology = options.topology;
   }
 
   private readonly batch: number;
+  private readonly topology?: QueueSpec[];
+  private declared?: Promise<void>;
+
+  /** Declares the topology once; a declaration that failed is tried again by the next pass. */
+  private declareTopology(): Promise<void> {
+    if (!this.topology?.length) return Promise.resolve();
+    this.declared ??= this.transport.declare(this.topology).catch((err: unknown) => {
+      this.declared = undefined;
+      throw err;
+    });
+    return this.declared;
+  }
 
   start(): void {
     this.stopped = false;
@@ -181,6 +203,7 @@ export class OutboxRelay {
         ctx,
       );
       const sent: string[] = [];
+      if (rows.length) await this.declareTopology();
       for (const row of rows) {
         try {
           // A PRODUCER span in the trace of the change (a new trace when it had none).

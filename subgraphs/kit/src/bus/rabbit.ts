@@ -7,6 +7,7 @@ import {
   type BusMessage,
   type BusTransport,
   type ConsumeOptions,
+  type QueueSpec,
   type Subscription,
 } from './types';
 
@@ -70,19 +71,10 @@ export class RabbitTransport implements BusTransport {
   }
 
   async consume(opts: ConsumeOptions, handler: (m: BusMessage) => Promise<void>): Promise<Subscription> {
-    const dlq = `${opts.queue}.dlq`;
     const consumer = this.connection.createConsumer(
       {
         queue: opts.queue,
-        queueOptions: {
-          durable: true,
-          arguments: {
-            'x-queue-type': 'quorum',
-            'x-delivery-limit': (opts.maxDeliveries ?? DEFAULT_MAX_DELIVERIES) - 1,
-            'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
-            'x-dead-letter-routing-key': dlq,
-          },
-        },
+        queueOptions: { durable: true, arguments: queueArguments(opts) },
         exchanges: [
           { exchange: EVENTS_EXCHANGE, type: 'topic', durable: true },
           { exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true },
@@ -107,10 +99,7 @@ export class RabbitTransport implements BusTransport {
     // done (several consumers set up together on one connection made that the rule).
     const ready = waitReady(consumer);
     try {
-      // The dead-letter queue itself: declared so that dead letters are kept, not lost.
-      await this.connection.queueDeclare({ queue: dlq, durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await this.connection.exchangeDeclare({ exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true });
-      await this.connection.queueBind({ exchange: DEAD_LETTER_EXCHANGE, queue: dlq, routingKey: dlq });
+      await this.declareDeadLetters(opts.queue);
       await ready;
     } catch (e) {
       ready.catch(() => undefined);
@@ -125,6 +114,24 @@ export class RabbitTransport implements BusTransport {
         await sub.close();
       },
     };
+  }
+
+  /** The dead-letter queue itself: declared so that dead letters are kept, not lost. */
+  private async declareDeadLetters(queue: string): Promise<void> {
+    const dlq = `${queue}.dlq`;
+    await this.connection.queueDeclare({ queue: dlq, durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await this.connection.exchangeDeclare({ exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true });
+    await this.connection.queueBind({ exchange: DEAD_LETTER_EXCHANGE, queue: dlq, routingKey: dlq });
+  }
+
+  async declare(queues: QueueSpec[]): Promise<void> {
+    await this.connection.exchangeDeclare({ exchange: EVENTS_EXCHANGE, type: 'topic', durable: true });
+    for (const q of queues) {
+      // The same arguments as its consumer declares: RabbitMQ refuses a second declaration that differs.
+      await this.connection.queueDeclare({ queue: q.queue, durable: true, arguments: queueArguments(q) });
+      for (const routingKey of q.bindings) await this.connection.queueBind({ exchange: EVENTS_EXCHANGE, queue: q.queue, routingKey });
+      await this.declareDeadLetters(q.queue);
+    }
   }
 
   async deleteQueue(queue: string): Promise<void> {
@@ -148,6 +155,16 @@ export class RabbitTransport implements BusTransport {
     await this.publisher?.close();
     await this.connection.close();
   }
+}
+
+/** A quorum queue with a delivery limit, dead-lettering to `<queue>.dlq`. */
+function queueArguments(q: QueueSpec): Record<string, unknown> {
+  return {
+    'x-queue-type': 'quorum',
+    'x-delivery-limit': (q.maxDeliveries ?? DEFAULT_MAX_DELIVERIES) - 1,
+    'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
+    'x-dead-letter-routing-key': `${q.queue}.dlq`,
+  };
 }
 
 function parse(body: unknown): BusMessage | null {

@@ -28,6 +28,9 @@ export interface ConsumeOptions {
   service?: string;
 }
 
+/** A durable queue as the broker holds it: its name, what it is bound to, its delivery limit. */
+export type QueueSpec = Pick<ConsumeOptions, 'queue' | 'bindings' | 'maxDeliveries'>;
+
 export interface Subscription {
   close(): Promise<void>;
 }
@@ -39,6 +42,11 @@ export interface BusTransport {
   publish(message: BusMessage): Promise<void>;
   /** The handler's promise resolving acknowledges; rejecting retries, then dead-letters. */
   consume(opts: ConsumeOptions, handler: (message: BusMessage) => Promise<void>): Promise<Subscription>;
+  /**
+   * Declares queues (with their dead-letter queues and bindings) that may have no consumer
+   * yet: what is published to them from now on waits there for one. Idempotent.
+   */
+  declare(queues: QueueSpec[]): Promise<void>;
   /** Removes a queue and its dead-letter queue (tests and decommissioning). */
   deleteQueue(queue: string): Promise<void>;
   /**
