@@ -1,4 +1,4 @@
-import { OutboxMessage, PRINCIPAL_HEADER, signCaller, type BusMessage, type Principal, type RoleName } from '@frontrow/kit';
+import { OutboxMessage, PRINCIPAL_HEADER, busTopology, signCaller, type BusMessage, type Principal, type RoleName } from '@frontrow/kit';
 import {
   codeOf,
   gql,
@@ -60,6 +60,8 @@ export async function startTestIdentity(opts: Partial<IdentityOptions> = {}): Pr
   const kv = testKv();
   const transport = testTransport();
   const queue = uniqueName('identity_test');
+  // Identity's own consumer queue is this run's, not the production one on a shared broker.
+  const busNamespace = `${uniqueName('idq')}_`;
   const bus: BusMessage[] = [];
   const handle = await start({
     port: 0,
@@ -69,6 +71,7 @@ export async function startTestIdentity(opts: Partial<IdentityOptions> = {}): Pr
     dropSchemaOnStop: true,
     kv,
     transport,
+    busNamespace,
     ...opts,
   });
   await transport.consume({ queue, bindings: ['identity.#'] }, async (m) => {
@@ -112,6 +115,7 @@ export async function startTestIdentity(opts: Partial<IdentityOptions> = {}): Pr
     async stop() {
       await handle.stop();
       await transport.deleteQueue(queue);
+      for (const q of busTopology(busNamespace)) await transport.deleteQueue(q.queue);
       await transport.close();
       await kv.close();
     },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRINCIPAL_HEADER, SCOPES as SCOPE_TABLE, signCaller, type Principal } from '@frontrow/kit';
+import { PRINCIPAL_HEADER, SCOPES as SCOPE_TABLE, busTopology, signCaller, type Principal } from '@frontrow/kit';
 
 const SCOPES = Object.keys(SCOPE_TABLE);
 import { testEnv, testKv, testSecret, testTransport, uniqueName } from '@frontrow/kit/testing';
@@ -19,6 +19,7 @@ let secret: string;
 const queries: string[] = [];
 const kv = testKv();
 const transport = testTransport();
+const busNamespace = `${uniqueName('idq')}_`;
 
 beforeAll(async () => {
   secret = testSecret();
@@ -30,12 +31,14 @@ beforeAll(async () => {
     dropSchemaOnStop: true,
     kv,
     transport,
+    busNamespace,
     onQuery: (sql) => queries.push(sql),
   });
 });
 
 afterAll(async () => {
   await identity.stop();
+  for (const q of busTopology(busNamespace)) await transport.deleteQueue(q.queue);
   await transport.close();
   await kv.close();
 });
