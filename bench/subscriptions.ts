@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createKeyValueStore, createLogger, createTransport, freePort, startEmbeddedPostgres } from '@frontrow/kit';
 import { start as startIdentity } from '@frontrow/identity/src/server';
-import { ServiceProcess, gatewayProcess, inBatches, presenceProcess } from '@frontrow/platform/test/processes';
+import { ServiceProcess, busNamespaceOf, deleteBusQueues, gatewayProcess, inBatches, presenceProcess } from '@frontrow/platform/test/processes';
 import { connect, gql } from '@frontrow/platform/test/party-harness';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     await gateway?.stop();
     await presence.stop();
     await db.query(`drop schema if exists "${presenceSchema}" cascade`).catch(() => undefined);
+    await deleteBusQueues(transport, busNamespaceOf(presenceSchema));
     await db.end();
     await identity.stop();
     await transport.close();

@@ -9,7 +9,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import { ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, logProcessFailures, setting } from '@frontrow/kit';
+import { busNamespaceSetting, ConfigError, createKeyValueStore, createLogger, createTransport, loadConfig, logProcessFailures, setting } from '@frontrow/kit';
 import { readStorageSettings } from '@frontrow/creative/src/storage-settings';
 import { readGatewaySettings } from '@frontrow/gateway/src/settings';
 import { readIdentitySettings } from '@frontrow/identity/src/config';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     DATA_DIR: setting.string({ default: join(ROOT, '.data') }),
     REDIS_URL: setting.url({ optional: true, protocols: ['redis', 'rediss'] }),
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
+    BUS_NAMESPACE: busNamespaceSetting,
     JANUS_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
     JANUS_ADMIN_URL: setting.url({ optional: true, protocols: ['http', 'https'] }),
     JANUS_ADMIN_SECRET: setting.optionalString(),
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
     principalSecret: secret('PRINCIPAL_SECRET'),
     paymentsWebhookSecret: secret('PAYMENTS_WEBHOOK_SECRET'),
     databaseUrl: config.DATABASE_URL,
+    busNamespace: config.BUS_NAMESPACE,
     embeddedDataRoot: embedded ? resolve(config.DATA_DIR) : undefined,
     embeddedPostgresPort: config.EMBEDDED_POSTGRES_PORT,
     kv,

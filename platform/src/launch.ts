@@ -68,6 +68,8 @@ export interface PlatformOptions {
   databaseUrl?: string;
   /** Schema names are `<prefix><subgraph>` (tests give each run its own prefix). */
   schemaPrefix?: string;
+  /** Starts the name of every bus queue (BUS_NAMESPACE; default: the schema prefix, or none). */
+  busNamespace?: string;
   /** Embedded mode: the embedded PostgreSQL's files are in `<root>/postgres` (absent: a temporary folder). */
   embeddedDataRoot?: string;
   /** Embedded mode: the embedded PostgreSQL's port (absent or 0: a free one). */
@@ -182,9 +184,9 @@ export async function launchPlatform(opts: PlatformOptions): Promise<Platform> {
     databaseUrl: opts.databaseUrl ?? databaseUrls[name],
     databaseSchema: schemaOf(name),
     transport: opts.transport,
-    // Queue names follow the schemas' prefix; every service declares the platform's
-    // queues before it first publishes, as they start together in any order.
-    busNamespace: opts.schemaPrefix ?? '',
+    // Queue names follow the schemas' prefix unless a namespace is given; every service
+    // declares the platform's queues before it first publishes, as they start together in any order.
+    busNamespace: opts.busNamespace ?? opts.schemaPrefix ?? '',
     declareBusTopology: true,
     dropSchemaOnStop: opts.dropSchemasOnStop,
     // Each service logs under its own name (a child logger would repeat the `service` key).

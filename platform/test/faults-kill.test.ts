@@ -8,7 +8,7 @@ import type { Client } from 'graphql-ws';
 import { Client as Pg } from 'pg';
 import WebSocket from 'ws';
 import { connect, gql, signUpFan, type Fan } from './party-harness';
-import { gatewayProcess, identityFor, inBatches, presenceProcess, type ServiceProcess } from './processes';
+import { busNamespaceOf, deleteBusQueues, gatewayProcess, identityFor, inBatches, presenceProcess, type ServiceProcess } from './processes';
 
 /**
  * A process killed (SIGKILL) with 1,000 subscribers of one party on it.
@@ -155,6 +155,7 @@ needs(need.env('REDIS_URL')).describe('a process killed under its subscribers', 
     for (const g of gateways) await g.stop();
     await presence?.stop();
     await db?.query(`drop schema if exists "${schema}" cascade`);
+    await deleteBusQueues(transport, busNamespaceOf(schema));
     await db?.end();
     await identity?.stop();
     await transport.close();

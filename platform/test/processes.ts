@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
+import { busTopology, freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
 import { eventually, testEnv, uniqueName } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { ROOT } from '../src/launch';
@@ -85,7 +85,11 @@ export async function gatewayProcess(
   return new ServiceProcess(name, 'gateway/src/index.ts', { ...env, ...opts.env }, port);
 }
 
-/** A presence process on its own schema of `databaseUrl`; `env` adds settings (REDIS_URL, AMQP_URL...). Not started. */
+/**
+ * A presence process on its own schema of `databaseUrl`; `env` adds settings (REDIS_URL, AMQP_URL...). Not started.
+ * With a broker, the platform's queues it declares are named in the schema's namespace
+ * (`busNamespaceOf`), not production's: `deleteBusQueues` removes them afterwards.
+ */
 export async function presenceProcess(
   name: string,
   opts: { secret: string; databaseUrl: string; schema: string; env?: Record<string, string> },
@@ -94,24 +98,50 @@ export async function presenceProcess(
   return new ServiceProcess(
     name,
     'subgraphs/presence/src/index.ts',
-    { PRESENCE_PORT: String(port), PRINCIPAL_SECRET: opts.secret, DATABASE_URL: opts.databaseUrl, DATABASE_SCHEMA: opts.schema, ...opts.env },
+    {
+      PRESENCE_PORT: String(port),
+      PRINCIPAL_SECRET: opts.secret,
+      DATABASE_URL: opts.databaseUrl,
+      DATABASE_SCHEMA: opts.schema,
+      BUS_NAMESPACE: busNamespaceOf(opts.schema),
+      ...opts.env,
+    },
     port,
   );
+}
+
+/** The bus namespace of the service processes on this schema. */
+export const busNamespaceOf = (schema: string): string => `${schema}_`;
+
+/** Deletes the platform's queues in a namespace (and their dead-letter queues): what a suite's processes declared. */
+export async function deleteBusQueues(transport: BusTransport, namespace: string): Promise<void> {
+  for (const { queue } of busTopology(namespace)) await transport.deleteQueue(queue).catch(() => undefined);
 }
 
 /**
  * Identity in the test's process, on a schema of its own (named from `schema`, dropped at
  * stop), for the suites whose other services run as processes.
  */
-export function identityFor(schema: string, opts: { secret: string; kv: KeyValueStore; transport: BusTransport }): Promise<IdentityHandle> {
-  return startIdentity({
+export async function identityFor(schema: string, opts: { secret: string; kv: KeyValueStore; transport: BusTransport }): Promise<IdentityHandle> {
+  const databaseSchema = uniqueName(schema);
+  // Its consumer's queue is in a namespace of its own, deleted at stop.
+  const namespace = busNamespaceOf(databaseSchema);
+  const identity = await startIdentity({
     port: 0,
     principalSecret: opts.secret,
     databaseUrl: testEnv.databaseUrl,
-    databaseSchema: uniqueName(schema),
+    databaseSchema,
     dropSchemaOnStop: true,
     kv: opts.kv,
     transport: opts.transport,
+    busNamespace: namespace,
+  });
+  const stop = identity.stop.bind(identity);
+  return Object.assign(identity, {
+    async stop() {
+      await stop();
+      await deleteBusQueues(opts.transport, namespace);
+    },
   });
 }
 

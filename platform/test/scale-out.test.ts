@@ -3,7 +3,7 @@ import type { IdentityHandle } from '@frontrow/identity/src/server';
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'graphql-ws';
 import { Events, PARTY_EVENTS, connect, gql, signUpFan, type Fan } from './party-harness';
-import { ServiceProcess, gatewayProcess, identityFor, presenceProcess } from './processes';
+import { ServiceProcess, busNamespaceOf, deleteBusQueues, gatewayProcess, identityFor, presenceProcess } from './processes';
 
 /**
  * Two gateway processes and two presence processes against one Redis and one
@@ -47,6 +47,7 @@ needs(need.env('REDIS_URL')).describe('scaled out', () => {
     for (const p of [...gateways, ...presence]) await p.stop();
     // The processes leave presence's schema behind: drop it.
     await identity?.em.getConnection().execute(`drop schema if exists "${schema}" cascade`);
+    await deleteBusQueues(transport, busNamespaceOf(schema));
     await identity?.stop();
     await transport.close();
     await kv.close();

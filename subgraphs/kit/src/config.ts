@@ -37,8 +37,17 @@ export const setting = {
       },
     };
   },
-  optionalString(): Setting<string | undefined> {
-    return { read: (name, env) => raw(name, env) };
+  /** Unset is undefined; `pattern` (described by `shape` in the message) checks a value that is set. */
+  optionalString(opts: { pattern?: RegExp; shape?: string } = {}): Setting<string | undefined> {
+    return {
+      read(name, env) {
+        const v = raw(name, env);
+        if (v !== undefined && opts.pattern && !opts.pattern.test(v)) {
+          throw new ConfigError(name, `must be ${opts.shape ?? `of the form ${opts.pattern.source}`}, got "${v}".`);
+        }
+        return v;
+      },
+    };
   },
   url(opts: { optional?: boolean; protocols?: string[] } = {}): Setting<string | undefined> {
     return {

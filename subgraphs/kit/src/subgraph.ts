@@ -134,6 +134,12 @@ export function defineSubgraph<O extends SubgraphOptions, C extends RequestBase,
   return { name: definition.name, entities, start };
 }
 
+/** BUS_NAMESPACE: letters, digits, `_`, `-` and `.`, at most 100 (RabbitMQ allows 255 bytes for the whole queue name). */
+export const busNamespaceSetting = setting.optionalString({
+  pattern: /^[A-Za-z0-9_.-]{1,100}$/,
+  shape: 'at most 100 letters, digits, "_", "-" or "."',
+});
+
 /** The environment every subgraph reads, with the port's variable and default its own. */
 export function subgraphSettings(portVariable: string, defaultPort: number) {
   return {
@@ -144,6 +150,8 @@ export function subgraphSettings(portVariable: string, defaultPort: number) {
     /** The PostgreSQL schema for the subgraph's tables (default: its name). */
     DATABASE_SCHEMA: setting.optionalString(),
     AMQP_URL: setting.url({ optional: true, protocols: ['amqp', 'amqps'] }),
+    /** Starts the name of every bus queue: for a second platform, or a test run, on a shared broker (default: none). */
+    BUS_NAMESPACE: busNamespaceSetting,
   } satisfies ConfigShape;
 }
 
@@ -170,6 +178,7 @@ export function readSubgraphConfig<S extends ConfigShape>(
       databaseSchema: common.DATABASE_SCHEMA as string | undefined,
       embeddedDataDir: databaseUrl ? undefined : `.data/${name}`,
       amqpUrl: common.AMQP_URL as string | undefined,
+      busNamespace: (common.BUS_NAMESPACE as string | undefined) ?? '',
       // Run alone, a service may start before the consumers of what it publishes.
       declareBusTopology: true,
     },

@@ -1,4 +1,6 @@
+import { busQueue } from '../src/bus';
 import { ConfigError, loadConfig, setting } from '../src/config';
+import { readSubgraphConfig } from '../src/subgraph';
 
 /** What a service reads at start-up; a bad environment must stop it with a useful message. */
 const shape = {
@@ -101,6 +103,23 @@ describe('loadConfig', () => {
       expect(loadConfig({ [name]: setting.int() })[name]).toBe(42);
     } finally {
       delete process.env[name];
+    }
+  });
+});
+
+describe('readSubgraphConfig', () => {
+  const base = { PRINCIPAL_SECRET: 'x'.repeat(32) };
+  const read = (env: Record<string, string>) => readSubgraphConfig('widgets', { variable: 'WIDGETS_PORT', default: 4100 }, {}, env).options;
+
+  it('names the bus queues in BUS_NAMESPACE, and in none without it', () => {
+    expect(read(base)).toMatchObject({ port: 4100, busNamespace: '', declareBusTopology: true });
+    expect(read({ ...base, BUS_NAMESPACE: 'staging_' }).busNamespace).toBe('staging_');
+    expect(busQueue('media.feeds', read({ ...base, BUS_NAMESPACE: 'staging_' }).busNamespace).queue).toBe('staging_media.feeds');
+  });
+
+  it('refuses a namespace a queue name cannot start with', () => {
+    for (const bad of ['a b', 'x/y', 'é', 'n'.repeat(101)]) {
+      expect(() => read({ ...base, BUS_NAMESPACE: bad })).toThrow(/BUS_NAMESPACE must be at most 100 letters, digits/);
     }
   });
 });
