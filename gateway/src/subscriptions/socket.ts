@@ -66,8 +66,6 @@ export class SocketServer {
       {
         schema: operations.schema,
         connectionInitWaitTimeout: settings.connectionInitWaitMs,
-        // Close reasons name no internal error.
-        isProd: true,
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
           const authorization = stringParam(params, 'authorization') ?? stringParam(params, 'Authorization');

@@ -1,59 +1,126 @@
 /**
- * graphql-ws's server for the `ws` library, for the services that serve subscriptions
- * (presence) or relay them (the gateway).
+ * graphql-ws's server on the `ws` library, for the services that serve subscriptions
+ * (presence) or relay them (the gateway): graphql-ws's protocol (`makeServer`) on the
+ * kit's own binding to the sockets.
+ *
+ * Why not graphql-ws's `use/ws`: it prints socket and server errors with console.error
+ * (a multi-line stack among the JSON logs; a client that sends a message over the size
+ * limit is enough), and what it keeps per connection adds up at 10,000 connections: a
+ * ping interval of its own, a timer and a listener for every ping, and a promise and a
+ * callback for every message sent. Here one timer pings every connection, and a message
+ * is written without a callback while the socket keeps up (decision 0029).
  */
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { useServer as useGraphQLWsServer } from 'graphql-ws/use/ws';
-import type WebSocket from 'ws';
+import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import type { Logger } from './logger';
 
-type ServerOptions<P extends Record<string, unknown> | undefined, E extends Record<PropertyKey, unknown>> = Parameters<typeof useGraphQLWsServer<P, E>>[0];
+/** What every connection's context carries: its socket, and the upgrade request (which a caller may drop once read). */
+export interface SocketExtra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+}
 
 /**
- * graphql-ws's `useServer`, with its socket and server errors logged as JSON lines
- * through the service's logger: graphql-ws itself prints them with console.error, a
- * multi-line stack among the JSON logs (a client that sends a message over the size
- * limit is enough). The socket is closed as graphql-ws would close it.
+ * Bytes a socket may hold unsent before a message waits for the previous ones to be
+ * written: past it graphql-ws takes no further event for that subscription until the
+ * socket drains, so a slow reader's events wait in the gateway's bounded queue
+ * (`maxQueuedEvents`, which drops it) instead of in memory without a bound.
+ */
+export const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * Serves graphql-ws on `wss`. Every `keepAliveMs` each connection is pinged, and one that
+ * has not answered the previous ping is terminated. Errors are logged through `logger`
+ * as JSON lines, and the socket closed with 1011 and a reason that names no internal error.
  */
 export function useServer<P extends Record<string, unknown> | undefined, E extends Record<PropertyKey, unknown>>(
-  options: ServerOptions<P, E>,
+  options: ServerOptions<P, SocketExtra & Partial<E>>,
   wss: WebSocketServer,
   keepAliveMs: number,
   logger: Logger,
-): ReturnType<typeof useGraphQLWsServer> {
-  // What graphql-ws sees of the server: its options and clients, its connections, never its errors.
-  const facade = Object.assign(new EventEmitter(), {
-    options: wss.options,
-    clients: wss.clients,
-    // graphql-ws's dispose() closes the server it was given: close the real one.
-    close(callback: (err?: Error) => void) {
-      wss.removeListener('connection', onConnection);
-      wss.close(callback);
-    },
-  });
+): { dispose(): Promise<void> } {
+  const server = makeServer<P, SocketExtra & Partial<E>>(options);
+  wss.options.handleProtocols = handleProtocols;
+  /** Sockets pinged by the last sweep that have not answered yet. */
+  const unanswered = new Set<WebSocket>();
+
+  const internalError = (socket: WebSocket) => {
+    if (socket.readyState === WebSocket.OPEN) socket.close(1011, 'Internal server error');
+  };
   wss.on('error', (err) => {
     logger.error({ err }, 'the WebSocket server failed');
-    for (const client of wss.clients) client.close(1011, 'Internal server error');
+    for (const socket of wss.clients) internalError(socket);
   });
+  // One listener of each kind for every socket (EventEmitter calls it with the socket as `this`).
+  function onPong(this: WebSocket) {
+    unanswered.delete(this);
+  }
+  function onSocketError(this: WebSocket, err: Error) {
+    // ws has already closed the socket when a client broke the protocol (1009: too big).
+    logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'a WebSocket client failed');
+    internalError(this);
+  }
+
+  const sweep =
+    keepAliveMs > 0 && Number.isFinite(keepAliveMs)
+      ? setInterval(() => {
+          for (const socket of wss.clients) {
+            if (socket.readyState !== WebSocket.OPEN) continue;
+            if (unanswered.has(socket)) {
+              // No pong since the last ping: the link is gone.
+              socket.terminate();
+              continue;
+            }
+            unanswered.add(socket);
+            socket.ping();
+          }
+        }, keepAliveMs)
+      : undefined;
+  sweep?.unref();
+
   const onConnection = (socket: WebSocket, request: IncomingMessage) => {
-    socket.on('error', (err) => {
-      // ws has already closed the socket when a client broke the protocol (1009: too big).
-      logger.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'a WebSocket client failed');
-      if (socket.readyState === socket.OPEN) socket.close(1011, 'Internal server error');
-    });
-    const quiet = new Proxy(socket, {
-      get(target, prop) {
-        if (prop === 'once') {
-          return (event: string, listener: (...args: unknown[]) => void) => (event === 'error' ? target : target.once(event, listener));
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    socket.on('error', onSocketError);
+    socket.on('pong', onPong);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send(data) {
+          if (socket.readyState !== WebSocket.OPEN) return;
+          if (socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES) {
+            socket.send(data);
+            return;
+          }
+          return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+        },
+        close(code, reason) {
+          socket.close(code, reason);
+        },
+        onMessage(handle) {
+          socket.on('message', (data) => {
+            handle(String(data)).catch((err: unknown) => {
+              logger.error({ err }, 'a WebSocket message could not be handled');
+              internalError(socket);
+            });
+          });
+        },
       },
+      { socket, request } as SocketExtra & Partial<E>,
+    );
+    socket.once('close', (code, reason) => {
+      unanswered.delete(socket);
+      void closed(code, String(reason));
     });
-    facade.emit('connection', quiet, request);
   };
   wss.on('connection', onConnection);
-  return useGraphQLWsServer<P, E>(options, facade as unknown as WebSocketServer, keepAliveMs);
+
+  return {
+    async dispose() {
+      if (sweep) clearInterval(sweep);
+      wss.removeListener('connection', onConnection);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
 }

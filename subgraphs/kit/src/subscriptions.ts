@@ -117,7 +117,6 @@ export function attachSubgraphWebSocket(server: Server, opts: SubgraphWebSocketO
       onError(_ctx, _id, _payload, errors) {
         return errors.map(format);
       },
-      isProd: !opts.exposeInternals,
     },
     wss,
     12_000,

@@ -1,0 +1,106 @@
+/**
+ * The kit's graphql-ws binding (src/graphql-ws.ts): one keep-alive sweep for every
+ * connection, and messages written without waiting while the socket keeps up, but not
+ * past its high-water mark for a client that stops reading.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import WebSocket, { WebSocketServer } from 'ws';
+import { SOCKET_HIGH_WATER_BYTES, useServer } from '../src/graphql-ws';
+import { createLogger } from '../src/logger';
+import { eventually } from '../src/testing';
+
+const EVENTS = 5_000;
+const EVENT_BYTES = 10_000;
+
+describe('graphql-ws binding', () => {
+  let server: Server;
+  let wss: WebSocketServer;
+  let binding: { dispose(): Promise<void> };
+  let url: string;
+  /** How many events the subscription's source has handed out. */
+  let pulled = 0;
+  const clients: WebSocket[] = [];
+
+  beforeAll(async () => {
+    const chunk = 'x'.repeat(EVENT_BYTES);
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'ok' } } }),
+      subscription: new GraphQLObjectType({
+        name: 'Subscription',
+        fields: {
+          flood: {
+            type: GraphQLString,
+            subscribe: async function* () {
+              for (let i = 0; i < EVENTS; i++) {
+                pulled++;
+                yield { flood: chunk };
+              }
+            },
+          },
+        },
+      }),
+    });
+    server = createServer();
+    wss = new WebSocketServer({ server, path: '/graphql' });
+    binding = useServer({ schema }, wss, 200, createLogger('graphql-ws-test'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.terminate();
+    await binding.dispose();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** A connected, acknowledged client; `autoPong: false` never answers pings. */
+  async function connect(opts: { autoPong?: boolean } = {}): Promise<WebSocket> {
+    const ws = new WebSocket(url, 'graphql-transport-ws', { autoPong: opts.autoPong ?? true });
+    clients.push(ws);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const acked = new Promise<void>((resolve) => ws.once('message', () => resolve()));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await acked;
+    return ws;
+  }
+
+  it('stops taking events for a client that stops reading once its socket holds the high-water mark, and delivers them all when it reads again', async () => {
+    const ws = await connect();
+    // The client reads nothing more: the kernel's buffers fill, then the server socket's own.
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    raw.pause();
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { flood }' } }));
+    const serverSocket = await eventually(async () => [...wss.clients].find((c) => c.bufferedAmount >= SOCKET_HIGH_WATER_BYTES), 30_000, 10);
+    // Without the mark every event would already be taken: handing them out runs in microtasks, before this check.
+    expect(pulled).toBeLessThan(EVENTS);
+    // Below the mark a message is written at once; the one that finds the mark passed waits, and nothing follows it.
+    expect(serverSocket.bufferedAmount).toBeLessThan(SOCKET_HIGH_WATER_BYTES + 2 * (EVENT_BYTES + 64));
+
+    let received = 0;
+    const done = new Promise<void>((resolve) =>
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { type: string };
+        if (m.type === 'next') received++;
+        if (m.type === 'complete') resolve();
+      }),
+    );
+    raw.resume();
+    await done;
+    expect(received).toBe(EVENTS);
+    expect(pulled).toBe(EVENTS);
+  });
+
+  it('terminates a connection that stops answering pings, and keeps one that answers', async () => {
+    const silent = await connect({ autoPong: false });
+    const answering = await connect();
+    let pings = 0;
+    const answeredThree = new Promise<void>((resolve) => answering.on('ping', () => ++pings === 3 && resolve()));
+    const code = await new Promise<number>((resolve) => silent.once('close', (c) => resolve(c)));
+    // No close frame: the connection was cut (1006).
+    expect(code).toBe(1006);
+    await answeredThree;
+    expect(answering.readyState).toBe(WebSocket.OPEN);
+  });
+});
