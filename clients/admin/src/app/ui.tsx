@@ -1,6 +1,7 @@
 import { CombinedGraphQLErrors } from '@apollo/client';
 import { friendlyError } from '@frontrow/sdk';
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router';
 
 /** A message a person understands, announced to screen readers. */
 export function ErrorMessage({ error, context }: { error: unknown; context?: Parameters<typeof friendlyError>[1] }): ReactNode {
@@ -72,6 +73,37 @@ export function dayAfter(value: string): string | undefined {
   const d = new Date(start);
   d.setDate(d.getDate() + 1);
   return d.toISOString();
+}
+
+/**
+ * The page's search parameters (its filters), and `update`, which changes some of them
+ * (null or '' removes one). Each change builds on the last one asked for, not on the
+ * parameters of the last render: the router applies a change later, in a transition, so
+ * two changes in quick succession (clearing one filter, then choosing another) would
+ * otherwise lose the first.
+ */
+export function useFilters(): [URLSearchParams, (changes: Record<string, string | null>, opts?: { replace?: boolean }) => void] {
+  const [params, setParams] = useSearchParams();
+  const rendered = useRef(params.toString());
+  const wanted = useRef(params);
+  // Changed from outside the page (a link, back and forward), or the last change applied.
+  if (params.toString() !== rendered.current) {
+    rendered.current = params.toString();
+    wanted.current = params;
+  }
+  const update = useCallback(
+    (changes: Record<string, string | null>, opts: { replace?: boolean } = { replace: true }) => {
+      const next = new URLSearchParams(wanted.current);
+      for (const [key, value] of Object.entries(changes)) {
+        if (value) next.set(key, value);
+        else next.delete(key);
+      }
+      wanted.current = next;
+      setParams(next, opts);
+    },
+    [setParams],
+  );
+  return [params, update];
 }
 
 /** Sets the document's title for the page. */

@@ -1,21 +1,15 @@
 import { useQuery } from '@apollo/client/react';
 import { AuditLogDocument } from '@frontrow/sdk';
 import { Fragment, useState, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
-import { ListState, More, dayAfter, fromLocalInput, useTitle, when } from '../app/ui';
+import { ListState, More, dayAfter, fromLocalInput, useFilters, useTitle, when } from '../app/ui';
 
 const SUBGRAPHS = ['identity', 'events', 'media', 'commerce', 'creative', 'presence', 'telemetry'];
 
 export function AuditPage(): ReactNode {
   useTitle('Audit log');
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const values = { actor: params.get('actor') ?? '', action: params.get('action') ?? '', subgraph: params.get('subgraph') ?? '', from: params.get('from') ?? '', to: params.get('to') ?? '' };
-  const set = (key: keyof typeof values, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
+  const set = (key: keyof typeof values, value: string) => update({ [key]: value });
   const filter = {
     ...(values.actor ? { actorId: values.actor } : {}),
     ...(values.action ? { action: values.action } : {}),

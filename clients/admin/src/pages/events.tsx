@@ -19,8 +19,7 @@ import {
   type Projection,
 } from '@frontrow/sdk';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
-import { Badge, Disclosure, ErrorMessage, Field, ListState, More, fromLocalInput, toLocalInput, useAction, useFormErrors, useTitle, when } from '../app/ui';
+import { Badge, Disclosure, ErrorMessage, Field, ListState, More, fromLocalInput, toLocalInput, useAction, useFilters, useFormErrors, useTitle, when } from '../app/ui';
 
 const PROJECTIONS: Array<{ id: Projection; label: string }> = [
   { id: 'EQUIRECT_MONO', label: '360° mono' },
@@ -258,19 +257,14 @@ function Lifecycle({ event }: { event: AdminEventFragment }): ReactNode {
 }
 
 function Events({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }): ReactNode {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const status = (params.get('status') as EventStatus | null) ?? null;
   const search = params.get('q') ?? '';
   const filter = { ...(status ? { status } : {}), ...(search ? { search } : {}) };
   const { data, loading, error, fetchMore } = useQuery(AdminEventsDocument, { variables: { filter, first: 20 }, notifyOnNetworkStatusChange: true, fetchPolicy: 'cache-and-network' });
   const [editing, setEditing] = useState<string | null>(null);
   const edges = data?.events.edges ?? [];
-  const set = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
+  const set = (key: string, value: string) => update({ [key]: value });
   const editingEvent = edges.find((e) => e.node.id === editing)?.node;
   return (
     <section aria-labelledby="events">
@@ -515,14 +509,9 @@ function Feeds({ eventId }: { eventId: string }): ReactNode {
 
 export function EventsPage(): ReactNode {
   useTitle('Events');
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const selected = params.get('event');
-  const select = (id: string | null) => {
-    const next = new URLSearchParams(params);
-    if (id) next.set('event', id);
-    else next.delete('event');
-    setParams(next);
-  };
+  const select = (id: string | null) => update({ event: id }, { replace: false });
   return (
     <>
       <h1>Events</h1>

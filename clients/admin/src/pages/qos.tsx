@@ -2,8 +2,7 @@ import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { AlertRulesDocument, AlertsDocument, CreateAlertRuleDocument, LiveEventsDocument, QosSeriesDocument, UpdateAlertRuleDocument, type AdminAlertRuleFragment, type AlertsSubscription } from '@frontrow/sdk';
 import { NetworkStatus } from '@apollo/client';
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
-import { ErrorMessage, Field, ListState, useFormErrors, useTitle } from '../app/ui';
+import { ErrorMessage, Field, ListState, useFilters, useFormErrors, useTitle } from '../app/ui';
 import { TimeChart } from './chart';
 
 /** How often the figures are asked for again (the issue asks for at most 5 s). */
@@ -262,17 +261,13 @@ function Rules(): ReactNode {
 
 export function QosPage(): ReactNode {
   useTitle('Live QoS');
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useFilters();
   const live = useQuery(LiveEventsDocument, { pollInterval: 30_000 });
   const events = live.data?.events.edges.map((e) => e.node) ?? [];
   const titles = new Map(events.map((e) => [e.id, e.title]));
   const eventId = params.get('event') ?? events[0]?.id ?? '';
   const window = params.get('window') ?? '5m';
-  const set = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    next.set(key, value);
-    setParams(next, { replace: true });
-  };
+  const set = (key: string, value: string) => update({ [key]: value });
   return (
     <>
       <h1>Live QoS</h1>
