@@ -78,6 +78,9 @@ export class SocketServer {
           }
           ctx.extra.principal = principal;
           ctx.extra.clientIp = clientIpOf(ctx.extra.request, settings.trustProxy);
+          // graphql-ws keeps connectionParams as long as the connection lives: the credentials
+          // (a token of about 0.4 kB) are not needed again once the principal is known.
+          for (const name of ['authorization', 'Authorization', 'apiKey', 'x-api-key']) delete (params as Record<string, unknown>)[name];
           // Nothing reads the upgrade request again: it is not kept for as long as the connection lives.
           (ctx.extra as { request?: IncomingMessage }).request = undefined;
           this.acknowledged++;

@@ -284,16 +284,6 @@ class SharedStream {
     s.stopAdmission = () => {
       if (closed()) stop?.();
     };
-    // Asks again later, with jitter: every subscriber of the stream asks at once after a restart.
-    // Until it is answered, events wait: a member removed meanwhile must not hear them.
-    const again = () => {
-      s.hold();
-      const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
-      const retry = setTimeout(() => {
-        if (this.subscribers.has(s)) this.admit(s, attempt + 1);
-      }, delay);
-      s.stopAdmission = () => clearTimeout(retry);
-    };
     this.deps.upstream
       .subscribe(this.prepared.primary.serviceName, this.request, caller, {
         next: (result) => {
@@ -302,7 +292,7 @@ class SharedStream {
             // Refused where it subscribes (not a member, not signed in): graphql-ws sends that as a result, then completes.
             // Unavailable (the subgraph is back but busy, e.g. every admission after a restart at once): not a refusal.
             if (!closed()) return;
-            if (isUnavailable(result.errors)) again();
+            if (isUnavailable(result.errors)) this.admitLater(s, attempt);
             else s.fail(...result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
             return;
           }
@@ -319,7 +309,7 @@ class SharedStream {
             return;
           }
           // The subgraph went away: ask again.
-          again();
+          this.admitLater(s, attempt);
         },
         complete: () => {
           if (!closed()) return;
@@ -336,6 +326,20 @@ class SharedStream {
           if (closed()) s.fail(asGraphQLError(e));
         },
       );
+  }
+
+  /**
+   * Asks for the admission again later, with jitter: every subscriber of the stream asks at
+   * once after a restart. Until it is answered, events wait: a member removed meanwhile must
+   * not hear them.
+   */
+  private admitLater(s: Subscriber, attempt: number): void {
+    s.hold();
+    const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
+    const retry = setTimeout(() => {
+      if (this.subscribers.has(s)) this.admit(s, attempt + 1);
+    }, delay);
+    s.stopAdmission = () => clearTimeout(retry);
   }
 
   /** The subscriber ends once the event `eventId` has reached it (at once if it already has). */
