@@ -31,6 +31,19 @@ export interface SocketExtra {
 export const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
+ * Writes a graphql-ws `next` message whose payload is already JSON (a result serialized
+ * once for many subscribers) straight to the socket, if it is open and holds less than the
+ * high-water mark; false when it did not, and the message must go the usual way. The
+ * caller makes sure nothing of the same subscription is still on its way through
+ * graphql-ws, or the order of the messages would change.
+ */
+export function writeNext(socket: WebSocket, id: string, payloadJson: string): boolean {
+  if (socket.readyState !== WebSocket.OPEN || socket.bufferedAmount >= SOCKET_HIGH_WATER_BYTES) return false;
+  socket.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson}}`);
+  return true;
+}
+
+/**
  * Serves graphql-ws on `wss`. Every `keepAliveMs` each connection is pinged, and one that
  * has not answered the previous ping is terminated. Errors are logged through `logger`
  * as JSON lines, and the socket closed with 1011 and a reason that names no internal error.
@@ -79,6 +92,10 @@ export function useServer<P extends Record<string, unknown> | undefined, E exten
         }, keepAliveMs)
       : undefined;
   sweep?.unref();
+  // However the server is closed (dispose, or its owner closing it), the sweep ends with it.
+  wss.once('close', () => {
+    if (sweep) clearInterval(sweep);
+  });
 
   const onConnection = (socket: WebSocket, request: IncomingMessage) => {
     socket.on('error', onSocketError);
