@@ -3,6 +3,7 @@ import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { DomainError, PRINCIPAL_HEADER, SpanKind, SpanStatusCode, contextWithSpan, injectTraceHeaders, signCaller, tracerFor, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError } from 'graphql';
 import type { SharedFetches } from './dedup';
+import type WebSocket from 'ws';
 
 /** Who a request to the gateway comes from: an HTTP request, or a subscription's event. */
 export interface GatewayContext {
@@ -12,6 +13,8 @@ export interface GatewayContext {
   log: Logger;
   /** The signed caller header, made once per request. */
   callerHeader?: Promise<string>;
+  /** A subscription over the gateway's socket: where its events can be written straight (streams.ts). */
+  socket?: { socket: WebSocket; id: string };
 }
 
 /**

@@ -272,6 +272,15 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       this.set(subscriptions.stats().awaitingAdmission);
     },
   });
+  new Counter({
+    name: 'gateway_subscription_events_written_straight_total',
+    help: 'Subscription events serialized once for many subscribers and written straight to their sockets (the rest go through graphql-ws one by one)',
+    registers: [handle.metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(subscriptions.stats().writtenStraight);
+    },
+  });
   if (shared) {
     new Counter({
       name: 'gateway_subgraph_fetches_shared_total',

@@ -119,6 +119,27 @@ describe('party events through the gateway', () => {
     });
   });
 
+  it('delivers a burst of changes to every member once each and in order, most of them written straight to the sockets', async () => {
+    const [host, ...members] = await Promise.all(['Host Burst', 'Ann Burst', 'Bo Burst', 'Cy Burst'].map((n) => fan(n)));
+    const id = await party(host, ...members);
+    const seen = await Promise.all(members.map((m) => follow(m, id)));
+    const before = platform.gateway.subscriptions.stats().writtenStraight;
+    let version = 1;
+    for (let i = 0; i < 20; i++) {
+      const r = await control(host, id, i % 2 ? 'PAUSE' : 'PLAY', version);
+      version = (r.data as { controlPlayback: { version: number } }).controlPlayback.version;
+    }
+    const expected = Array.from({ length: 20 }, (_, i) => i + 2);
+    for (const s of seen) {
+      await s.next((e) => e.__typename === 'PlaybackChanged' && e.state.version === version);
+      const versions = s.events.filter((e) => e.__typename === 'PlaybackChanged').map((e) => e.state.version as number);
+      expect(versions).toEqual(expected);
+      expect(s.errors).toEqual([]);
+    }
+    // A member whose client has read every earlier event takes the next one straight.
+    expect(platform.gateway.subscriptions.stats().writtenStraight - before).toBeGreaterThan(0);
+  });
+
   it('runs a subscription with its variables coerced, defaults applied, and shares the stream whether a default was sent or not', async () => {
     const [ana, ben, cleo] = await Promise.all([fan('Ana Defaults'), fan('Ben Defaults'), fan('Cleo Defaults')]);
     const id = await party(ana, ben, cleo);

@@ -108,7 +108,7 @@ export class SubscriptionLayer {
   }
 
   /** Connections open now, the client subscriptions on them, the upstream streams that serve those, and the admission streams of shared ones. */
-  stats(): { clients: number; subscriptions: number; upstreamStreams: number; admissions: number; awaitingAdmission: number } {
+  stats(): { clients: number; subscriptions: number; upstreamStreams: number; admissions: number; awaitingAdmission: number; writtenStraight: number } {
     return { clients: this.socket?.clients ?? 0, ...this.streams.stats() };
   }
 

@@ -117,6 +117,7 @@ export class SocketServer {
             principal,
             clientIp: ctx.extra.clientIp ?? 'unknown',
             requestId,
+            socket: { socket: ctx.extra.socket, id },
             // Made when something is logged: a subscription that lives for hours mostly logs nothing.
             get log() {
               return (log ??= logger.child({ requestId, userId: principal?.userId }));

@@ -1,4 +1,4 @@
-import { DELIVERY_EXTENSION, EVENT_ID_EXTENSION, type DeliveryNotice, type Logger, type Principal } from '@frontrow/kit';
+import { DELIVERY_EXTENSION, EVENT_ID_EXTENSION, writeNext, type DeliveryNotice, type Logger, type Principal } from '@frontrow/kit';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../datasource';
 import type { EventCompleter } from './completion';
@@ -35,6 +35,8 @@ type UpstreamResult = FormattedExecutionResult<Record<string, unknown>>;
  */
 export class SharedStreams {
   private readonly streams = new Map<string, SharedStream>();
+  /** Events written straight to a client's socket, serialized once for many (`Subscriber.pushShared`). */
+  private readonly written = { count: 0 };
 
   constructor(private readonly deps: StreamDeps) {}
 
@@ -43,7 +45,7 @@ export class SharedStreams {
     const key = [prepared.shared ? '(shared)' : principalKey(caller.principal), prepared.key, variablesKey].join('\n');
     let stream = this.streams.get(key);
     if (!stream) {
-      const created = new SharedStream(this.deps, prepared, variables, variablesKey, prepared.shared ? null : caller, () => {
+      const created = new SharedStream(this.deps, this.written, prepared, variables, variablesKey, prepared.shared ? null : caller, () => {
         if (this.streams.get(key) === created) this.streams.delete(key);
       });
       this.streams.set(key, created);
@@ -54,7 +56,7 @@ export class SharedStreams {
   }
 
   /** Client subscriptions open now, the upstream event streams that serve them, and the admission streams of shared ones. */
-  stats(): { subscriptions: number; upstreamStreams: number; admissions: number; awaitingAdmission: number } {
+  stats(): { subscriptions: number; upstreamStreams: number; admissions: number; awaitingAdmission: number; writtenStraight: number } {
     let subscriptions = 0;
     let admissions = 0;
     let awaitingAdmission = 0;
@@ -63,7 +65,7 @@ export class SharedStreams {
       admissions += s.admissions;
       awaitingAdmission += s.awaitingAdmission();
     }
-    return { subscriptions, upstreamStreams: this.streams.size, admissions, awaitingAdmission };
+    return { subscriptions, upstreamStreams: this.streams.size, admissions, awaitingAdmission, writtenStraight: this.written.count };
   }
 
   endAll(): void {
@@ -105,6 +107,20 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     }
     this.queue.push(result);
     this.flush();
+  }
+
+  /**
+   * A result that goes to many subscribers, serialized once (`json`): written straight to
+   * the client's socket when graphql-ws is waiting for this subscription's next event
+   * (everything before it has gone out, so the order holds) and the socket keeps up;
+   * otherwise queued as any other. True when it was written straight.
+   */
+  pushShared(result: ExecutionResult, json: () => string): boolean {
+    if (this.done) return false;
+    const direct = this.caller.socket;
+    if (direct && this.waiting && !this.held && !this.queue.length && writeNext(direct.socket, direct.id, json())) return true;
+    this.push(result);
+    return false;
   }
 
   /** The admission is being asked for again (its connection was lost): events wait until it is answered. */
@@ -191,6 +207,7 @@ class SharedStream {
 
   constructor(
     private readonly deps: StreamDeps,
+    private readonly written: { count: number },
     private readonly prepared: PreparedSubscription,
     private readonly variables: Record<string, unknown>,
     private readonly variablesKey: string,
@@ -373,7 +390,15 @@ class SharedStream {
           const caller = this.owner ?? group[0].caller;
           const completed = await this.deps.completer.complete(this.prepared, result.data!, this.variables, this.variablesKey, caller);
           const out = errors.length ? { ...completed, errors: [...errors, ...(completed.errors ?? [])] } : completed;
-          for (const s of group) s.push(out);
+          if (out.errors?.length) {
+            // Errors are formatted for each client on the way out (socket.ts, onNext).
+            for (const s of group) s.push(out);
+          } else {
+            // Serialized once for the whole group, and only if some subscriber can take it straight.
+            let json: string | undefined;
+            const serialized = () => (json ??= JSON.stringify(out));
+            for (const s of group) if (s.pushShared(out, serialized)) this.written.count++;
+          }
         }),
       );
     }
