@@ -495,6 +495,12 @@ export class Workload {
     this.settle(true);
   }
 
+  /** Stops at once, waiting for nothing (a failed soak): no member follows again, and every member leaves. */
+  async halt(): Promise<void> {
+    this.running = false;
+    await this.disconnect();
+  }
+
   /** Every member leaves the app. */
   async disconnect(): Promise<void> {
     for (const p of this.parties) {

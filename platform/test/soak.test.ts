@@ -221,6 +221,9 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  // After a failure the load may still be running: without it stopped, its members would
+  // keep reconnecting to the stopped stacks and Jest would never end.
+  await Promise.all(runs.map((r) => r.workload?.halt().catch(() => undefined)));
   await Promise.all(runs.map((r) => stopStack(r)));
   setGlobalDispatcher(workerDispatcher);
   await proxyPool.close();
