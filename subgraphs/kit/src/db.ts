@@ -91,6 +91,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     stopEmbedded = embedded.stop;
   }
   const started = Date.now();
+  const databaseUrl = url;
   try {
     await ensureSchema(url, schema);
     const onQuery = opts.onQuery;
@@ -152,11 +153,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       embedded: Boolean(stopEmbedded),
       async close(closeOpts) {
         try {
-          if (closeOpts?.dropSchema) {
-            await orm.em.getConnection().execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          try {
+            await orm.close(true);
+          } finally {
+            // On a connection of its own, once the pool is closed: a statement of this service
+            // still running (a payment webhook during a test's stop) held locks in the schema,
+            // and PostgreSQL ended the drop as a deadlock.
+            if (closeOpts?.dropSchema) await dropSchema(databaseUrl, schema);
           }
         } finally {
-          await orm.close(true);
           if (stopEmbedded) await stopEmbedded();
         }
       },
@@ -164,6 +169,16 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } catch (e) {
     if (stopEmbedded) await stopEmbedded();
     throw e;
+  }
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }
 
