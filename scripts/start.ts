@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   // Links in pairing codes point at the web portal: on its port here unless set.
   if (!process.env.PUBLIC_WEB_URL) identitySettings.publicWebUrl = `http://localhost:${config.WEB_PORT}`;
   const kv = createKeyValueStore(config.REDIS_URL, logger);
-  const transport = createTransport(config.AMQP_URL, logger, 'frontrow');
+  const transport = createTransport(config.AMQP_URL, logger, 'frontrow', config.BUS_NAMESPACE);
   const platform = await launchPlatform({
     host: config.HOST,
     gatewayPort: seedOnly ? 0 : config.PORT,

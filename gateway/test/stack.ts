@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start as startIdentity, type IdentityHandle, type IdentityOptions } from '@frontrow/identity/src/server';
 import { gql, testEnv, testKv, testSecret, testTransport, uniqueName, type GqlAuth, type GqlReply, type Loose } from '@frontrow/kit/testing';
-import type { BusTransport, KeyValueStore, ServiceHandle } from '@frontrow/kit';
+import { busTopology, type BusTransport, type KeyValueStore, type ServiceHandle } from '@frontrow/kit';
 import { startGateway, type GatewayOptions } from '../src/server';
 
 export const SUPERGRAPH = readFileSync(join(__dirname, '..', '..', 'supergraph.graphql'), 'utf8');
@@ -29,14 +29,18 @@ export async function startStack(
   const kv = testKv();
   const transport = testTransport();
   const admin = { email: `${uniqueName('admin')}@example.com`, password: 'admin-password-1' };
+  const databaseSchema = uniqueName('identity');
+  // Identity's consumer queue in a namespace of its own, deleted at close: not production's name on a shared broker.
+  const busNamespace = `${databaseSchema}_`;
   const identity = await startIdentity({
     port: 0,
     principalSecret: secret,
     databaseUrl: testEnv.databaseUrl,
-    databaseSchema: uniqueName('identity'),
+    databaseSchema,
     dropSchemaOnStop: true,
     kv,
     transport,
+    busNamespace,
     seedAdmin: admin,
     ...opts.identity,
   });
@@ -60,6 +64,7 @@ export async function startStack(
     async close() {
       await gateway.stop();
       await identity.stop();
+      for (const { queue } of busTopology(busNamespace)) await transport.deleteQueue(queue).catch(() => undefined);
       await transport.close();
       await kv.close();
     },

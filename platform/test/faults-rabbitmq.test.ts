@@ -41,7 +41,10 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
 
   beforeAll(async () => {
     rabbit = await RabbitServer.start();
+    // One namespace for every service of the test and its consumer: their queues and exchanges.
+    const busNamespace = `${uniqueName('rabbitfault')}_`;
     commerce = await start({
+      busNamespace,
       port: 0,
       principalSecret: secret,
       paymentsWebhookSecret: testSecret(),
@@ -51,11 +54,11 @@ needs(need.command('rabbitmq-server'), need.command('rabbitmqctl'), need.root('t
       amqpUrl: rabbit.url,
       logger,
     });
-    const common = { port: 0, principalSecret: secret, databaseUrl: testEnv.databaseUrl, dropSchemaOnStop: true, amqpUrl: rabbit.url, logger, busNamespace: `${uniqueName('rabbitfault')}_` };
+    const common = { port: 0, principalSecret: secret, databaseUrl: testEnv.databaseUrl, dropSchemaOnStop: true, amqpUrl: rabbit.url, logger, busNamespace };
     media = await startMedia({ ...common, databaseSchema: uniqueName('media_rabbitfault') });
     telemetry = await startTelemetry({ ...common, databaseSchema: uniqueName('telemetry_rabbitfault') });
     // A consumer as another service writes one, on a connection of its own.
-    transport = createTransport(rabbit.url, logger, 'faults-consumer');
+    transport = createTransport(rabbit.url, logger, 'faults-consumer', busNamespace);
     consumer = await consume<{ orderId: string }>(commerce.orm, transport, { queue, bindings: ['commerce.entitlement.granted'] }, async (m) => {
       handled.push(m);
     });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { busTopology, freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
+import { busTopology, createLogger, createTransport, freePort, type BusTransport, type KeyValueStore } from '@frontrow/kit';
 import { eventually, testEnv, uniqueName } from '@frontrow/kit/testing';
 import { start as startIdentity, type IdentityHandle } from '@frontrow/identity/src/server';
 import { ROOT } from '../src/launch';
@@ -113,9 +113,16 @@ export async function presenceProcess(
 /** The bus namespace of the service processes on this schema. */
 export const busNamespaceOf = (schema: string): string => `${schema}_`;
 
-/** Deletes the platform's queues in a namespace (and their dead-letter queues): what a suite's processes declared. */
+/**
+ * Deletes what a namespace's services declared on the broker: the platform's queues, their
+ * dead-letter queues, and the namespace's exchanges (with a connection of its own, on them).
+ */
 export async function deleteBusQueues(transport: BusTransport, namespace: string): Promise<void> {
   for (const { queue } of busTopology(namespace)) await transport.deleteQueue(queue).catch(() => undefined);
+  if (!testEnv.amqpUrl) return;
+  const own = createTransport(testEnv.amqpUrl, createLogger('test-bus-cleanup'), 'test-bus-cleanup', namespace);
+  await own.deleteExchanges().catch(() => undefined);
+  await own.close();
 }
 
 /**

@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   const databaseUrl = servers ? process.env.SOAK_DATABASE_URL : undefined;
   if (servers && !databaseUrl) throw new Error('SOAK_DATABASE_URL is required with SOAK_STACK=servers');
   const kv = createKeyValueStore(redisUrl, logger, `${prefix}:`);
-  const transport = createTransport(amqpUrl, logger, `frontrow-${prefix}`);
+  // On the real broker, exchanges of its own too: the suites running beside it publish on production's.
+  const transport = createTransport(amqpUrl, logger, `frontrow-${prefix}`, servers ? prefix : '');
   const admin = { email: `admin@${prefix.slice(0, -1)}.example`, password: randomBytes(12).toString('base64url') };
   const platform: Platform = await launchPlatform({
     gatewayPort: 0,
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
       await db.end().catch(() => undefined);
       await platform.stop();
       if (servers) for (const q of queues) await transport.deleteQueue(q).catch(() => undefined);
+      if (servers) await transport.deleteExchanges().catch(() => undefined);
       await transport.close();
       await kv.close();
     })());

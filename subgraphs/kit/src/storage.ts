@@ -37,7 +37,7 @@ export async function openSubgraphStorage(
     acquireTimeoutMs: opts.acquireTimeoutMs,
   });
   const em = db.orm.em as EntityManager;
-  const transport = opts.transport ?? createTransport(opts.amqpUrl, parts.logger, service);
+  const transport = opts.transport ?? createTransport(opts.amqpUrl, parts.logger, service, opts.busNamespace);
   const relay = new OutboxRelay(em, transport, parts.logger, undefined, {
     service,
     topology: opts.declareBusTopology ? busTopology(opts.busNamespace) : undefined,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { Connection } from 'rabbitmq-client';
-import { consume, emit, KIT_ENTITIES, KIT_MIGRATIONS, MemoryTransport, notifyRelayAfterCommit, OutboxRelay } from '../src/bus';
+import { consume, createTransport, emit, KIT_ENTITIES, KIT_MIGRATIONS, MemoryTransport, notifyRelayAfterCommit, OutboxRelay } from '../src/bus';
 import { topicMatches, type BusMessage, type BusTransport, type Subscription } from '../src/bus/types';
 import { openDatabase, type Database } from '../src/db';
 import { createLogger } from '../src/logger';
@@ -99,6 +99,7 @@ describe('the event bus', () => {
         ),
       declare: (qs) => inner.declare(qs),
       deleteQueue: (q) => inner.deleteQueue(q),
+      deleteExchanges: () => inner.deleteExchanges(),
       depth: (q) => inner.depth(q),
       close: () => inner.close(),
     };
@@ -279,6 +280,30 @@ describe('the event bus', () => {
     await eventually(() => got.length === 3);
     expect(got.map((m) => m.id).sort()).toEqual(sent.map((m) => m.id).sort());
     expect(await transport.depth(queue)).toBe(0);
+  });
+
+  it('keeps a namespace to its own exchanges: its events reach its queues, and nobody else’s (RabbitMQ)', async () => {
+    if (!testEnv.amqpUrl) return expect(transport.kind).toBe('memory');
+    const namespace = `${uniqueName('kitns')}_`;
+    const other = createTransport(testEnv.amqpUrl, logger, 'kit-bus-namespace', namespace);
+    try {
+      const theirs: BusMessage[] = [];
+      const ours = await listen('ns-default', [`${ns}.isolated.*`]);
+      const queue = `${namespace}${ns}.isolated`;
+      subscriptions.push(await other.consume({ queue, bindings: [`${ns}.isolated.*`], concurrency: 1 }, async (m) => void theirs.push(m)));
+      await other.publish({ id: randomUUID(), type: `${ns}.isolated.theirs`, occurredAt: new Date().toISOString(), version: 1, payload: {} });
+      await transport.publish({ id: randomUUID(), type: `${ns}.isolated.ours`, occurredAt: new Date().toISOString(), version: 1, payload: {} });
+      await eventually(() => theirs.length === 1 && ours.length === 1);
+      // Each heard its own only: a later one would have arrived with the second message.
+      await transport.publish({ id: randomUUID(), type: `${ns}.isolated.ours`, occurredAt: new Date().toISOString(), version: 1, payload: {} });
+      await eventually(() => ours.length === 2);
+      expect(theirs.map((m) => m.type)).toEqual([`${ns}.isolated.theirs`]);
+      expect(ours.map((m) => m.type)).toEqual([`${ns}.isolated.ours`, `${ns}.isolated.ours`]);
+      await other.deleteQueue(queue);
+      await other.deleteExchanges();
+    } finally {
+      await other.close();
+    }
   });
 
   it('relays on its own once started, and soon after notify()', async () => {

@@ -11,9 +11,12 @@ export { MemoryTransport } from './memory';
 export { RabbitTransport } from './rabbit';
 export { emit, emitAudit, notifyRelayAfterCommit, type AuditPayload, OutboxMessage, HandledMessage, OutboxRelay, KIT_ENTITIES, KIT_MIGRATIONS, KitBusMigration, KitBusTraceMigration } from './outbox';
 
-/** RabbitMQ when a URL is given; otherwise the in-process stand-in (quick start only). */
-export function createTransport(url: string | undefined, logger: Logger, name: string): BusTransport {
-  if (url) return new RabbitTransport(url, logger, name);
+/**
+ * RabbitMQ when a URL is given, on the exchanges of `namespace` (BUS_NAMESPACE; none:
+ * production's); otherwise the in-process stand-in (quick start only).
+ */
+export function createTransport(url: string | undefined, logger: Logger, name: string, namespace = ''): BusTransport {
+  if (url) return new RabbitTransport(url, logger, name, namespace);
   logger.info('AMQP_URL is not set: using the in-process stand-in for RabbitMQ (quick start only)');
   return new MemoryTransport(logger);
 }

@@ -101,6 +101,10 @@ export class MemoryTransport implements BusTransport {
     };
   }
 
+  async deleteExchanges(): Promise<void> {
+    // One process, one bus: nothing is shared to remove.
+  }
+
   async deleteQueue(queue: string): Promise<void> {
     this.queues.delete(queue);
     this.deadLetters.delete(queue);

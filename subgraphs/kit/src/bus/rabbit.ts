@@ -1,9 +1,8 @@
 import { Connection, ConsumerStatus, type Publisher } from 'rabbitmq-client';
 import type { Logger } from '../logger';
 import {
-  DEAD_LETTER_EXCHANGE,
   DEFAULT_MAX_DELIVERIES,
-  EVENTS_EXCHANGE,
+  busExchanges,
   type BusMessage,
   type BusTransport,
   type ConsumeOptions,
@@ -23,8 +22,11 @@ export class RabbitTransport implements BusTransport {
   private readonly connection: Connection;
   private publisher?: Publisher;
   private readonly consumers = new Set<{ close(): Promise<void> }>();
+  /** This namespace's exchanges (`busExchanges`). */
+  private readonly exchanges: { events: string; deadLetter: string };
 
-  constructor(url: string, private readonly logger: Logger, connectionName = 'frontrow') {
+  constructor(url: string, private readonly logger: Logger, connectionName = 'frontrow', private readonly namespace = '') {
+    this.exchanges = busExchanges(namespace);
     this.connection = new Connection({
       url,
       connectionName,
@@ -40,7 +42,7 @@ export class RabbitTransport implements BusTransport {
     this.publisher ??= this.connection.createPublisher({
       confirm: true,
       maxAttempts: 1,
-      exchanges: [{ exchange: EVENTS_EXCHANGE, type: 'topic', durable: true }],
+      exchanges: [{ exchange: this.exchanges.events, type: 'topic', durable: true }],
     });
     return this.publisher;
   }
@@ -48,7 +50,7 @@ export class RabbitTransport implements BusTransport {
   async publish(message: BusMessage): Promise<void> {
     const send = this.getPublisher().send(
       {
-        exchange: EVENTS_EXCHANGE,
+        exchange: this.exchanges.events,
         routingKey: message.type,
         durable: true,
         messageId: message.id,
@@ -74,12 +76,12 @@ export class RabbitTransport implements BusTransport {
     const consumer = this.connection.createConsumer(
       {
         queue: opts.queue,
-        queueOptions: { durable: true, arguments: queueArguments(opts) },
+        queueOptions: { durable: true, arguments: queueArguments(opts, this.exchanges.deadLetter) },
         exchanges: [
-          { exchange: EVENTS_EXCHANGE, type: 'topic', durable: true },
-          { exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true },
+          { exchange: this.exchanges.events, type: 'topic', durable: true },
+          { exchange: this.exchanges.deadLetter, type: 'direct', durable: true },
         ],
-        queueBindings: opts.bindings.map((routingKey) => ({ exchange: EVENTS_EXCHANGE, queue: opts.queue, routingKey })),
+        queueBindings: opts.bindings.map((routingKey) => ({ exchange: this.exchanges.events, queue: opts.queue, routingKey })),
         qos: { prefetchCount: opts.concurrency ?? 4 },
         concurrency: opts.concurrency ?? 4,
         requeue: true,
@@ -120,18 +122,24 @@ export class RabbitTransport implements BusTransport {
   private async declareDeadLetters(queue: string): Promise<void> {
     const dlq = `${queue}.dlq`;
     await this.connection.queueDeclare({ queue: dlq, durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await this.connection.exchangeDeclare({ exchange: DEAD_LETTER_EXCHANGE, type: 'direct', durable: true });
-    await this.connection.queueBind({ exchange: DEAD_LETTER_EXCHANGE, queue: dlq, routingKey: dlq });
+    await this.connection.exchangeDeclare({ exchange: this.exchanges.deadLetter, type: 'direct', durable: true });
+    await this.connection.queueBind({ exchange: this.exchanges.deadLetter, queue: dlq, routingKey: dlq });
   }
 
   async declare(queues: QueueSpec[]): Promise<void> {
-    await this.connection.exchangeDeclare({ exchange: EVENTS_EXCHANGE, type: 'topic', durable: true });
+    await this.connection.exchangeDeclare({ exchange: this.exchanges.events, type: 'topic', durable: true });
     for (const q of queues) {
       // The same arguments as its consumer declares: RabbitMQ refuses a second declaration that differs.
-      await this.connection.queueDeclare({ queue: q.queue, durable: true, arguments: queueArguments(q) });
-      for (const routingKey of q.bindings) await this.connection.queueBind({ exchange: EVENTS_EXCHANGE, queue: q.queue, routingKey });
+      await this.connection.queueDeclare({ queue: q.queue, durable: true, arguments: queueArguments(q, this.exchanges.deadLetter) });
+      for (const routingKey of q.bindings) await this.connection.queueBind({ exchange: this.exchanges.events, queue: q.queue, routingKey });
       await this.declareDeadLetters(q.queue);
     }
+  }
+
+  async deleteExchanges(): Promise<void> {
+    if (!this.namespace) return;
+    await this.connection.exchangeDelete({ exchange: this.exchanges.events });
+    await this.connection.exchangeDelete({ exchange: this.exchanges.deadLetter });
   }
 
   async deleteQueue(queue: string): Promise<void> {
@@ -158,11 +166,11 @@ export class RabbitTransport implements BusTransport {
 }
 
 /** A quorum queue with a delivery limit, dead-lettering to `<queue>.dlq`. */
-function queueArguments(q: QueueSpec): Record<string, unknown> {
+function queueArguments(q: QueueSpec, deadLetterExchange: string): Record<string, unknown> {
   return {
     'x-queue-type': 'quorum',
     'x-delivery-limit': (q.maxDeliveries ?? DEFAULT_MAX_DELIVERIES) - 1,
-    'x-dead-letter-exchange': DEAD_LETTER_EXCHANGE,
+    'x-dead-letter-exchange': deadLetterExchange,
     'x-dead-letter-routing-key': `${q.queue}.dlq`,
   };
 }

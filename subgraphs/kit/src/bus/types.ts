@@ -3,6 +3,15 @@ export const EVENTS_EXCHANGE = 'frontrow.events';
 /** Where a message goes after its bounded retries; one queue `<queue>.dlq` per consumer. */
 export const DEAD_LETTER_EXCHANGE = 'frontrow.dead-letter';
 
+/**
+ * The exchanges of a bus namespace (BUS_NAMESPACE): production's without one. A platform
+ * with a namespace publishes to exchanges of its own, so that it neither hears another
+ * platform's events on the same broker nor is heard by it (decision 0032).
+ */
+export function busExchanges(namespace = ''): { events: string; deadLetter: string } {
+  return { events: `${namespace}${EVENTS_EXCHANGE}`, deadLetter: `${namespace}${DEAD_LETTER_EXCHANGE}` };
+}
+
 /** What travels on the bus: an id, a type, when it happened, a versioned payload. */
 export interface BusMessage<P = unknown> {
   id: string;
@@ -49,6 +58,8 @@ export interface BusTransport {
   declare(queues: QueueSpec[]): Promise<void>;
   /** Removes a queue and its dead-letter queue (tests and decommissioning). */
   deleteQueue(queue: string): Promise<void>;
+  /** Removes the exchanges of this transport's namespace; production's (no namespace) are never removed. */
+  deleteExchanges(): Promise<void>;
   /**
    * How many messages wait in a queue, not yet delivered (`<queue>.dlq`: those that failed
    * every delivery); 0 for a queue nobody declared. For operators and the soak test.
