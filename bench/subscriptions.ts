@@ -467,11 +467,17 @@ What the profiles showed (\`SERVICE_NODE_ARGS=--cpu-prof\`, heap snapshots with
   and the admission's signed caller, 0.36 kB), and the sockets with ws's reader and writer
   (about 1.5 kB). A smaller young generation (\`--max-semi-space-size\` of 4 and 1 MB) lowered
   the idle and subscribed figures by about 20 MB but not the peak, and the p99 rose: not
-  adopted. What remains: all that a delivery allocates for each fan (graphql-ws's stringify of
-  the whole message, ws's copy and frame, the iteration's promises) is allocated within one
-  turn of the event loop, while it is still referenced, so it outlives a young collection;
-  the levers not built yet are writing a shared event's payload, serialized once, to the
-  sockets directly, and one admission stream for many callers.
+  adopted. What a delivery allocated for each fan (graphql-ws's stringify of the whole
+  message, its iteration's promises, ws's copy and frame) was allocated within one turn of
+  the event loop while still referenced, so it outlived a young collection: that was the
+  peak.
+- Then (same day) an event completed for a group is serialized once and written straight
+  to each fan's socket when graphql-ws is waiting for that subscription's next event
+  (decision 0029): at 10,000 the peak fell to about the subscribed figure (from about 370 to
+  about 312 MB) and the p99 from about 400 to about 300 ms with presence fields, in this
+  run. What remains above 300 MB is what each subscription holds while open (about 15 kB
+  against the floor's 6), most of it graphql-ws's per-connection and per-subscription state
+  on both sides of the gateway; the lever not built is one admission stream for many callers.
 
 Machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}.`,
   );
