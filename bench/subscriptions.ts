@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     dropSchemaOnStop: true,
     kv,
     transport,
+    // Its consumer's queue in the bench's namespace, deleted at the end: not production's name.
+    busNamespace: busNamespaceOf(`bench_identity_${tag}`),
   });
   const maxSize = Math.max(...SIZES);
   const presenceSchema = `bench_presence_${tag}`;
@@ -180,6 +182,7 @@ async function main(): Promise<void> {
     await deleteBusQueues(transport, busNamespaceOf(presenceSchema));
     await db.end();
     await identity.stop();
+    await deleteBusQueues(transport, busNamespaceOf(`bench_identity_${tag}`));
     await transport.close();
     await kv.close();
     await embedded?.stop();
