@@ -15,10 +15,8 @@ const EVENTS = 5_000;
 const EVENT_BYTES = 10_000;
 
 describe('graphql-ws binding', () => {
-  let server: Server;
-  let wss: WebSocketServer;
-  let binding: { dispose(): Promise<void> };
-  let url: string;
+  /** Two servers: one without keep-alive (a client that stops reading never answers a ping), and one that pings every 200 ms. */
+  const servers: Array<{ server: Server; wss: WebSocketServer; binding: { dispose(): Promise<void> }; url: string }> = [];
   /** How many events the subscription's source has handed out. */
   let pulled = 0;
   const clients: WebSocket[] = [];
@@ -42,22 +40,26 @@ describe('graphql-ws binding', () => {
         },
       }),
     });
-    server = createServer();
-    wss = new WebSocketServer({ server, path: '/graphql' });
-    binding = useServer({ schema }, wss, 200, createLogger('graphql-ws-test'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    for (const keepAliveMs of [0, 200]) {
+      const server = createServer();
+      const wss = new WebSocketServer({ server, path: '/graphql' });
+      const binding = useServer({ schema }, wss, keepAliveMs, createLogger('graphql-ws-test'));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push({ server, wss, binding, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` });
+    }
   });
 
   afterAll(async () => {
     for (const c of clients) c.terminate();
-    await binding.dispose();
-    await new Promise((resolve) => server.close(resolve));
+    for (const { server, binding } of servers) {
+      await binding.dispose();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
-  /** A connected, acknowledged client; `autoPong: false` never answers pings. */
-  async function connect(opts: { autoPong?: boolean } = {}): Promise<WebSocket> {
-    const ws = new WebSocket(url, 'graphql-transport-ws', { autoPong: opts.autoPong ?? true });
+  /** A connected, acknowledged client of the server without keep-alive, or of the pinging one; `autoPong: false` never answers pings. */
+  async function connect(opts: { autoPong?: boolean; pinged?: boolean } = {}): Promise<WebSocket> {
+    const ws = new WebSocket(servers[opts.pinged ? 1 : 0].url, 'graphql-transport-ws', { autoPong: opts.autoPong ?? true });
     clients.push(ws);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const acked = new Promise<void>((resolve) => ws.once('message', () => resolve()));
@@ -72,7 +74,7 @@ describe('graphql-ws binding', () => {
     const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
     raw.pause();
     ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { flood }' } }));
-    const serverSocket = await eventually(async () => [...wss.clients].find((c) => c.bufferedAmount >= SOCKET_HIGH_WATER_BYTES), 30_000, 10);
+    const serverSocket = await eventually(async () => [...servers[0].wss.clients].find((c) => c.bufferedAmount >= SOCKET_HIGH_WATER_BYTES), 30_000, 10);
     // Without the mark every event would already be taken: handing them out runs in microtasks, before this check.
     expect(pulled).toBeLessThan(EVENTS);
     // Below the mark a message is written at once; the one that finds the mark passed waits, and nothing follows it.
@@ -93,8 +95,8 @@ describe('graphql-ws binding', () => {
   });
 
   it('terminates a connection that stops answering pings, and keeps one that answers', async () => {
-    const silent = await connect({ autoPong: false });
-    const answering = await connect();
+    const silent = await connect({ autoPong: false, pinged: true });
+    const answering = await connect({ pinged: true });
     let pings = 0;
     const answeredThree = new Promise<void>((resolve) => answering.on('ping', () => ++pings === 3 && resolve()));
     const code = await new Promise<number>((resolve) => silent.once('close', (c) => resolve(c)));
