@@ -4,6 +4,7 @@ import type { GatewayContext } from '../datasource';
 import type { EventCompleter } from './completion';
 import { asGraphQLError, type PreparedSubscription } from './operations';
 import type { UpstreamPool, UpstreamRequest } from './upstream';
+import type { UpstreamSink } from './connection';
 
 export interface StreamSettings {
   /** Events queued for a client that reads slower than they come; beyond it the client is dropped. */
@@ -82,8 +83,8 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: ExecutionResult[] = [];
   private waiting?: (r: IteratorResult<ExecutionResult>) => void;
   private done = false;
-  /** Shared delivery: the admission stream, and the event id after which this subscriber ends. */
-  stopAdmission?: () => void;
+  /** Shared delivery: the admission stream (or the wait before asking again), and the event id after which this subscriber ends. */
+  stopAdmission?: { stop(): void };
   endsAfter?: string;
   endTimer?: NodeJS.Timeout;
 
@@ -149,7 +150,7 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
     if (this.done) return;
     this.done = true;
     if (this.endTimer) clearTimeout(this.endTimer);
-    this.stopAdmission?.();
+    this.stopAdmission?.stop();
     this.onLeave(this);
     if (this.held) this.queue.length = 0;
     this.flush();
@@ -282,66 +283,19 @@ class SharedStream {
   }
 
   /**
-   * A subscriber's admission stream (shared delivery): the subgraph checks the caller
-   * as for any subscription, then sends notices only. A lost connection re-opens it
-   * (the caller stays subscribed); a refusal ends the subscriber with the refusal.
+   * Opens a subscriber's admission stream (shared delivery; `Admission`). Not private:
+   * an admission asks again through it.
    */
-  private admit(s: Subscriber, attempt: number): void {
+  admit(s: Subscriber, attempt: number): void {
     if (this.ended) return;
-    let open = true;
     this.admissions++;
-    const closed = () => {
-      if (!open) return false;
-      open = false;
-      this.admissions--;
-      return true;
-    };
-    const caller = { principal: s.caller.principal, clientIp: s.caller.clientIp };
-    let stop: (() => void) | undefined;
-    s.stopAdmission = () => {
-      if (closed()) stop?.();
-    };
+    const admission = new Admission(this, s, attempt);
+    s.stopAdmission = admission;
     this.deps.upstream
-      .subscribe(this.prepared.primary.serviceName, this.request, caller, {
-        next: (result) => {
-          const notice = result.extensions?.[DELIVERY_EXTENSION] as DeliveryNotice | undefined;
-          if (!notice && result.errors?.length) {
-            // Refused where it subscribes (not a member, not signed in): graphql-ws sends that as a result, then completes.
-            // Unavailable (the subgraph is back but busy, e.g. every admission after a restart at once): not a refusal.
-            if (!closed()) return;
-            if (isUnavailable(result.errors)) this.admitLater(s, attempt);
-            else s.fail(...result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
-            return;
-          }
-          if (notice?.admitted) s.admit();
-          if (notice?.endsAfter) {
-            s.admit();
-            this.endAfter(s, notice.endsAfter);
-          }
-        },
-        error: (err) => {
-          if (!closed()) return;
-          if (Array.isArray(err) && !isUnavailable(err)) {
-            s.fail(...err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions })));
-            return;
-          }
-          // The subgraph went away: ask again.
-          this.admitLater(s, attempt);
-        },
-        complete: () => {
-          if (!closed()) return;
-          // The subgraph ended this caller's stream: after the event it named, or after what is on its way.
-          if (!s.endsAfter) this.chain = this.chain.then(() => s.finish());
-        },
-      }, 'admission')
+      .subscribe(this.prepared.primary.serviceName, this.request, { principal: s.caller.principal, clientIp: s.caller.clientIp }, admission, 'admission')
       .then(
-        (stopIt) => {
-          stop = stopIt;
-          if (!open) stopIt();
-        },
-        (e: unknown) => {
-          if (closed()) s.fail(asGraphQLError(e));
-        },
+        (stop) => admission.started(stop),
+        (e: unknown) => admission.failedToStart(e),
       );
   }
 
@@ -350,17 +304,22 @@ class SharedStream {
    * once after a restart. Until it is answered, events wait: a member removed meanwhile must
    * not hear them.
    */
-  private admitLater(s: Subscriber, attempt: number): void {
+  admitLater(s: Subscriber, attempt: number): void {
     s.hold();
     const delay = Math.min(this.deps.settings.maxRetryDelayMs, 100 * 2 ** attempt) * (0.5 + Math.random());
     const retry = setTimeout(() => {
       if (this.subscribers.has(s)) this.admit(s, attempt + 1);
     }, delay);
-    s.stopAdmission = () => clearTimeout(retry);
+    s.stopAdmission = { stop: () => clearTimeout(retry) };
+  }
+
+  /** After what is on its way to the subscribers, `f`. */
+  then(f: () => void): void {
+    this.chain = this.chain.then(f);
   }
 
   /** The subscriber ends once the event `eventId` has reached it (at once if it already has). */
-  private endAfter(s: Subscriber, eventId: string): void {
+  endAfter(s: Subscriber, eventId: string): void {
     if (this.recent.includes(eventId)) {
       this.chain = this.chain.then(() => s.finish());
       return;
@@ -443,6 +402,77 @@ class SharedStream {
     this.onEnd();
     for (const s of [...this.subscribers]) s.finish();
     this.subscribers.clear();
+  }
+}
+
+/**
+ * A subscriber's admission stream (shared delivery): the subgraph checks the caller as
+ * for any subscription, then sends notices only. A lost connection asks again (the
+ * caller stays subscribed); a refusal ends the subscriber with the refusal. The sink of
+ * its upstream stream, as one object: 10,000 of them are open at once for one party.
+ */
+class Admission implements UpstreamSink {
+  private open = true;
+  private stopUpstream?: () => void;
+
+  constructor(
+    private readonly stream: SharedStream,
+    private readonly s: Subscriber,
+    private readonly attempt: number,
+  ) {}
+
+  started(stop: () => void): void {
+    this.stopUpstream = stop;
+    if (!this.open) stop();
+  }
+
+  failedToStart(e: unknown): void {
+    if (this.close()) this.s.fail(asGraphQLError(e));
+  }
+
+  stop(): void {
+    if (this.close()) this.stopUpstream?.();
+  }
+
+  next(result: UpstreamResult): void {
+    const notice = result.extensions?.[DELIVERY_EXTENSION] as DeliveryNotice | undefined;
+    if (!notice && result.errors?.length) {
+      // Refused where it subscribes (not a member, not signed in): graphql-ws sends that as a result, then completes.
+      // Unavailable (the subgraph is back but busy, e.g. every admission after a restart at once): not a refusal.
+      if (!this.close()) return;
+      if (isUnavailable(result.errors)) this.stream.admitLater(this.s, this.attempt);
+      else this.s.fail(...result.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })));
+      return;
+    }
+    if (notice?.admitted) this.s.admit();
+    if (notice?.endsAfter) {
+      this.s.admit();
+      this.stream.endAfter(this.s, notice.endsAfter);
+    }
+  }
+
+  error(err: unknown): void {
+    if (!this.close()) return;
+    if (Array.isArray(err) && !isUnavailable(err)) {
+      this.s.fail(...err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions })));
+      return;
+    }
+    // The subgraph went away: ask again.
+    this.stream.admitLater(this.s, this.attempt);
+  }
+
+  complete(): void {
+    if (!this.close()) return;
+    // The subgraph ended this caller's stream: after the event it named, or after what is on its way.
+    if (!this.s.endsAfter) this.stream.then(() => this.s.finish());
+  }
+
+  /** True the first time: the stream is no longer open, and no longer counted. */
+  private close(): boolean {
+    if (!this.open) return false;
+    this.open = false;
+    this.stream.admissions--;
+    return true;
   }
 }
 

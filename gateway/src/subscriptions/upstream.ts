@@ -1,7 +1,5 @@
 import { DELIVERY_EXTENSION, PRINCIPAL_HEADER, RESUME_EXTENSION, signCaller, type Caller, type DeliveryMode } from '@frontrow/kit';
-import type { FormattedExecutionResult } from 'graphql';
-import { createClient, type Client, type Sink } from 'graphql-ws';
-import WebSocket from 'ws';
+import { UpstreamConnection, type UpstreamSink } from './connection';
 
 export interface UpstreamRequest {
   query: string;
@@ -17,7 +15,7 @@ export interface UpstreamRequest {
  * when it starts.
  */
 export class UpstreamPool {
-  private readonly clients = new Map<string, Client>();
+  private readonly connections = new Map<string, UpstreamConnection>();
 
   constructor(
     private readonly urls: Record<string, string>,
@@ -37,46 +35,38 @@ export class UpstreamPool {
     serviceName: string,
     request: UpstreamRequest,
     caller: Caller,
-    sink: Sink<FormattedExecutionResult<Record<string, unknown>>>,
+    sink: UpstreamSink,
     delivery?: DeliveryMode,
     resumed = false,
   ): Promise<() => void> {
-    const client = this.client(serviceName);
+    const connection = this.connection(serviceName);
     const signed = await signCaller(caller, this.principalSecret);
     const extensions: Record<string, unknown> = { [PRINCIPAL_HEADER]: signed };
     if (delivery) extensions[DELIVERY_EXTENSION] = delivery;
     if (resumed) extensions[RESUME_EXTENSION] = true;
-    return client.subscribe<Record<string, unknown>>({ ...request, extensions }, sink);
+    return connection.subscribe({ ...request, extensions }, sink);
   }
 
   async close(): Promise<void> {
-    const clients = [...this.clients.values()];
-    this.clients.clear();
-    await Promise.all(clients.map((c) => c.dispose()));
+    const connections = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(connections.map((c) => c.close()));
   }
 
-  private client(serviceName: string): Client {
-    const existing = this.clients.get(serviceName);
+  private connection(serviceName: string): UpstreamConnection {
+    const existing = this.connections.get(serviceName);
     if (existing) return existing;
     const url = this.urls[serviceName];
     if (!url) throw new Error(`no routing URL for subgraph ${serviceName}`);
-    const maxPayload = this.maxPayload;
-    class LimitedWebSocket extends WebSocket {
-      constructor(address: string, protocols?: string | string[]) {
-        super(address, protocols, { maxPayload });
-      }
-    }
-    const client = createClient({
-      url: url.replace(/^http/, 'ws'),
-      webSocketImpl: LimitedWebSocket,
-      lazy: true,
-      lazyCloseTimeout: 1_000,
-      keepAlive: 10_000,
-      // Streams re-open themselves, with fresh signatures (SharedStream).
-      retryAttempts: 0,
+    const connection = new UpstreamConnection(url.replace(/^http/, 'ws'), {
+      maxPayload: this.maxPayload,
+      keepAliveMs: 10_000,
+      idleCloseMs: 1_000,
+      ackTimeoutMs: 10_000,
+      // Streams re-open themselves after a lost connection, with fresh signatures (SharedStream).
       connectionParams: async () => ({ [PRINCIPAL_HEADER]: await signCaller({ principal: null }, this.principalSecret) }),
     });
-    this.clients.set(serviceName, client);
-    return client;
+    this.connections.set(serviceName, connection);
+    return connection;
   }
 }
