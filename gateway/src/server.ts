@@ -227,7 +227,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
           : { query: print(args.document) };
         const res = await apollo.executeOperation(
           { ...request, variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
-          { contextValue: { ...ctx } },
+          // A context of its own (the subscription context's logger is a getter on its class).
+          { contextValue: { principal: ctx.principal, clientIp: ctx.clientIp, requestId: ctx.requestId, log: ctx.log } },
         );
         if (res.body.kind === 'single') return res.body.singleResult as ExecutionResult;
         return { errors: [new GraphQLError('Incremental delivery is not served over WebSocket.', { extensions: { code: 'BAD_USER_INPUT' } })] };

@@ -43,6 +43,25 @@ export function writeNext(socket: WebSocket, id: string, payloadJson: string): b
   return true;
 }
 
+/** Operation texts kept to be shared, and the longest one kept: enough for a service's documents, and bounded whatever clients send. */
+const SHARED_TEXTS = 256;
+const SHARED_TEXT_MAX_LENGTH = 4 * 1024;
+const sharedTexts = new Map<string, string>();
+
+/**
+ * The reviver of incoming messages: a `query` seen lately is given as the string read then.
+ * graphql-ws keeps each subscribe message while its subscription runs, so 10,000
+ * subscriptions of one document would otherwise keep 10,000 copies of its text.
+ */
+export function shareQueryText(key: string, value: unknown): unknown {
+  if (key !== 'query' || typeof value !== 'string' || value.length > SHARED_TEXT_MAX_LENGTH) return value;
+  const known = sharedTexts.get(value);
+  if (known !== undefined) return known;
+  if (sharedTexts.size >= SHARED_TEXTS) sharedTexts.clear();
+  sharedTexts.set(value, value);
+  return value;
+}
+
 /**
  * Serves graphql-ws on `wss`. Every `keepAliveMs` each connection is pinged, and one that
  * has not answered the previous ping is terminated. Errors are logged through `logger`
@@ -54,7 +73,7 @@ export function useServer<P extends Record<string, unknown> | undefined, E exten
   keepAliveMs: number,
   logger: Logger,
 ): { dispose(): Promise<void> } {
-  const server = makeServer<P, SocketExtra & Partial<E>>(options);
+  const server = makeServer<P, SocketExtra & Partial<E>>({ jsonMessageReviver: shareQueryText, ...options });
   wss.options.handleProtocols = handleProtocols;
   /** Sockets pinged by the last sweep that have not answered yet. */
   const unanswered = new Set<WebSocket>();

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import WebSocket, { WebSocketServer } from 'ws';
-import { SOCKET_HIGH_WATER_BYTES, useServer } from '../src/graphql-ws';
+import { SOCKET_HIGH_WATER_BYTES, shareQueryText, useServer } from '../src/graphql-ws';
 import { createLogger } from '../src/logger';
 import { eventually } from '../src/testing';
 
@@ -104,5 +104,22 @@ describe('graphql-ws binding', () => {
     expect(code).toBe(1006);
     await answeredThree;
     expect(answering.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('shareQueryText, the reviver of incoming messages', () => {
+  it('reads every message as JSON.parse does, whatever its query, variables or size', () => {
+    const messages = [
+      { id: '1', type: 'subscribe', payload: { query: 'subscription { a }', variables: { query: 'a variable named query', n: 1 } } },
+      { id: '2', type: 'subscribe', payload: { query: 'subscription { a }' } },
+      { id: '3', type: 'subscribe', payload: { query: `{ ${'a '.repeat(5_000)}}` } },
+      { id: '4', type: 'subscribe', payload: { query: { not: 'a string' }, variables: null } },
+      { type: 'connection_init', payload: { authorization: 'Bearer x' } },
+    ];
+    for (let round = 0; round < 300; round++) {
+      for (const m of messages) expect(JSON.parse(JSON.stringify(m), shareQueryText)).toEqual(m);
+      const unique = { id: String(round), type: 'subscribe', payload: { query: `subscription { a${round} }` } };
+      expect(JSON.parse(JSON.stringify(unique), shareQueryText)).toEqual(unique);
+    }
   });
 });
