@@ -481,6 +481,23 @@ What the profiles showed (\`SERVICE_NODE_ARGS=--cpu-prof\`, heap snapshots with
   run. What remains above 300 MB is what each subscription holds while open (about 15 kB
   against the floor's 6), most of it graphql-ws's per-connection and per-subscription state
   on both sides of the gateway; the lever not built is one admission stream for many callers.
+- Later that day the gateway's upstream streams (an admission per fan, decision 0029) moved
+  from graphql-ws's client to the gateway's own (\`UpstreamConnection\`: a map from each
+  stream's id to its sink, where graphql-ws's client kept an async loop with about eight
+  promises and a dozen closures per stream, and the whole subscribe payload with its signed
+  caller); an admission became one object; a subscription's context a class (an object
+  literal with a getter is kept as a dictionary); and the operation text of 10,000
+  subscribe messages one string (\`shareQueryText\`). The gateway's heap at 10,000 fans after
+  a full collection went from 189 to 141 MB, about 8.3 kB a fan above the idle gateway's
+  59 MB. Four runs of 10,000 with presence fields on this code gave a p99 of 187 to 245 ms
+  and a peak of 292 to 305 MB; two with the display name 210 and 220 ms, 295 and 302 MB: the
+  goals now sit inside the spread from one run to the next on this machine. What a fan still
+  costs is about 8 kB of heap (graphql-ws's per-connection and per-subscription state and
+  its loop waiting on the subscriber, the socket with ws's reader and writer, the timer of
+  the token's expiry) and about 6 kB outside it, mostly the young generation (32 MB) and
+  old-space pages holding garbage the collector has not yet taken. A young generation of
+  8 MB (\`SERVICE_NODE_ARGS=--max-semi-space-size=8\`) gave peaks of 279 and 287 MB with about
+  the same p99 in one run; not adopted, since what it costs query throughput is not measured.
 
 Machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}.`,
   );
