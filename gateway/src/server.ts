@@ -64,6 +64,8 @@ export interface GatewayOptions {
   subscriptions?: Partial<SubscriptionSettings>;
   /** How long a subgraph may take to answer one fetch, for queries and subscription events alike. */
   subgraphTimeoutMs?: number;
+  /** Connections the gateway keeps open to each subgraph at most; more fetches at once wait for one (default DEFAULT_SUBGRAPH_CONNECTIONS). */
+  subgraphConnections?: number;
   /** How long a verified API key is held (default API_KEY_CACHE_SECONDS; 0 asks identity every time). */
   apiKeyCacheMs?: number;
   /** How often the marks of the API keys behind open sockets are re-read (default 15 s; revocations.ts). */
@@ -86,6 +88,13 @@ export interface GatewayOptions {
 
 /** How long a subgraph may take to answer one fetch, unless told. */
 export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 30_000;
+
+/**
+ * Connections to one subgraph at most: enough that the throughput bench's 50 callers never
+ * wait for one (docs/benchmarks.md), few enough that a burst of callers reaches a subgraph
+ * as a queue at the gateway rather than as thousands of sockets at once.
+ */
+export const DEFAULT_SUBGRAPH_CONNECTIONS = 128;
 
 /** Largest request body the gateway reads. */
 export const GATEWAY_BODY_LIMIT = '256kb';
@@ -117,7 +126,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   // One data source per subgraph, for queries and for the entity fetches of subscription events.
   const timeoutMs = opts.subgraphTimeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
   const shared = opts.subgraphDeduplication === false ? undefined : new SharedFetches();
-  const http = createSubgraphFetcher();
+  const http = createSubgraphFetcher({ connectionsPerSubgraph: opts.subgraphConnections ?? DEFAULT_SUBGRAPH_CONNECTIONS });
   const source = (name: string, url: string) => new SignedDataSource(url, opts.principalSecret, timeoutMs, name, http.fetcher, shared);
   const dataSources: ServiceMap = Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, source(name, url)]));
   const gateway = new ApolloGateway({

@@ -217,6 +217,10 @@ describe('the settings', () => {
     expect(plain.persistedOperations?.size).toBe(persisted.size);
     expect(readGatewaySettings({ OPERATION_SAFELIST: 'true' }).operationSafelist).toBe(true);
     expect(() => readGatewaySettings({ OPERATION_SAFELIST: 'yes' })).toThrow(/OPERATION_SAFELIST/);
+    // The pool to each subgraph is bounded by default, and the bound is a setting.
+    expect(plain.subgraphConnections).toBe(128);
+    expect(readGatewaySettings({ SUBGRAPH_CONNECTIONS: '16' }).subgraphConnections).toBe(16);
+    expect(() => readGatewaySettings({ SUBGRAPH_CONNECTIONS: '0' })).toThrow(/SUBGRAPH_CONNECTIONS/);
     expect(() => readGatewaySettings({ PERSISTED_OPERATIONS_PATH: 'no-such-list.json' })).toThrow(/PERSISTED_OPERATIONS_PATH names no list of persisted operations/);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventually } from '@frontrow/kit/testing';
 import { createSubgraphFetcher, subgraphResponse } from '../src/subgraph-fetcher';
 
 describe('the subgraph fetcher (undici request)', () => {
@@ -75,5 +76,40 @@ describe('the subgraph fetcher (undici request)', () => {
     expect(response.headers.get('content-type')).toBe('application/json');
     expect([...response.headers]).toEqual([['content-type', 'application/json']]);
     expect(await response.clone().json()).toEqual({ data: {} });
+  });
+
+  it('keeps at most its number of connections to a subgraph: more fetches at once wait for one, and all are answered', async () => {
+    const bounded = createSubgraphFetcher({ connectionsPerSubgraph: 2 });
+    const sockets = new Set<unknown>();
+    const held: Array<() => void> = [];
+    let atOnce = 0;
+    let most = 0;
+    const slow = createServer((req, res) => {
+      sockets.add(req.socket);
+      atOnce++;
+      most = Math.max(most, atOnce);
+      held.push(() => {
+        atOnce--;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{}}');
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`;
+    try {
+      const answers = Array.from({ length: 6 }, () => bounded.fetcher(target, { method: 'POST', body: '{}' }));
+      // Answer one at a time, as each arrives: the rest wait at the gateway, not at the subgraph.
+      for (let answered = 0; answered < 6; answered++) {
+        await eventually(() => held.length > answered);
+        expect(atOnce).toBeLessThanOrEqual(2);
+        held[answered]();
+      }
+      expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(most).toBe(2);
+      expect(sockets.size).toBe(2);
+    } finally {
+      slow.closeAllConnections();
+      await bounded.close();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 });
