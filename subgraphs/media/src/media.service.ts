@@ -70,11 +70,13 @@ export class MediaService {
   }
 
   async startIngest(em: EntityManager, feedId: string, presetId: string, actor: Principal | null): Promise<Ingest> {
-    const janus = this.requireJanus();
+    // What was asked is checked before whether it can be done: a feed media has not heard of
+    // yet is NOT_FOUND (ask again), whether or not Janus is there.
     const feed = await em.findOne(FeedInfo, { feedId });
     if (!feed) throw new NotFoundError('Feed');
     const preset = await em.findOne(EncoderPreset, { id: presetId });
     if (!preset) throw new BadInputError(`Unknown encoder preset "${presetId}".`, 'presetId');
+    const janus = this.requireJanus();
     let rec = await em.findOne(IngestRecord, { feedId });
     if (rec?.status === IngestStatus.LIVE) {
       if (rec.presetId !== presetId) throw new ConflictError('This feed is already live with another preset; stop it first.', { field: 'presetId' });
