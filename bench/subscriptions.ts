@@ -490,8 +490,13 @@ What the profiles showed (\`SERVICE_NODE_ARGS=--cpu-prof\`, heap snapshots with
   subscribe messages one string (\`shareQueryText\`). The gateway's heap at 10,000 fans after
   a full collection went from 189 to 141 MB, about 8.3 kB a fan above the idle gateway's
   59 MB. Four runs of 10,000 with presence fields on this code gave a p99 of 187 to 245 ms
-  and a peak of 292 to 305 MB; two with the display name 210 and 220 ms, 295 and 302 MB: the
-  goals now sit inside the spread from one run to the next on this machine. What a fan still
+  and a peak of 292 to 305 MB; two with the display name 210 and 220 ms, 295 and 302 MB. The
+  code before these changes, run twice on the same machine in the same hour, gave 245 and
+  255 ms, 313 and 317 MB with presence fields, and 228 and 246 ms, 304 and 308 MB with the
+  display name: the machine answered faster that day than when the earlier rows were
+  measured, so most of the fall from 305 ms is the machine's, and about 15 MB of peak and
+  20 to 40 ms of p99 are these changes'. The goals now sit inside the spread from one run
+  to the next. What a fan still
   costs is about 8 kB of heap (graphql-ws's per-connection and per-subscription state and
   its loop waiting on the subscriber, the socket with ws's reader and writer, the timer of
   the token's expiry) and about 6 kB outside it, mostly the young generation (32 MB) and
