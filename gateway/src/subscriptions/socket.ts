@@ -13,6 +13,13 @@ export const TOKEN_EXPIRED_CLOSE = 4401;
 /** The close code for a connection whose API key was revoked: reconnecting with that key is refused (4403). */
 export const API_KEY_REVOKED_CLOSE = 4410;
 
+/**
+ * The close code for a client that reads slower than its events come: more than
+ * `maxQueuedEvents` of one subscription wait behind what its socket has not sent. It may
+ * reconnect at once and read what it missed as a snapshot (the SDK does both).
+ */
+export const SLOW_CONSUMER_CLOSE = 4413;
+
 export interface SocketSettings {
   /** Largest message a client may send, in bytes (larger: the socket closes with 1009). */
   maxMessageBytes: number;

@@ -4,7 +4,9 @@ import type { GatewayContext } from '../datasource';
 import type { EventCompleter } from './completion';
 import { asGraphQLError, type PreparedSubscription } from './operations';
 import type { UpstreamPool, UpstreamRequest } from './upstream';
+import WebSocket from 'ws';
 import type { UpstreamSink } from './connection';
+import { SLOW_CONSUMER_CLOSE } from './socket';
 
 export interface StreamSettings {
   /** Events queued for a client that reads slower than they come; beyond it the client is dropped. */
@@ -102,7 +104,17 @@ class Subscriber implements AsyncIterableIterator<ExecutionResult> {
   push(result: ExecutionResult): void {
     if (this.done) return;
     if (this.queue.length >= this.limit) {
-      // A client this far behind is gone or hopeless; it resubscribes and reads a snapshot.
+      const direct = this.caller.socket;
+      if (direct && !this.held) {
+        // The client's socket is this far behind, so it is for every subscription on it:
+        // closed with a code that says so, and what waited for it let go. It reconnects
+        // and reads a snapshot.
+        this.queue.length = 0;
+        if (direct.socket.readyState === WebSocket.OPEN) direct.socket.close(SLOW_CONSUMER_CLOSE, 'Too many undelivered events');
+        this.finish();
+        return;
+      }
+      // Held for its admission (or not on a socket of the gateway's): only this subscription ends.
       this.fail(new GraphQLError('Too many undelivered events: the subscription ended.', { extensions: { code: 'RATE_LIMITED' } }));
       return;
     }
